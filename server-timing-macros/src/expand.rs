@@ -1,0 +1,338 @@
+//! From a fn to the same fn, timed. Pure `proc_macro2`, so it can be tested without a compiler.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Block, Expr, Item, ItemFn, LitStr, ReturnType, Stmt, Type};
+
+use crate::args::{check_name, Args};
+
+/// The attribute's whole expansion. On any error: the error, and the item exactly as written,
+/// so that the user sees that one error and not a cascade from a missing fn.
+pub(crate) fn server_timing(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = syn::parse2::<Args>(args).and_then(|args| {
+        let function = parse_fn(item.clone())?;
+        expand(args, function)
+    });
+    match result {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            let mut out = error.to_compile_error();
+            out.extend(item);
+            out
+        }
+    }
+}
+
+fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
+    let item: Item = syn::parse2(item.clone()).map_err(|_| not_a_fn(item_span(&item), "this item"))?;
+    let (span, what) = match &item {
+        Item::Fn(function) => {
+            if let Some(constness) = function.sig.constness {
+                return Err(syn::Error::new(
+                    constness.span,
+                    "`#[server_timing]` cannot time a `const fn`: reading the clock is not `const`",
+                ));
+            }
+            let Item::Fn(function) = item else { unreachable!() };
+            return Ok(function);
+        }
+        Item::Verbatim(tokens) if has_fn_keyword(tokens) => {
+            return Err(syn::Error::new(
+                fn_keyword_span(tokens),
+                "`#[server_timing]` needs a fn with a body: a required trait method or a foreign fn \
+                 has nothing to time (put the attribute on the implementations)",
+            ));
+        }
+        Item::Struct(i) => (i.struct_token.span, "a struct"),
+        Item::Enum(i) => (i.enum_token.span, "an enum"),
+        Item::Union(i) => (i.union_token.span, "a union"),
+        Item::Const(i) => (i.const_token.span, "a const"),
+        Item::Static(i) => (i.static_token.span, "a static"),
+        Item::Mod(i) => (i.mod_token.span, "a module"),
+        Item::Impl(i) => (i.impl_token.span, "an impl block (put it on each method to time)"),
+        Item::Trait(i) => (i.trait_token.span, "a trait (put it on each method to time)"),
+        Item::ForeignMod(i) => (i.abi.extern_token.span, "an extern block"),
+        Item::Type(i) => (i.type_token.span, "a type alias"),
+        Item::Use(i) => (i.use_token.span, "a use declaration"),
+        other => (other.span(), "this item"),
+    };
+    Err(not_a_fn(span, what))
+}
+
+fn not_a_fn(span: Span, what: &str) -> syn::Error {
+    syn::Error::new(span, format!("`#[server_timing]` goes on a fn, not on {what}"))
+}
+
+fn item_span(item: &TokenStream) -> Span {
+    item.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+fn has_fn_keyword(tokens: &TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Ident(i) if i == "fn"))
+}
+
+fn fn_keyword_span(tokens: &TokenStream) -> Span {
+    tokens
+        .clone()
+        .into_iter()
+        .find(|t| matches!(t, TokenTree::Ident(i) if i == "fn"))
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
+    let name = match args.name {
+        Some(name) => name,
+        None => {
+            let ident = function.sig.ident.unraw();
+            let text = ident.to_string();
+            check_name(&text, ident.span()).map_err(|_| {
+                syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "the fn name `{text}` is not a valid Server-Timing metric name (an HTTP token); \
+                         name the metric: `#[server_timing(\"my_name\")]`"
+                    ),
+                )
+            })?;
+            LitStr::new(&text, ident.span())
+        }
+    };
+    let description = args
+        .description
+        .unwrap_or_else(|| LitStr::new("", Span::call_site()));
+    let private = match args.krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::server_timing_runtime::__private),
+    };
+
+    let body: TokenStream = if function.sig.asyncness.is_some() {
+        let block = &function.block;
+        let fake_return = fake_return_edge(&function.sig.output);
+        quote_spanned! {block.span()=>
+            {
+                #private::timed(#name, #description, async move { #fake_return #block }).await
+            }
+        }
+    } else if let Some(future) = async_tail(&mut function.block) {
+        let original = future.clone();
+        *future = parse_quote!(#private::timed(#name, #description, #original));
+        function.block.to_token_stream()
+    } else if returns_impl_future(&function.sig.output) {
+        let block = &function.block;
+        quote_spanned! {block.span()=>
+            {
+                #private::timed_call(#name, #description, move || #block)
+            }
+        }
+    } else {
+        let block = &function.block;
+        let guard = syn::Ident::new("__server_timing_guard", Span::mixed_site());
+        quote_spanned! {block.span()=>
+            {
+                let #guard = #private::guard(#name, #description);
+                #block
+            }
+        }
+    };
+
+    let ItemFn { attrs, vis, sig, .. } = &function;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig
+        #body
+    })
+}
+
+/// The async block an already-desugared async fn returns: the tail `async move { .. }` or
+/// `Box::pin(async move { .. })` (what `#[async_trait]` writes).
+fn async_tail(block: &mut Block) -> Option<&mut Expr> {
+    let Some(Stmt::Expr(tail, None)) = block.stmts.last_mut() else {
+        return None;
+    };
+    match tail {
+        Expr::Async(_) => Some(tail),
+        Expr::Call(call) if call.args.len() == 1 && is_box_pin(&call.func) => match call.args.first_mut() {
+            Some(arg @ Expr::Async(_)) => Some(arg),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(path) = func else { return false };
+    let segments: Vec<_> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+}
+
+fn returns_impl_future(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let Type::ImplTrait(impl_trait) = &**ty else {
+        return false;
+    };
+    impl_trait.bounds.iter().any(|bound| match bound {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
+        _ => false,
+    })
+}
+
+/// A never-taken `return` of the fn's return type inside the async block, so that the block's
+/// output type is the fn's: inference then works for `?` and `return`, and a type error points
+/// at the user's expression rather than at generated code. (The technique of
+/// tracing-attributes.)
+fn fake_return_edge(output: &ReturnType) -> TokenStream {
+    let (ty, span) = match output {
+        ReturnType::Default => (quote!(()), Span::call_site()),
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            EraseImplTrait.visit_type_mut(&mut ty);
+            let span = ty.span();
+            (ty.into_token_stream(), span)
+        }
+    };
+    let fake = syn::Ident::new("__server_timing_fake_return", Span::mixed_site());
+    quote_spanned! {span=>
+        #[allow(
+            unknown_lints,
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::let_unit_value,
+            clippy::let_with_type_underscore,
+            clippy::needless_return,
+            clippy::unreachable
+        )]
+        if false {
+            let #fake: #ty = loop {};
+            return #fake;
+        }
+    }
+}
+
+/// `impl Trait` may not be a `let` type: let inference fill it in.
+struct EraseImplTrait;
+
+impl VisitMut for EraseImplTrait {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(impl_trait) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                underscore_token: syn::Token![_](impl_trait.impl_token.span),
+            });
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: TokenStream, item: TokenStream) -> String {
+        server_timing(args, item).to_string()
+    }
+
+    #[test]
+    fn sync_fns_get_a_guard() {
+        let out = expand_str(
+            quote!("db"),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains("__private :: guard (\"db\" , \"\")"), "{out}");
+    }
+
+    #[test]
+    fn async_fns_are_wrapped_with_a_fake_return_edge() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn load() -> Result<u8, ()> {
+                    Ok(1)
+                }
+            ),
+        );
+        assert!(out.contains("timed (\"load\""), "{out}");
+        assert!(
+            out.contains("__server_timing_fake_return : Result < u8 , () >"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn box_pin_async_tails_are_wrapped_in_place() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+                    Box::pin(async move {})
+                }
+            ),
+        );
+        assert!(
+            out.contains("Box :: pin (:: server_timing_runtime :: __private :: timed (\"f\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn impl_trait_is_erased_in_the_fake_return() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f() -> impl Sized {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains("__server_timing_fake_return : _"), "{out}");
+    }
+
+    #[test]
+    fn raw_identifiers_are_unraw() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn r#match() {}
+            ),
+        );
+        assert!(out.contains("guard (\"match\""), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let out = expand_str(
+            quote!("a b"),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.ends_with("fn f () { }"), "{out}");
+    }
+
+    #[test]
+    fn crate_paths_replace_the_default() {
+        let out = expand_str(
+            quote!("x", crate = my::rt),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert!(out.contains("my :: rt :: __private :: guard"), "{out}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Re-recording downstream services' metrics.

@@ -1,0 +1,332 @@
+//! Writing the `Server-Timing` header value.
+//!
+//! One `String` is written per response, entries appended in place: no intermediate `String`
+//! per metric. Numbers are written in plain decimal (never an exponent, NaN or infinity), and
+//! descriptions as a token when they are one, else as a quoted-string with `"` and `\`
+//! escaped. Names and descriptions were sanitized when recorded, so the result is always a
+//! valid [`HeaderValue`].
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use http::HeaderValue;
+
+use crate::metric::{Measure, Metric};
+use crate::options::Config;
+use crate::sanitize::is_token;
+
+/// Room kept for the `omitted` entry once something has to be left out:
+/// `, omitted;desc="4294967295 metrics"` is 36 bytes.
+const OMITTED_RESERVE: usize = 40;
+
+/// The name of the entry that reports metrics left out for lack of room.
+pub const OMITTED_NAME: &str = "omitted";
+
+/// The header value for `metrics`, `total` first, within `config.header_budget`.
+pub(crate) fn header_value(
+    config: &Config,
+    total: Option<Duration>,
+    metrics: &[Metric],
+    omitted: u32,
+) -> Option<HeaderValue> {
+    let mut out = String::with_capacity(config.header_budget.min(256));
+    let mut left_out = write_all(&mut out, config, total, metrics, config.header_budget);
+    if left_out > 0 || omitted > 0 {
+        out.clear();
+        left_out = write_all(
+            &mut out,
+            config,
+            total,
+            metrics,
+            config.header_budget - OMITTED_RESERVE,
+        );
+        let total_left_out = u64::from(omitted) + left_out;
+        separate(&mut out);
+        let _ = write!(out, "{OMITTED_NAME};desc=\"{total_left_out} metrics\"");
+    }
+    if out.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&out).ok()
+}
+
+/// Writes `total` and every metric that fits in `budget`; returns how many did not.
+fn write_all(
+    out: &mut String,
+    config: &Config,
+    total: Option<Duration>,
+    metrics: &[Metric],
+    budget: usize,
+) -> u64 {
+    if let (Some(name), Some(total)) = (&config.total, total) {
+        let total = Metric {
+            name: name.clone(),
+            description: config.total_description.clone(),
+            measure: Measure::Duration(total),
+            count: 1,
+            cancelled: 0,
+            panicked: 0,
+        };
+        write_metric(out, config, &total);
+    }
+    let mut left_out = 0;
+    for metric in metrics {
+        let mark = out.len();
+        separate(out);
+        write_metric(out, config, metric);
+        if out.len() > budget {
+            out.truncate(mark);
+            left_out += 1;
+        }
+    }
+    left_out
+}
+
+fn separate(out: &mut String) {
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+}
+
+fn write_metric(out: &mut String, config: &Config, metric: &Metric) {
+    out.push_str(&metric.name);
+    match metric.measure {
+        Measure::None => {}
+        Measure::Duration(duration) => {
+            out.push_str(";dur=");
+            write_duration(out, duration, config.precision);
+        }
+        Measure::Value(value) => {
+            out.push_str(";dur=");
+            write_value(out, value, config.precision);
+        }
+    }
+    if config.descriptions {
+        write_description(out, metric);
+    }
+}
+
+/// `duration` in milliseconds, rounded half up to `precision` decimals, trailing zeros cut.
+fn write_duration(out: &mut String, duration: Duration, precision: u8) {
+    let precision = u32::from(precision.min(6));
+    let unit = 10u128.pow(6 - precision);
+    let scale = 10u128.pow(precision);
+    let scaled = (duration.as_nanos() + unit / 2) / unit;
+    let _ = write!(out, "{}", scaled / scale);
+    write_fraction(out, scaled % scale, precision);
+}
+
+fn write_fraction(out: &mut String, mut fraction: u128, mut digits: u32) {
+    if fraction == 0 {
+        return;
+    }
+    while fraction % 10 == 0 {
+        fraction /= 10;
+        digits -= 1;
+    }
+    let _ = write!(out, ".{fraction:0width$}", width = digits as usize);
+}
+
+/// `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
+fn write_value(out: &mut String, value: f64, precision: u8) {
+    let start = out.len();
+    let value = if value.is_finite() { value } else { 0.0 };
+    let _ = write!(out, "{value:.prec$}", prec = usize::from(precision.min(6)));
+    if out[start..].contains('.') {
+        let trimmed = out.trim_end_matches('0').trim_end_matches('.').len();
+        out.truncate(trimmed);
+    }
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
+    }
+}
+
+fn write_description(out: &mut String, metric: &Metric) {
+    let text = metric.description.as_deref().unwrap_or("");
+    let calls = if matches!(metric.measure, Measure::Duration(_)) && metric.count > 1 {
+        metric.count
+    } else {
+        0
+    };
+    let notes = [
+        (calls, "calls"),
+        (metric.cancelled, "cancelled"),
+        (metric.panicked, "panicked"),
+    ];
+    let has_notes = notes.iter().any(|&(n, _)| n > 0);
+    if !has_notes {
+        if text.is_empty() {
+            return;
+        }
+        if is_token(text) {
+            out.push_str(";desc=");
+            out.push_str(text);
+            return;
+        }
+    }
+    out.push_str(";desc=\"");
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if has_notes {
+        out.push_str(if text.is_empty() { "" } else { " (" });
+        let mut first = true;
+        for (n, what) in notes.into_iter().filter(|&(n, _)| n > 0) {
+            if !first {
+                out.push_str(", ");
+            }
+            first = false;
+            // A lone cancelled or panicked call reads better without "1".
+            if n == 1 && metric.count <= 1 && what != "calls" {
+                out.push_str(what);
+            } else {
+                let _ = write!(out, "{n} {what}");
+            }
+        }
+        out.push_str(if text.is_empty() { "" } else { ")" });
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metric::Outcome;
+    use crate::options::Options;
+    use std::borrow::Cow;
+
+    fn value(options: &Options, metrics: &[Metric]) -> String {
+        header_value(options.config(), None, metrics, 0)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn timed(name: &'static str, nanos: u64) -> Metric {
+        Metric::new(
+            Cow::Borrowed(name),
+            None,
+            Measure::Duration(Duration::from_nanos(nanos)),
+            Outcome::Completed,
+        )
+    }
+
+    #[test]
+    fn durations_round_half_up_and_drop_trailing_zeros() {
+        let options = Options::new().no_total();
+        assert_eq!(value(&options, &[timed("a", 12_345_500)]), "a;dur=12.346");
+        assert_eq!(value(&options, &[timed("a", 12_000_000)]), "a;dur=12");
+        assert_eq!(value(&options, &[timed("a", 12_500_000)]), "a;dur=12.5");
+        assert_eq!(value(&options, &[timed("a", 400)]), "a;dur=0");
+        assert_eq!(value(&options, &[timed("a", 500)]), "a;dur=0.001");
+        assert_eq!(
+            value(&options.clone().precision(0), &[timed("a", 1_500_000)]),
+            "a;dur=2"
+        );
+        assert_eq!(
+            value(&options.clone().precision(6), &[timed("a", 1_000_001)]),
+            "a;dur=1.000001"
+        );
+    }
+
+    #[test]
+    fn huge_durations_have_no_exponent() {
+        let options = Options::new().no_total();
+        let metric = Metric::new(
+            Cow::Borrowed("a"),
+            None,
+            Measure::Duration(Duration::MAX),
+            Outcome::Completed,
+        );
+        let written = value(&options, &[metric]);
+        assert_eq!(written, "a;dur=18446744073709551616000");
+    }
+
+    #[test]
+    fn values_are_plain_decimals() {
+        let options = Options::new().no_total();
+        let v = |x: f64| {
+            let m = Metric::new(Cow::Borrowed("v"), None, Measure::Value(x), Outcome::Completed);
+            value(&options, &[m])
+        };
+        assert_eq!(v(404.0), "v;dur=404");
+        assert_eq!(v(f64::NAN), "v;dur=0");
+        assert_eq!(v(f64::INFINITY), "v;dur=0");
+        assert_eq!(v(-0.0001), "v;dur=0");
+        assert_eq!(v(1e20), "v;dur=100000000000000000000");
+        assert_eq!(v(-2.5), "v;dur=-2.5");
+    }
+
+    #[test]
+    fn descriptions_are_tokens_or_escaped_quoted_strings() {
+        let options = Options::new().no_total();
+        let d = |text: &'static str| {
+            let m = Metric::new(
+                Cow::Borrowed("c"),
+                Some(Cow::Borrowed(text)),
+                Measure::None,
+                Outcome::Completed,
+            );
+            value(&options, &[m])
+        };
+        assert_eq!(d("hit"), "c;desc=hit");
+        assert_eq!(d("DB read"), "c;desc=\"DB read\"");
+        assert_eq!(d(r#"say "hi" \o/"#), r#"c;desc="say \"hi\" \\o/""#);
+        assert_eq!(d(""), "c");
+    }
+
+    #[test]
+    fn counts_and_outcomes_show_in_the_description() {
+        let options = Options::new().no_total();
+        let mut m = timed("db", 1_000_000);
+        m.add(Measure::Duration(Duration::from_millis(1)), Outcome::Completed);
+        m.add(Measure::Duration(Duration::from_millis(1)), Outcome::Cancelled);
+        assert_eq!(
+            value(&options, &[m.clone()]),
+            "db;dur=3;desc=\"3 calls, 1 cancelled\""
+        );
+        m.description = Some(Cow::Borrowed("DB read"));
+        assert_eq!(
+            value(&options, &[m]),
+            "db;dur=3;desc=\"DB read (3 calls, 1 cancelled)\""
+        );
+        let lone = Metric::new(
+            Cow::Borrowed("db"),
+            None,
+            Measure::Duration(Duration::from_millis(1)),
+            Outcome::Panicked,
+        );
+        assert_eq!(value(&options, &[lone]), "db;dur=1;desc=\"panicked\"");
+    }
+
+    #[test]
+    fn withheld_descriptions_are_not_written() {
+        let options = Options::new().no_total().descriptions(false);
+        let m = Metric::new(
+            Cow::Borrowed("c"),
+            Some(Cow::Borrowed("secret")),
+            Measure::None,
+            Outcome::Completed,
+        );
+        assert_eq!(value(&options, &[m]), "c");
+    }
+
+    #[test]
+    fn the_budget_leaves_out_whole_entries_and_says_how_many() {
+        let options = Options::new().header_budget(100);
+        let metrics: Vec<Metric> = (0..20).map(|_| timed("metric", 1_000_000)).collect();
+        let written = header_value(options.config(), Some(Duration::from_millis(5)), &metrics, 3)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(written.len() <= 100, "{written}");
+        assert!(written.starts_with("total;dur=5, metric;dur=1"), "{written}");
+        let kept = written.matches("metric;dur=1").count();
+        let expected = format!("omitted;desc=\"{} metrics\"", 20 - kept + 3);
+        assert!(written.ends_with(&expected), "{written}");
+    }
+}

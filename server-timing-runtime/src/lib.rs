@@ -1,0 +1,108 @@
+//! Per-request [`Server-Timing`](https://www.w3.org/TR/server-timing/) for Rust web services:
+//! time any fn with `#[server_timing]`, see the breakdown in the browser's DevTools.
+//!
+//! ```
+//! use server_timing_runtime::{server_timing, Timings};
+//!
+//! #[server_timing("db", desc = "DB read")]
+//! async fn load_user(id: u64) -> Result<String, std::io::Error> {
+//!     Ok(format!("user {id}"))
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! // Middleware (`actix::ServerTiming`, `tower::ServerTimingLayer`) does this per request:
+//! let timings = Timings::new();
+//! let user = timings.scope(load_user(7)).await.unwrap();
+//! let header = timings.finish().unwrap();
+//! // e.g. `total;dur=0.012, db;dur=0.004;desc="DB read"`
+//! assert!(header.to_str().unwrap().contains(r#"db;dur="#));
+//! # let _ = user;
+//! # });
+//! ```
+//!
+//! - [`Timings`] is the per-request collector; a scope makes it current for a future or a
+//!   closure. Outside any scope every recording is a no-op that reads no clock.
+//! - [`record`], [`record_value`], [`describe`], [`timer`] and [`FutureExt::timed`] record what
+//!   the attribute cannot express; [`FutureExt::in_current_timings`] carries the collector into
+//!   spawned work.
+//! - [`Options`] says what is written: precision, repeated names, a header size budget,
+//!   descriptions, the `total` metric and `Timing-Allow-Origin`.
+//! - [`parse`] reads a `Server-Timing` value exactly as browsers do.
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![warn(missing_docs, unreachable_pub)]
+
+mod clock;
+mod downstream;
+mod format;
+mod future;
+mod metric;
+mod options;
+mod parse;
+mod record;
+mod sanitize;
+mod timings;
+
+#[cfg(feature = "actix-web")]
+pub mod actix;
+pub mod http;
+#[cfg(feature = "tower")]
+pub mod tower;
+
+pub use format::OMITTED_NAME;
+pub use future::{FutureExt, Timed};
+pub use metric::Metric;
+pub use options::{
+    Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
+};
+pub use parse::*;
+pub use record::{describe, record, record_value, timer, Timer};
+pub use sanitize::{is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
+pub use timings::{Scope, Timings};
+
+#[doc(inline)]
+pub use server_timing_macros::server_timing;
+
+/// The `Server-Timing` header name.
+///
+/// ```
+/// assert_eq!(server_timing_runtime::SERVER_TIMING, "server-timing");
+/// ```
+pub const SERVER_TIMING: ::http::HeaderName = ::http::HeaderName::from_static("server-timing");
+
+/// The `Timing-Allow-Origin` header name.
+///
+/// ```
+/// assert_eq!(server_timing_runtime::TIMING_ALLOW_ORIGIN, "timing-allow-origin");
+/// ```
+pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_static("timing-allow-origin");
+
+/// What `#[server_timing]` expands to. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    use std::borrow::Cow;
+    use std::future::Future;
+
+    use crate::future::{static_description, Timed};
+    use crate::record::SyncGuard;
+
+    #[inline]
+    pub fn guard(name: &'static str, description: &'static str) -> SyncGuard {
+        SyncGuard::new(name, description)
+    }
+
+    #[inline]
+    pub fn timed<F: Future>(name: &'static str, description: &'static str, future: F) -> Timed<F> {
+        Timed::new(Cow::Borrowed(name), static_description(description), future)
+    }
+
+    /// For fns returning `impl Future` whose body is not an `async` block: the closure keeps
+    /// `return` in the body leaving the body.
+    #[inline]
+    pub fn timed_call<F: Future>(
+        name: &'static str,
+        description: &'static str,
+        make: impl FnOnce() -> F,
+    ) -> Timed<F> {
+        timed(name, description, make())
+    }
+}

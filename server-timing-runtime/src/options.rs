@@ -1,0 +1,322 @@
+//! What a collector keeps and what its header says, shared by every adapter.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use http::HeaderValue;
+
+use crate::sanitize;
+
+/// Default for [`Options::header_budget`], in bytes of the `Server-Timing` value.
+///
+/// nginx's `proxy_buffer_size` defaults to one memory page (4 KiB on x86-64) and must hold
+/// the whole response head; many CDNs cap a single header near 8 KiB. Half a page leaves the
+/// application the other half for its own headers.
+pub const DEFAULT_HEADER_BUDGET: usize = 2048;
+
+/// Default for [`Options::max_metrics`]: distinct entries one request may hold.
+pub const DEFAULT_MAX_METRICS: usize = 64;
+
+/// Default for [`Options::precision`]: decimals of a millisecond (microsecond resolution).
+pub const DEFAULT_PRECISION: u8 = 3;
+
+/// The name of the whole-request metric unless [`Options::total`] changes it.
+pub const DEFAULT_TOTAL_NAME: &str = "total";
+
+/// The smallest budget [`Options::header_budget`] accepts: room for `total` and the
+/// "omitted" entry, so dropping metrics is always visible.
+const MIN_HEADER_BUDGET: usize = 96;
+
+/// What a request does with a metric name it has already recorded.
+///
+/// ```
+/// use server_timing_runtime::{Options, Repeated};
+///
+/// let each = Options::new().repeated(Repeated::Each);
+/// # let _ = each;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Repeated {
+    /// One entry per name: durations summed, the number of calls kept and written into the
+    /// description (`"DB read (3 calls)"`), so DevTools shows it.
+    #[default]
+    Aggregate,
+    /// One entry per recording, in order, up to [`Options::max_metrics`].
+    Each,
+}
+
+/// Settings of one request's collector and of the header written from it.
+///
+/// Cheap to clone (one reference count): middleware keeps one and hands a clone to every
+/// request's [`Timings`](crate::Timings). Adapters (`actix::ServerTiming`,
+/// `tower::ServerTimingLayer`) expose the same builder methods.
+///
+/// ```
+/// use server_timing_runtime::{Options, Repeated, Timings};
+/// use http::HeaderValue;
+///
+/// let options = Options::new()
+///     .precision(1)
+///     .repeated(Repeated::Each)
+///     .header_budget(1024)
+///     .descriptions(false)
+///     .total("app")
+///     .timing_allow_origin(HeaderValue::from_static("https://example.com"));
+/// let timings = Timings::with_options(options);
+/// # let _ = timings;
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options(Arc<Config>);
+
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) precision: u8,
+    pub(crate) repeated: Repeated,
+    pub(crate) max_metrics: usize,
+    pub(crate) header_budget: usize,
+    pub(crate) descriptions: bool,
+    pub(crate) total: Option<Cow<'static, str>>,
+    pub(crate) total_description: Option<Cow<'static, str>>,
+    pub(crate) timing_allow_origin: Vec<HeaderValue>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options(Arc::new(Config {
+            precision: DEFAULT_PRECISION,
+            repeated: Repeated::Aggregate,
+            max_metrics: DEFAULT_MAX_METRICS,
+            header_budget: DEFAULT_HEADER_BUDGET,
+            descriptions: true,
+            total: Some(Cow::Borrowed(DEFAULT_TOTAL_NAME)),
+            total_description: None,
+            timing_allow_origin: Vec::new(),
+        }))
+    }
+}
+
+impl Options {
+    /// The defaults: 3 decimals, aggregated names, 64 metrics, a 2 KiB header, descriptions
+    /// sent, a `total` metric, no `Timing-Allow-Origin`.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new();
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(Arc::make_mut(&mut self.0));
+        self
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.0
+    }
+
+    /// Decimals of a millisecond written in `dur` (0 to 6; larger values mean 6). Trailing
+    /// zeros are not written: `12.5`, not `12.500`.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().precision(0);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn precision(self, decimals: u8) -> Self {
+        self.edit(|c| c.precision = decimals.min(6))
+    }
+
+    /// What to do with a name recorded more than once. See [`Repeated`].
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, Repeated};
+    /// let options = Options::new().repeated(Repeated::Each);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn repeated(self, repeated: Repeated) -> Self {
+        self.edit(|c| c.repeated = repeated)
+    }
+
+    /// How many entries one request keeps (at least 1). Recordings past it are counted and
+    /// reported in an `omitted` entry, never stored, so memory stays bounded.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().max_metrics(16);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn max_metrics(self, max: usize) -> Self {
+        self.edit(|c| c.max_metrics = max.max(1))
+    }
+
+    /// The largest `Server-Timing` value written, in bytes (at least 96). Entries that do not
+    /// fit are left out and counted in a last `omitted` entry. Default:
+    /// [`DEFAULT_HEADER_BUDGET`].
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().header_budget(1024);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn header_budget(self, bytes: usize) -> Self {
+        self.edit(|c| c.header_budget = bytes.max(MIN_HEADER_BUDGET))
+    }
+
+    /// Whether descriptions reach the header. `false` writes names and durations only, for
+    /// clients that may see timings but not what the server was doing.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().descriptions(false);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn descriptions(self, send: bool) -> Self {
+        self.edit(|c| c.descriptions = send)
+    }
+
+    /// Name the whole-request metric (default `total`); sanitized like any dynamic name.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().total("app");
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn total(self, name: impl Into<Cow<'static, str>>) -> Self {
+        let name = sanitize::name(name.into());
+        self.edit(|c| c.total = Some(name))
+    }
+
+    /// Describe the whole-request metric.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().total_description("Whole request");
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn total_description(self, description: impl Into<Cow<'static, str>>) -> Self {
+        let description = sanitize::description(description.into());
+        self.edit(|c| c.total_description = Some(description))
+    }
+
+    /// Send no whole-request metric.
+    ///
+    /// ```
+    /// let options = server_timing_runtime::Options::new().no_total();
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn no_total(self) -> Self {
+        self.edit(|c| c.total = None)
+    }
+
+    /// Add a `Timing-Allow-Origin` value (an origin, or `*`), sent with the metrics so that
+    /// cross-origin pages may read them. Absent by default: browsers then hide cross-origin
+    /// `serverTiming` entries. Never overwrites a `Timing-Allow-Origin` the application set.
+    ///
+    /// ```
+    /// use http::HeaderValue;
+    /// let options = server_timing_runtime::Options::new()
+    ///     .timing_allow_origin(HeaderValue::from_static("https://app.example.com"));
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn timing_allow_origin(self, origin: HeaderValue) -> Self {
+        self.edit(|c| c.timing_allow_origin.push(origin))
+    }
+}
+
+/// The [`Options`] builder methods, for an adapter type with an `options: Options` field, so
+/// that every adapter offers the same settings from one implementation.
+///
+/// `$new` is an expression (as a string) that builds the adapter, for the doc examples.
+#[allow(unused_macros)]
+macro_rules! forward_options {
+    ($new:literal) => {
+        /// Replace all options at once. See [`Options`](crate::Options).
+        #[doc = concat!("```\nlet adapter = ", $new, ".options(server_timing_runtime::Options::new().precision(1));\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn options(mut self, options: $crate::Options) -> Self {
+            self.options = options;
+            self
+        }
+
+        /// Decimals of a millisecond in `dur`. See [`Options::precision`](crate::Options::precision).
+        #[doc = concat!("```\nlet adapter = ", $new, ".precision(1);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn precision(mut self, decimals: u8) -> Self {
+            self.options = self.options.precision(decimals);
+            self
+        }
+
+        /// Aggregate repeated names or send each recording. See [`Options::repeated`](crate::Options::repeated).
+        #[doc = concat!("```\nlet adapter = ", $new, ".repeated(server_timing_runtime::Repeated::Each);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn repeated(mut self, repeated: $crate::Repeated) -> Self {
+            self.options = self.options.repeated(repeated);
+            self
+        }
+
+        /// Entries one request keeps. See [`Options::max_metrics`](crate::Options::max_metrics).
+        #[doc = concat!("```\nlet adapter = ", $new, ".max_metrics(16);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn max_metrics(mut self, max: usize) -> Self {
+            self.options = self.options.max_metrics(max);
+            self
+        }
+
+        /// The largest header value, in bytes. See [`Options::header_budget`](crate::Options::header_budget).
+        #[doc = concat!("```\nlet adapter = ", $new, ".header_budget(1024);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn header_budget(mut self, bytes: usize) -> Self {
+            self.options = self.options.header_budget(bytes);
+            self
+        }
+
+        /// Whether descriptions are sent. See [`Options::descriptions`](crate::Options::descriptions).
+        #[doc = concat!("```\nlet adapter = ", $new, ".descriptions(false);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn descriptions(mut self, send: bool) -> Self {
+            self.options = self.options.descriptions(send);
+            self
+        }
+
+        /// Name the whole-request metric. See [`Options::total`](crate::Options::total).
+        #[doc = concat!("```\nlet adapter = ", $new, ".total(\"app\");\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn total(mut self, name: impl Into<::std::borrow::Cow<'static, str>>) -> Self {
+            self.options = self.options.total(name);
+            self
+        }
+
+        /// Describe the whole-request metric. See [`Options::total_description`](crate::Options::total_description).
+        #[doc = concat!("```\nlet adapter = ", $new, ".total_description(\"Whole request\");\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn total_description(mut self, description: impl Into<::std::borrow::Cow<'static, str>>) -> Self {
+            self.options = self.options.total_description(description);
+            self
+        }
+
+        /// Send no whole-request metric. See [`Options::no_total`](crate::Options::no_total).
+        #[doc = concat!("```\nlet adapter = ", $new, ".no_total();\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn no_total(mut self) -> Self {
+            self.options = self.options.no_total();
+            self
+        }
+
+        /// Add a `Timing-Allow-Origin` value. See [`Options::timing_allow_origin`](crate::Options::timing_allow_origin).
+        #[doc = concat!("```\nlet adapter = ", $new, ".timing_allow_origin(http::HeaderValue::from_static(\"*\"));\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn timing_allow_origin(mut self, origin: ::http::HeaderValue) -> Self {
+            self.options = self.options.timing_allow_origin(origin);
+            self
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use forward_options;

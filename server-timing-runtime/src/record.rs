@@ -1,0 +1,206 @@
+//! Recording without the attribute: free functions and the [`Timer`] guard.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::clock::Start;
+use crate::metric::{Measure, Outcome};
+use crate::timings::Timings;
+
+/// Add `duration` under `name` to the current collector; nothing happens outside a scope.
+///
+/// `name` may be a literal (no allocation) or a `String` built at run time; a name that is not
+/// an HTTP token is [sanitized](crate::sanitize_name).
+///
+/// ```
+/// use std::time::Duration;
+/// use server_timing_runtime::{record, Timings};
+///
+/// record("ignored", Duration::from_millis(1)); // no scope: a no-op
+/// let timings = Timings::new();
+/// timings.sync_scope(|| record(format!("shard{}", 3), Duration::from_millis(2)));
+/// assert_eq!(timings.metrics()[0].name(), "shard3");
+/// ```
+pub fn record(name: impl Into<Cow<'static, str>>, duration: Duration) {
+    Timings::with_current(|inner| {
+        inner.add(name.into(), None, Measure::Duration(duration), Outcome::Completed)
+    });
+}
+
+/// Add a number with no time meaning (a status code, a row count) under `name`. It is written
+/// as `dur` (browsers have no other numeric field), so DevTools shows it as a duration;
+/// repeated values of one name are summed. A value that is not finite is written as 0.
+///
+/// ```
+/// use server_timing_runtime::{record_value, Timings};
+/// let timings = Timings::new();
+/// timings.sync_scope(|| record_value("upstream-status", 503.0));
+/// assert_eq!(timings.metrics()[0].value(), Some(503.0));
+/// ```
+pub fn record_value(name: impl Into<Cow<'static, str>>, value: f64) {
+    Timings::with_current(|inner| inner.add(name.into(), None, Measure::Value(value), Outcome::Completed));
+}
+
+/// Add a description with no duration, e.g. `cache;desc=hit`. If `name` already has a
+/// description the first one stays. The text is [sanitized](crate::sanitize_description).
+///
+/// ```
+/// use server_timing_runtime::{describe, Timings};
+/// let timings = Timings::new();
+/// timings.sync_scope(|| describe("cache", "hit"));
+/// assert_eq!(timings.finish().unwrap().to_str().unwrap().split(", ").nth(1), Some("cache;desc=hit"));
+/// ```
+pub fn describe(name: impl Into<Cow<'static, str>>, description: impl Into<Cow<'static, str>>) {
+    Timings::with_current(|inner| {
+        inner.add(
+            name.into(),
+            Some(description.into()),
+            Measure::None,
+            Outcome::Completed,
+        );
+    });
+}
+
+/// Start timing `name`; the time is recorded when the returned guard is dropped (or
+/// [`stop`](Timer::stop)ped). Outside a scope the guard is inert and reads no clock.
+///
+/// ```
+/// use server_timing_runtime::{timer, Timings};
+/// let timings = Timings::new();
+/// timings.sync_scope(|| {
+///     let _db = timer("db").description("Query users");
+///     // ... the work ...
+/// });
+/// assert_eq!(timings.metrics()[0].description(), Some("Query users"));
+/// ```
+pub fn timer(name: impl Into<Cow<'static, str>>) -> Timer {
+    Timer {
+        running: Timings::current().map(|timings| (timings, Start::now())),
+        name: name.into(),
+        description: None,
+    }
+}
+
+/// A running measurement: records its elapsed time into the collector that was current when
+/// it started, when dropped. Made by [`timer`].
+///
+/// Dropped while the thread unwinds from a panic, it records the time so far, marked as
+/// panicked. It may be moved to other threads and outlive its scope.
+///
+/// ```
+/// use server_timing_runtime::{timer, Timings};
+/// let timings = Timings::new();
+/// let elapsed = timings.sync_scope(|| timer("parse").stop());
+/// assert!(elapsed.is_some());
+/// ```
+#[must_use = "a timer records when it is dropped; binding it to `_` drops it at once"]
+#[derive(Debug)]
+pub struct Timer {
+    running: Option<(Timings, Start)>,
+    name: Cow<'static, str>,
+    description: Option<Cow<'static, str>>,
+}
+
+impl Timer {
+    /// Give the metric a description.
+    ///
+    /// ```
+    /// let t = server_timing_runtime::timer("db").description("DB read");
+    /// # drop(t);
+    /// ```
+    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Record now and return the elapsed time (`None` outside a scope).
+    ///
+    /// ```
+    /// assert_eq!(server_timing_runtime::timer("db").stop(), None);
+    /// ```
+    pub fn stop(mut self) -> Option<Duration> {
+        self.finish(Outcome::Completed)
+    }
+
+    /// Stop without recording anything.
+    ///
+    /// ```
+    /// server_timing_runtime::timer("db").cancel();
+    /// ```
+    pub fn cancel(mut self) {
+        self.running = None;
+    }
+
+    fn finish(&mut self, outcome: Outcome) -> Option<Duration> {
+        let (timings, start) = self.running.take()?;
+        let elapsed = start.elapsed();
+        timings.add(
+            std::mem::take(&mut self.name),
+            self.description.take(),
+            Measure::Duration(elapsed),
+            outcome,
+        );
+        Some(elapsed)
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let outcome = if std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Completed
+        };
+        self.finish(outcome);
+    }
+}
+
+/// The guard `#[server_timing]` puts at the top of a sync fn.
+///
+/// Holds no collector: a sync call starts and ends on one thread, inside the same scope, so
+/// the collector current at its end is the one current at its start.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SyncGuard {
+    start: Option<Start>,
+    name: &'static str,
+    description: &'static str,
+}
+
+impl SyncGuard {
+    #[inline]
+    pub(crate) fn new(name: &'static str, description: &'static str) -> Self {
+        let start = if Timings::is_current() {
+            Some(Start::now())
+        } else {
+            None
+        };
+        SyncGuard {
+            start,
+            name,
+            description,
+        }
+    }
+}
+
+impl Drop for SyncGuard {
+    #[inline]
+    fn drop(&mut self) {
+        let Some(start) = self.start else { return };
+        let elapsed = start.elapsed();
+        let outcome = if std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Completed
+        };
+        let description = crate::future::static_description(self.description);
+        Timings::with_current(|inner| {
+            inner.add(
+                Cow::Borrowed(self.name),
+                description,
+                Measure::Duration(elapsed),
+                outcome,
+            );
+        });
+    }
+}

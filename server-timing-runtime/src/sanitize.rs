@@ -1,0 +1,132 @@
+//! Turning arbitrary text into what a `Server-Timing` header may carry.
+//!
+//! Names must be RFC 9110 tokens: every other character becomes `_` (an empty name becomes
+//! `_`). Descriptions may hold printable ASCII: a control character (CR, LF, NUL, TAB, ...)
+//! becomes a space and every non-ASCII character becomes `?`. Names keep at most
+//! [`MAX_NAME_LEN`] characters and descriptions [`MAX_DESCRIPTION_LEN`], so a megabyte of
+//! request data costs neither memory nor header space.
+
+use std::borrow::Cow;
+
+/// The longest metric name kept; longer names are cut.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The longest description kept; longer ones are cut.
+pub const MAX_DESCRIPTION_LEN: usize = 256;
+
+/// Whether `byte` may appear in an RFC 9110 token.
+pub(crate) fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+        || matches!(
+            byte,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Whether `text` is an RFC 9110 token: non-empty, and only token characters.
+///
+/// ```
+/// use server_timing_runtime::is_token;
+/// assert!(is_token("db.read"));
+/// assert!(!is_token("db read"));
+/// assert!(!is_token(""));
+/// ```
+pub fn is_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(is_tchar)
+}
+
+/// Whether `byte` may stand in a description after sanitization.
+fn is_description_byte(byte: u8) -> bool {
+    (0x20..0x7f).contains(&byte)
+}
+
+/// `name` as the header will carry it. Borrows (no allocation) when it is already valid.
+pub(crate) fn name(name: Cow<'static, str>) -> Cow<'static, str> {
+    if name.len() <= MAX_NAME_LEN && is_token(&name) {
+        return name;
+    }
+    let mut out: String = name
+        .chars()
+        .take(MAX_NAME_LEN)
+        .map(|c| if c.is_ascii() && is_tchar(c as u8) { c } else { '_' })
+        .collect();
+    if out.is_empty() {
+        out.push('_');
+    }
+    Cow::Owned(out)
+}
+
+/// `description` as the header will carry it (before quoting). Borrows when already valid.
+pub(crate) fn description(description: Cow<'static, str>) -> Cow<'static, str> {
+    if description.len() <= MAX_DESCRIPTION_LEN && description.bytes().all(is_description_byte) {
+        return description;
+    }
+    Cow::Owned(
+        description
+            .chars()
+            .take(MAX_DESCRIPTION_LEN)
+            .map(|c| match c {
+                ' '..='~' => c,
+                c if c.is_control() => ' ',
+                _ => '?',
+            })
+            .collect(),
+    )
+}
+
+/// The sanitization [`record`](crate::record) applies to a metric name, exposed so that
+/// callers (and tests) can predict what the browser will see.
+///
+/// ```
+/// use server_timing_runtime::sanitize_name;
+/// assert_eq!(sanitize_name("db read"), "db_read");
+/// assert_eq!(sanitize_name(""), "_");
+/// ```
+pub fn sanitize_name(text: &str) -> String {
+    name(Cow::Owned(text.to_owned())).into_owned()
+}
+
+/// The sanitization [`describe`](crate::describe) applies to a description.
+///
+/// ```
+/// use server_timing_runtime::sanitize_description;
+/// assert_eq!(sanitize_description("caf\u{e9}\r\nhit"), "caf?  hit");
+/// ```
+pub fn sanitize_description(text: &str) -> String {
+    description(Cow::Owned(text.to_owned())).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_names_are_borrowed() {
+        assert!(matches!(name(Cow::Borrowed("db")), Cow::Borrowed("db")));
+    }
+
+    #[test]
+    fn names_are_cut_by_characters() {
+        let long = "\u{e9}".repeat(100);
+        assert_eq!(sanitize_name(&long), "_".repeat(MAX_NAME_LEN));
+    }
+
+    #[test]
+    fn descriptions_replace_controls_and_non_ascii() {
+        assert_eq!(sanitize_description("a\tb\0c\u{7f}d\u{2603}"), "a b c d?");
+        assert_eq!(sanitize_description(&"x".repeat(1000)).len(), MAX_DESCRIPTION_LEN);
+    }
+}

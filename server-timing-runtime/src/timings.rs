@@ -1,0 +1,461 @@
+//! The per-request collector and the scope that makes it current.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+use pin_project_lite::pin_project;
+
+use crate::clock::Start;
+use crate::format;
+use crate::metric::{Measure, Metric, Outcome};
+use crate::options::{Options, Repeated};
+use crate::sanitize;
+use crate::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
+
+thread_local! {
+    // The collector of the scope being polled on this thread. A raw pointer rather than an
+    // `Arc`: entering a scope is then two `Cell` writes and no reference counting. It is only
+    // non-null while a `Scope` (or `sync_scope`) that owns an `Arc` of it is on this stack.
+    // No destructor, so it stays readable while the thread's other locals are torn down.
+    static CURRENT: Cell<*const Inner> = const { Cell::new(ptr::null()) };
+}
+
+/// A request's collector: every [`record`](crate::record), [`timer`](crate::timer) and
+/// `#[server_timing]` fn called while it is current adds to it.
+///
+/// Cheap to clone (one `Arc`); `Send + Sync`, so work carried onto other threads (see
+/// [`FutureExt::in_current_timings`](crate::FutureExt::in_current_timings)) records into the
+/// same request.
+///
+/// ```
+/// use std::time::Duration;
+/// use server_timing_runtime::{record, Timings};
+///
+/// # futures::executor::block_on(async {
+/// let timings = Timings::new();
+/// timings.scope(async { record("db", Duration::from_millis(4)) }).await;
+/// let value = timings.finish().unwrap();
+/// assert!(value.to_str().unwrap().starts_with("total;dur="));
+/// assert!(value.to_str().unwrap().ends_with(", db;dur=4"));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Timings {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    options: Options,
+    started: Start,
+    state: Mutex<State>,
+}
+
+struct State {
+    metrics: Vec<Metric>,
+    omitted: u32,
+    closed: bool,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Timings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timings")
+            .field("metrics", &self.metrics())
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Timings {
+    /// A collector with the default [`Options`]. Its `total` runs from now.
+    ///
+    /// ```
+    /// let timings = server_timing_runtime::Timings::new();
+    /// assert!(timings.metrics().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::with_options(Options::default())
+    }
+
+    /// A collector with the given options. Its `total` runs from now.
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, Timings};
+    /// let timings = Timings::with_options(Options::new().precision(1));
+    /// # let _ = timings;
+    /// ```
+    pub fn with_options(options: Options) -> Self {
+        Timings {
+            inner: Arc::new(Inner {
+                options,
+                started: Start::now(),
+                state: Mutex::new(State {
+                    metrics: Vec::new(),
+                    omitted: 0,
+                    closed: false,
+                }),
+            }),
+        }
+    }
+
+    /// The collector current here: inside [`scope`](Self::scope) or
+    /// [`sync_scope`](Self::sync_scope), or `None`.
+    ///
+    /// ```
+    /// use server_timing_runtime::Timings;
+    /// assert!(Timings::current().is_none());
+    /// Timings::new().sync_scope(|| assert!(Timings::current().is_some()));
+    /// ```
+    pub fn current() -> Option<Timings> {
+        let inner = CURRENT.try_with(Cell::get).ok()?;
+        if inner.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null CURRENT points into an `Arc<Inner>` that the `Scope` or
+        // `sync_scope` being run on this thread keeps alive (see `Entered`), so its strong
+        // count is at least one and it may be cloned.
+        unsafe {
+            Arc::increment_strong_count(inner);
+            Some(Timings {
+                inner: Arc::from_raw(inner),
+            })
+        }
+    }
+
+    /// Run `future` with this collector current during every poll of it, and while it is
+    /// dropped.
+    ///
+    /// ```
+    /// use server_timing_runtime::{record, Timings};
+    /// # futures::executor::block_on(async {
+    /// let timings = Timings::new();
+    /// timings.scope(async { record("db", std::time::Duration::ZERO) }).await;
+    /// assert_eq!(timings.metrics().len(), 1);
+    /// # });
+    /// ```
+    pub fn scope<F: Future>(&self, future: F) -> Scope<F> {
+        Scope::new(Some(self.clone()), future)
+    }
+
+    /// Run `f` with this collector current, e.g. inside `spawn_blocking`.
+    ///
+    /// ```
+    /// use server_timing_runtime::{record, Timings};
+    /// let timings = Timings::new();
+    /// let answer = timings.sync_scope(|| {
+    ///     record("work", std::time::Duration::from_micros(5));
+    ///     42
+    /// });
+    /// assert_eq!(answer, 42);
+    /// assert_eq!(timings.metrics()[0].name(), "work");
+    /// ```
+    pub fn sync_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = Entered::new(Some(&self.inner));
+        f()
+    }
+
+    /// A snapshot of what was recorded so far, after aggregation, in first-recorded order.
+    /// `total` is not among them: it is measured when the header is written.
+    ///
+    /// ```
+    /// use server_timing_runtime::{describe, Timings};
+    /// let timings = Timings::new();
+    /// timings.sync_scope(|| describe("cache", "miss"));
+    /// assert_eq!(timings.metrics()[0].description(), Some("miss"));
+    /// ```
+    pub fn metrics(&self) -> Vec<Metric> {
+        self.inner.lock().metrics.clone()
+    }
+
+    /// How many recordings were not kept because [`Options::max_metrics`] was reached.
+    ///
+    /// ```
+    /// use server_timing_runtime::{record, Options, Timings};
+    /// let timings = Timings::with_options(Options::new().max_metrics(1));
+    /// timings.sync_scope(|| {
+    ///     record("a", std::time::Duration::ZERO);
+    ///     record("b", std::time::Duration::ZERO);
+    /// });
+    /// assert_eq!(timings.omitted(), 1);
+    /// ```
+    pub fn omitted(&self) -> u32 {
+        self.inner.lock().omitted
+    }
+
+    /// Time since this collector was made: what `total` would say now.
+    ///
+    /// ```
+    /// let timings = server_timing_runtime::Timings::new();
+    /// assert!(timings.elapsed() < std::time::Duration::from_secs(60));
+    /// ```
+    pub fn elapsed(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// The options this collector was made with.
+    ///
+    /// ```
+    /// use server_timing_runtime::Timings;
+    /// let options = Timings::new().options().clone();
+    /// # let _ = options;
+    /// ```
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// Close the collector and write its `Server-Timing` value: `total` (measured now, unless
+    /// turned off) first, then every metric in order, within the header budget.
+    ///
+    /// Later recordings are ignored, and a second call returns `None`, so a response never
+    /// gets the same metrics twice. `None` also when there is nothing to write.
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, Timings};
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// timings.sync_scope(|| server_timing_runtime::describe("cache", "hit"));
+    /// assert_eq!(timings.finish().unwrap(), "cache;desc=hit");
+    /// assert_eq!(timings.finish(), None);
+    /// ```
+    pub fn finish(&self) -> Option<HeaderValue> {
+        let total = self.inner.started.elapsed();
+        let (metrics, omitted) = {
+            let mut state = self.inner.lock();
+            if state.closed {
+                return None;
+            }
+            state.closed = true;
+            (std::mem::take(&mut state.metrics), state.omitted)
+        };
+        format::header_value(self.inner.options.config(), Some(total), &metrics, omitted)
+    }
+
+    /// [`finish`](Self::finish), then append the value to `headers` as a new `Server-Timing`
+    /// field (fields already there are kept as they are), with the configured
+    /// `Timing-Allow-Origin` values unless `headers` has that header already. Returns whether
+    /// a field was appended.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    /// use server_timing_runtime::Timings;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.append("server-timing", HeaderValue::from_static("cdn;dur=1"));
+    /// assert!(Timings::new().append_to(&mut headers));
+    /// let fields: Vec<_> = headers.get_all("server-timing").iter().collect();
+    /// assert_eq!(fields.len(), 2);
+    /// assert_eq!(fields[0], "cdn;dur=1");
+    /// ```
+    pub fn append_to(&self, headers: &mut HeaderMap) -> bool {
+        let Some(value) = self.finish() else {
+            return false;
+        };
+        headers.append(SERVER_TIMING, value);
+        let origins = &self.inner.options.config().timing_allow_origin;
+        if !origins.is_empty() && !headers.contains_key(TIMING_ALLOW_ORIGIN) {
+            for origin in origins {
+                headers.append(TIMING_ALLOW_ORIGIN, origin.clone());
+            }
+        }
+        true
+    }
+
+    /// Add a recording; used by every public recording API.
+    pub(crate) fn add(
+        &self,
+        name: Cow<'static, str>,
+        description: Option<Cow<'static, str>>,
+        measure: Measure,
+        outcome: Outcome,
+    ) {
+        self.inner.add(name, description, measure, outcome);
+    }
+
+    /// Whether a collector is current here, without cloning it.
+    #[inline]
+    pub(crate) fn is_current() -> bool {
+        CURRENT.try_with(|c| !c.get().is_null()).unwrap_or(false)
+    }
+
+    /// Run `f` on the current collector, if any, without cloning it.
+    #[inline]
+    pub(crate) fn with_current(f: impl FnOnce(&Inner)) {
+        let inner = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+        if inner.is_null() {
+            return;
+        }
+        // SAFETY: see `current`; the reference does not outlive this call.
+        f(unsafe { &*inner });
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock, but a poisoned lock must not take the
+        // request down either: the data is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn add(
+        &self,
+        name: Cow<'static, str>,
+        description: Option<Cow<'static, str>>,
+        measure: Measure,
+        outcome: Outcome,
+    ) {
+        let config = self.options.config();
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        if config.repeated == Repeated::Aggregate {
+            // Stored names are sanitized, so a valid name is found as is; only a name that
+            // misses is sanitized, and looked up again if that changed it.
+            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == name) {
+                merge(metric, description, measure, outcome);
+                return;
+            }
+            let clean = sanitize::name(name);
+            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == clean) {
+                merge(metric, description, measure, outcome);
+                return;
+            }
+            push(
+                &mut state,
+                config.max_metrics,
+                clean,
+                description,
+                measure,
+                outcome,
+            );
+        } else {
+            push(
+                &mut state,
+                config.max_metrics,
+                sanitize::name(name),
+                description,
+                measure,
+                outcome,
+            );
+        }
+    }
+}
+
+fn merge(metric: &mut Metric, description: Option<Cow<'static, str>>, measure: Measure, outcome: Outcome) {
+    if metric.description.is_none() {
+        metric.description = description.map(sanitize::description);
+    }
+    metric.add(measure, outcome);
+}
+
+fn push(
+    state: &mut State,
+    max: usize,
+    name: Cow<'static, str>,
+    description: Option<Cow<'static, str>>,
+    measure: Measure,
+    outcome: Outcome,
+) {
+    if state.metrics.len() >= max {
+        state.omitted = state.omitted.saturating_add(1);
+        return;
+    }
+    state.metrics.push(Metric::new(
+        name,
+        description.map(sanitize::description),
+        measure,
+        outcome,
+    ));
+}
+
+/// Makes a collector current until dropped, then restores the one before (also on unwind).
+struct Entered {
+    previous: *const Inner,
+}
+
+impl Entered {
+    fn new(inner: Option<&Arc<Inner>>) -> Self {
+        let next = inner.map_or(ptr::null(), Arc::as_ptr);
+        let previous = CURRENT.try_with(|c| c.replace(next)).unwrap_or(ptr::null());
+        Entered { previous }
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.previous));
+    }
+}
+
+pin_project! {
+    /// A future run with a collector current: made by [`Timings::scope`] and
+    /// [`FutureExt::in_current_timings`](crate::FutureExt::in_current_timings).
+    ///
+    /// ```
+    /// use server_timing_runtime::{Scope, Timings};
+    /// let scoped: Scope<_> = Timings::new().scope(async { 1 });
+    /// assert_eq!(futures::executor::block_on(scoped), 1);
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Scope<F> {
+        timings: Option<Timings>,
+        // `None` only while the scope is dropped, so that the future is dropped with the
+        // collector current.
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for Scope<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            let _entered = Entered::new(this.timings.as_ref().map(|t| &t.inner));
+            this.future.set(None);
+        }
+    }
+}
+
+impl<F> Scope<F> {
+    pub(crate) fn new(timings: Option<Timings>, future: F) -> Self {
+        Scope {
+            timings,
+            future: Some(future),
+        }
+    }
+
+    /// The collector this scope makes current, if any.
+    ///
+    /// ```
+    /// use server_timing_runtime::Timings;
+    /// let scoped = Timings::new().scope(async {});
+    /// assert!(scoped.timings().is_some());
+    /// ```
+    pub fn timings(&self) -> Option<&Timings> {
+        self.timings.as_ref()
+    }
+}
+
+impl<F: Future> Future for Scope<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _entered = Entered::new(this.timings.as_ref().map(|t| &t.inner));
+        match this.future.as_pin_mut() {
+            Some(future) => future.poll(cx),
+            // Only reachable from inside our own drop, which never polls.
+            None => Poll::Pending,
+        }
+    }
+}
