@@ -48,6 +48,7 @@ pub mod http;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use downstream::record_downstream;
 pub use format::OMITTED_NAME;
 pub use future::{FutureExt, Timed};
 pub use metric::Metric;

@@ -1,0 +1,83 @@
+//! Memory stays bounded whatever a request records: counted by a global allocator, not timed.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use server_timing_runtime::{record, server_timing, timer, Options, Repeated, Timings};
+
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator, only counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        System.dealloc(ptr, layout);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// One test binary, one test: the counters are process-wide, so nothing may run beside it.
+#[test]
+fn memory_is_bounded_and_static_names_allocate_once() {
+    a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Aggregate);
+    a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Each);
+    recording_a_static_name_again_allocates_nothing();
+}
+
+#[server_timing("hot")]
+fn hot() {}
+
+fn a_million_instrumented_calls_stay_under_a_small_fixed_bound(repeated: Repeated) {
+    let timings = Timings::with_options(Options::new().repeated(repeated));
+    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let mut peak = 0;
+    timings.sync_scope(|| {
+        for i in 0..1_000_000u32 {
+            hot();
+            if i % 1024 == 0 {
+                peak = peak.max(LIVE_BYTES.load(Ordering::Relaxed) - before);
+            }
+        }
+    });
+    let grown = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    // 64 entries of a few dozen bytes each: far under 64 KiB, and independent of the call count.
+    assert!(
+        grown < 64 * 1024,
+        "{repeated:?}: {grown} bytes live after 1,000,000 calls"
+    );
+    assert!(peak < 64 * 1024, "{repeated:?}: peak {peak} bytes");
+    drop(timings);
+}
+
+fn recording_a_static_name_again_allocates_nothing() {
+    let timings = Timings::new();
+    timings.sync_scope(|| {
+        hot();
+        record("manual", Duration::ZERO);
+        drop(timer("guard"));
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        for _ in 0..1000 {
+            hot();
+            record("manual", Duration::ZERO);
+            drop(timer("guard"));
+        }
+        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+        assert_eq!(allocations, 0, "recording known static names must not allocate");
+    });
+}
