@@ -11,10 +11,6 @@ use crate::clock::Start;
 use crate::metric::{Measure, Outcome};
 use crate::timings::{Scope, Timings};
 
-pub(crate) fn static_description(description: &'static str) -> Option<Cow<'static, str>> {
-    (!description.is_empty()).then_some(Cow::Borrowed(description))
-}
-
 /// Extension methods for every future.
 ///
 /// ```

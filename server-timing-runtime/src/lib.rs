@@ -40,6 +40,7 @@ mod options;
 mod parse;
 mod record;
 mod sanitize;
+mod staging;
 mod timings;
 
 #[cfg(feature = "actix-web")]
@@ -83,8 +84,9 @@ pub mod __private {
     use std::borrow::Cow;
     use std::future::Future;
 
-    use crate::future::{static_description, Timed};
+    use crate::future::Timed;
     use crate::record::SyncGuard;
+    use crate::staging::static_description;
 
     #[inline]
     pub fn guard(name: &'static str, description: &'static str) -> SyncGuard {

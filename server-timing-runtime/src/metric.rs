@@ -92,6 +92,16 @@ impl Metric {
         }
     }
 
+    /// Fold `count` completed calls that took `duration` in all (a flushed batch).
+    pub(crate) fn add_calls(&mut self, duration: Duration, count: u32) {
+        self.measure = match self.measure {
+            Measure::Duration(d) => Measure::Duration(d.saturating_add(duration)),
+            Measure::None => Measure::Duration(duration),
+            kept @ Measure::Value(_) => kept,
+        };
+        self.count = self.count.saturating_add(count);
+    }
+
     /// The metric's name, an HTTP token.
     ///
     /// ```

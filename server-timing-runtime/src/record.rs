@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::clock::Start;
 use crate::metric::{Measure, Outcome};
+use crate::staging;
 use crate::timings::Timings;
 
 /// Add `duration` under `name` to the current collector; nothing happens outside a scope.
@@ -188,19 +189,24 @@ impl Drop for SyncGuard {
     fn drop(&mut self) {
         let Some(start) = self.start else { return };
         let elapsed = start.elapsed();
-        let outcome = if std::thread::panicking() {
-            Outcome::Panicked
-        } else {
-            Outcome::Completed
-        };
-        let description = crate::future::static_description(self.description);
         Timings::with_current(|inner| {
-            inner.add(
-                Cow::Borrowed(self.name),
-                description,
-                Measure::Duration(elapsed),
-                outcome,
-            );
+            let panicking = std::thread::panicking();
+            if panicking || !inner.aggregates() {
+                let outcome = if panicking {
+                    Outcome::Panicked
+                } else {
+                    Outcome::Completed
+                };
+                let description = staging::static_description(self.description);
+                inner.add(
+                    Cow::Borrowed(self.name),
+                    description,
+                    Measure::Duration(elapsed),
+                    outcome,
+                );
+            } else {
+                staging::stage(inner, self.name, self.description, elapsed);
+            }
         });
     }
 }

@@ -18,6 +18,7 @@ use crate::format;
 use crate::metric::{Measure, Metric, Outcome};
 use crate::options::{Options, Repeated};
 use crate::sanitize;
+use crate::staging;
 use crate::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
 
 thread_local! {
@@ -54,6 +55,8 @@ pub struct Timings {
 
 pub(crate) struct Inner {
     options: Options,
+    // Copied out of `options`: read on every timed call.
+    aggregate: bool,
     started: Start,
     state: Mutex<State>,
 }
@@ -100,6 +103,7 @@ impl Timings {
     pub fn with_options(options: Options) -> Self {
         Timings {
             inner: Arc::new(Inner {
+                aggregate: options.config().repeated == Repeated::Aggregate,
                 options,
                 started: Start::now(),
                 state: Mutex::new(State {
@@ -177,6 +181,7 @@ impl Timings {
     /// assert_eq!(timings.metrics()[0].description(), Some("miss"));
     /// ```
     pub fn metrics(&self) -> Vec<Metric> {
+        self.flush_if_current();
         self.inner.lock().metrics.clone()
     }
 
@@ -192,6 +197,7 @@ impl Timings {
     /// assert_eq!(timings.omitted(), 1);
     /// ```
     pub fn omitted(&self) -> u32 {
+        self.flush_if_current();
         self.inner.lock().omitted
     }
 
@@ -231,6 +237,7 @@ impl Timings {
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
         let total = self.inner.started.elapsed();
+        self.flush_if_current();
         let (metrics, omitted) = {
             let mut state = self.inner.lock();
             if state.closed {
@@ -283,6 +290,13 @@ impl Timings {
         self.inner.add(name, description, measure, outcome);
     }
 
+    /// This thread's batch is this collector's when it is current: fold it in before reading.
+    fn flush_if_current(&self) {
+        if CURRENT.try_with(Cell::get).ok() == Some(Arc::as_ptr(&self.inner)) {
+            staging::flush(&self.inner);
+        }
+    }
+
     /// Whether a collector is current here, without cloning it.
     #[inline]
     pub(crate) fn is_current() -> bool {
@@ -308,7 +322,52 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether repeated names are folded into one entry (and so may be batched).
+    #[inline]
+    pub(crate) fn aggregates(&self) -> bool {
+        self.aggregate
+    }
+
+    /// Add one recording, after this thread's batch so that first-recorded order is kept.
     pub(crate) fn add(
+        &self,
+        name: Cow<'static, str>,
+        description: Option<Cow<'static, str>>,
+        measure: Measure,
+        outcome: Outcome,
+    ) {
+        Timings::with_current(staging::flush);
+        self.add_now(name, description, measure, outcome);
+    }
+
+    /// Fold a thread's batch in, under one lock.
+    pub(crate) fn add_batch(
+        &self,
+        batch: impl Iterator<Item = (Cow<'static, str>, Option<Cow<'static, str>>, Duration, u32)>,
+    ) {
+        let max = self.options.config().max_metrics;
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        for (name, description, duration, count) in batch {
+            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == name) {
+                if metric.description.is_none() {
+                    metric.description = description;
+                }
+                metric.add_calls(duration, count);
+            } else if state.metrics.len() < max {
+                let mut metric = Metric::new(name, description, Measure::None, Outcome::Completed);
+                metric.add_calls(duration, count);
+                state.metrics.push(metric);
+            } else {
+                state.omitted = state.omitted.saturating_add(count);
+            }
+        }
+    }
+
+    /// Add one recording under the lock.
+    pub(crate) fn add_now(
         &self,
         name: Cow<'static, str>,
         description: Option<Cow<'static, str>>,
@@ -387,6 +446,8 @@ struct Entered {
 
 impl Entered {
     fn new(inner: Option<&Arc<Inner>>) -> Self {
+        // The batch belongs to the collector being left.
+        Timings::with_current(staging::flush);
         let next = inner.map_or(ptr::null(), Arc::as_ptr);
         let previous = CURRENT.try_with(|c| c.replace(next)).unwrap_or(ptr::null());
         Entered { previous }
@@ -395,6 +456,7 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
+        Timings::with_current(staging::flush);
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
 }
