@@ -1,1 +1,289 @@
-//! actix-web middleware.
+//! actix-web 4 middleware: [`ServerTiming`].
+//!
+//! ```
+//! use actix_web::{web, App, HttpResponse};
+//! use server_timing_runtime::{actix::ServerTiming, server_timing};
+//!
+//! #[server_timing("db", desc = "DB read")]
+//! async fn load_user() -> String {
+//!     "ada".to_owned()
+//! }
+//!
+//! async fn user() -> HttpResponse {
+//!     HttpResponse::Ok().body(load_user().await)
+//! }
+//!
+//! let app = App::new()
+//!     .wrap(ServerTiming::default())
+//!     .route("/user", web::get().to(user));
+//! # let _ = app;
+//! ```
+
+use std::fmt;
+use std::future::{ready, Future, Ready};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::Error;
+use pin_project_lite::pin_project;
+
+use crate::options::Options;
+use crate::timings::{Scope, Timings};
+
+// actix-web 4 is built on `http` 0.2, so the crate's `http` 1.x names cannot be used here.
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+const TIMING_ALLOW_ORIGIN: HeaderName = HeaderName::from_static("timing-allow-origin");
+
+type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
+
+/// Middleware that collects each request's metrics and appends them to its response as a
+/// `Server-Timing` header field.
+///
+/// For every request it makes a [`Timings`] (whose `total` starts then) and runs the inner
+/// service inside its scope, so every `#[server_timing]` fn, [`record`](crate::record) and
+/// [`timer`](crate::timer) called by the handler, its helpers and inner middleware records into
+/// that request; futures spawned elsewhere join it with
+/// [`in_current_timings`](crate::FutureExt::in_current_timings). When the response is ready
+/// it appends one new `Server-Timing` field: fields set by the handler or inner middleware
+/// are kept as they are.
+///
+/// - Error responses get the header too: handler errors (`Err` of any
+///   [`ResponseError`](actix_web::ResponseError), 4xx or 5xx), the default service's 404, and an
+///   `Err` returned by an inner middleware or service. The last one stays an `Err`: it is
+///   wrapped in an [`InternalError`] holding the original error's response plus the header,
+///   so `Error::as_error::<T>()` in outer middleware no longer finds the original type.
+/// - Streaming bodies: the metrics, `total` included, cover the time until the response head
+///   is ready, not the time the body takes to stream.
+///
+/// Options (shared with the tower layer; see [`Options`]) are set with the builder methods,
+/// and [`when`](Self::when) decides per request whether anything is collected at all.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use server_timing_runtime::actix::ServerTiming;
+///
+/// let timing = ServerTiming::new()
+///     .precision(1)
+///     .total_description("Whole request")
+///     .when(|req| req.headers().contains_key("x-debug-timing"));
+/// let app = App::new()
+///     .wrap(timing)
+///     .route("/", web::get().to(HttpResponse::Ok));
+/// # let _ = app;
+/// ```
+#[derive(Clone, Default)]
+pub struct ServerTiming {
+    options: Options,
+    when: Option<Arc<Predicate>>,
+}
+
+impl fmt::Debug for ServerTiming {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTiming")
+            .field("options", &self.options)
+            .field("when", &self.when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"))
+            .finish()
+    }
+}
+
+impl ServerTiming {
+    /// The middleware with the default [`Options`], for every request.
+    ///
+    /// ```
+    /// let timing = server_timing_runtime::actix::ServerTiming::new();
+    /// # let _ = timing;
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    crate::options::forward_options!("server_timing_runtime::actix::ServerTiming::new()");
+
+    /// Collect and send metrics only for requests for which `predicate` returns `true`, e.g.
+    /// when a debug header or an authenticated user is present. For the others no collector
+    /// is in scope (instrumented code costs one thread-local read) and no header is sent.
+    /// A second call replaces the first predicate.
+    ///
+    /// ```
+    /// use server_timing_runtime::actix::ServerTiming;
+    /// let timing = ServerTiming::new().when(|req| req.headers().contains_key("x-debug-timing"));
+    /// # let _ = timing;
+    /// ```
+    #[must_use]
+    pub fn when(mut self, predicate: impl Fn(&ServiceRequest) -> bool + Send + Sync + 'static) -> Self {
+        self.when = Some(Arc::new(predicate));
+        self
+    }
+}
+
+/// What every request of one worker's middleware reads.
+struct Inner {
+    options: Options,
+    when: Option<Arc<Predicate>>,
+}
+
+impl<S, B> Transform<S, ServiceRequest> for ServerTiming
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = ServerTimingMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ServerTimingMiddleware {
+            service,
+            inner: Rc::new(Inner {
+                options: self.options.clone(),
+                when: self.when.clone(),
+            }),
+        }))
+    }
+}
+
+/// The [`ServerTiming`] service wrapping an inner service; made by its [`Transform`].
+///
+/// ```
+/// use actix_web::dev::{Service, ServiceResponse, Transform};
+/// use actix_web::test::{ok_service, TestRequest};
+/// use server_timing_runtime::actix::ServerTiming;
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let service = ServerTiming::new().new_transform(ok_service()).await.unwrap();
+/// let response: ServiceResponse = service.call(TestRequest::default().to_srv_request()).await.unwrap();
+/// assert!(response.headers().contains_key("server-timing"));
+/// # });
+/// ```
+pub struct ServerTimingMiddleware<S> {
+    service: S,
+    inner: Rc<Inner>,
+}
+
+impl<S> fmt::Debug for ServerTimingMiddleware<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTimingMiddleware")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for ServerTimingMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = ServerTimingFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let wanted = self.inner.when.as_ref().map_or(true, |when| when(&req));
+        if !wanted {
+            return ServerTimingFuture::new(Scope::new(None, self.service.call(req)));
+        }
+        let timings = Timings::with_options(self.inner.options.clone());
+        // Inner middleware may record while it builds its future, not only while polled.
+        let future = timings.sync_scope(|| self.service.call(req));
+        ServerTimingFuture::new(Scope::new(Some(timings), future))
+    }
+}
+
+pin_project! {
+    /// The response future of [`ServerTimingMiddleware`]: the inner service's future, run in
+    /// the request's scope, whose response gets the `Server-Timing` field.
+    ///
+    /// ```
+    /// use actix_web::dev::{Service, ServiceResponse, Transform};
+    /// use actix_web::test::{ok_service, TestRequest};
+    /// use server_timing_runtime::actix::{ServerTiming, ServerTimingFuture};
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let service = ServerTiming::new().new_transform(ok_service()).await.unwrap();
+    /// let future: ServerTimingFuture<_, _> = service.call(TestRequest::default().to_srv_request());
+    /// let response: ServiceResponse = future.await.unwrap();
+    /// assert!(response.headers().contains_key("server-timing"));
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ServerTimingFuture<F, B> {
+        #[pin]
+        future: Scope<F>,
+        _body: PhantomData<B>,
+    }
+}
+
+impl<F, B> ServerTimingFuture<F, B> {
+    fn new(future: Scope<F>) -> Self {
+        ServerTimingFuture {
+            future,
+            _body: PhantomData,
+        }
+    }
+}
+
+impl<F, B> fmt::Debug for ServerTimingFuture<F, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTimingFuture")
+            .field("timings", &self.future.timings())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, B> Future for ServerTimingFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<B>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut future = self.project().future;
+        let result = ready!(future.as_mut().poll(cx));
+        let Some(timings) = future.timings() else {
+            return Poll::Ready(result);
+        };
+        Poll::Ready(match result {
+            Ok(mut response) => {
+                append(response.headers_mut(), timings);
+                Ok(response)
+            }
+            Err(error) => {
+                let mut response = error.error_response();
+                append(response.headers_mut(), timings);
+                Err(InternalError::from_response(error, response).into())
+            }
+        })
+    }
+}
+
+/// Close `timings` and append its value as a new `Server-Timing` field, with the configured
+/// `Timing-Allow-Origin` values unless `headers` has that header already.
+fn append(headers: &mut HeaderMap, timings: &Timings) {
+    let Some(value) = timings.finish() else {
+        return;
+    };
+    // Both `http` versions accept exactly the same bytes, so this cannot fail; if it ever
+    // did, the response is sent without metrics rather than not at all.
+    let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) else {
+        return;
+    };
+    headers.append(SERVER_TIMING, value);
+    let origins = &timings.options().config().timing_allow_origin;
+    if origins.is_empty() || headers.contains_key(TIMING_ALLOW_ORIGIN) {
+        return;
+    }
+    for origin in origins {
+        if let Ok(origin) = HeaderValue::from_bytes(origin.as_bytes()) {
+            headers.append(TIMING_ALLOW_ORIGIN, origin);
+        }
+    }
+}
