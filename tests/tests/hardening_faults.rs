@@ -218,7 +218,7 @@ async fn the_watch_follows_the_collector() {
     );
     drop(held);
     assert!(
-        freed(slot),
+        wait_until(SETTLE, || freed(slot)).await,
         "dropping the last handle must free the watched collector"
     );
     server.stop().await;
