@@ -1,0 +1,85 @@
+//! The demo's HTML page: a fixed template with a server-rendered summary line.
+//!
+//! Everything the page shows about timings it reads in the browser, from
+//! `performance.getEntriesByType("navigation" | "resource")[i].serverTiming`.
+
+use server_timing_runtime::server_timing;
+
+use super::auth::User;
+use super::db::Orders;
+
+const TEMPLATE: &str = include_str!("page.html");
+const SUMMARY_SLOT: &str = "<!--summary-->";
+
+/// What the page's summary line says.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Who asked.
+    pub user: User,
+    /// From the cache or the database.
+    pub orders: Orders,
+    /// From the inventory service; `None` when it could not be reached.
+    pub in_stock: Option<u32>,
+}
+
+/// The page, with `summary` written into it: recorded as `render`.
+///
+/// ```
+/// use server_timing_examples::demo::{auth::User, db::Orders, page::{render, Summary}};
+/// let html = render(&Summary {
+///     user: User { name: "<ada>".to_owned() },
+///     orders: Orders { open: 1, shipped: 2 },
+///     in_stock: None,
+/// });
+/// assert!(html.contains("&lt;ada&gt;"));
+/// assert!(!html.contains("<ada>"));
+/// ```
+#[server_timing("render", desc = "Render page")]
+pub fn render(summary: &Summary) -> String {
+    let stock = summary.in_stock.map_or_else(
+        || "inventory unavailable".to_owned(),
+        |n| format!("{n} items in stock"),
+    );
+    let line = format!(
+        "Signed in as <strong>{}</strong> · {} open orders · {} shipped today · {}",
+        escape_html(&summary.user.name),
+        summary.orders.open,
+        summary.orders.shipped,
+        stock
+    );
+    TEMPLATE.replacen(SUMMARY_SLOT, &line, 1)
+}
+
+/// `text` safe to place in HTML text or a quoted attribute.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_has_one_summary_slot() {
+        assert_eq!(TEMPLATE.matches(SUMMARY_SLOT).count(), 1);
+    }
+
+    #[test]
+    fn markup_characters_are_escaped() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
