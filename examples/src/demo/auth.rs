@@ -5,6 +5,11 @@ use server_timing_runtime::server_timing;
 use super::simulate;
 
 /// Who a request is made by.
+///
+/// ```
+/// let user = server_timing_examples::demo::auth::User { name: "ada".to_owned() };
+/// # let _ = user;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     /// The name shown on the page.

@@ -1,9 +1,18 @@
 //! The demo binary's command line: which port to listen on.
 
 /// The port the demo listens on unless told otherwise.
+///
+/// ```
+/// use server_timing_examples::demo::cli::{parse, Command, DEFAULT_PORT};
+/// assert_eq!(parse(Vec::new(), None), Ok(Command::Serve(DEFAULT_PORT)));
+/// ```
 pub const DEFAULT_PORT: u16 = 8080;
 
 /// How to call the demo binary.
+///
+/// ```
+/// assert!(server_timing_examples::demo::cli::USAGE.contains("--port"));
+/// ```
 pub const USAGE: &str = "\
 usage: demo [--port N]
 
@@ -11,6 +20,11 @@ Serves the Server-Timing demo on http://127.0.0.1:N/ (default 8080; also the POR
 variable; --port wins). Port 0 picks a free port; the address is printed once listening.";
 
 /// What the command line asks for.
+///
+/// ```
+/// use server_timing_examples::demo::cli::{parse, Command};
+/// assert_eq!(parse(vec!["--help".to_owned()], None), Ok(Command::Help));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Serve on this port.

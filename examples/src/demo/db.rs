@@ -5,6 +5,12 @@ use server_timing_runtime::server_timing;
 use super::simulate;
 
 /// What the orders query returns.
+///
+/// ```
+/// use server_timing_examples::demo::db::Orders;
+/// let orders = Orders { open: 12, shipped: 31 };
+/// # let _ = orders;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Orders {
     /// Open orders.

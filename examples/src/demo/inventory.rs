@@ -7,7 +7,19 @@ use actix_web::http::StatusCode;
 use actix_web::ResponseError;
 use server_timing_runtime::{record_downstream, server_timing};
 
-/// Why the inventory could not be read.
+/// Why the inventory could not be read; the demo answers it with `502 Bad Gateway`.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// # actix_web::rt::System::new().block_on(async {
+/// let client = reqwest::Client::builder().no_proxy().build().unwrap();
+/// // Port 0 is never listening: the call fails.
+/// let error = server_timing_examples::demo::inventory::items_in_stock(&client, "http://127.0.0.1:0")
+///     .await
+///     .unwrap_err();
+/// assert_eq!(error.status_code(), 502);
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct InventoryError(String);
 

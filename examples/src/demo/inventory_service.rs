@@ -9,6 +9,10 @@ use server_timing_runtime::server_timing;
 use super::simulate;
 
 /// Items in stock, as the service answers `GET /stock`.
+///
+/// ```
+/// assert_eq!(server_timing_examples::demo::inventory_service::IN_STOCK, 42);
+/// ```
 pub const IN_STOCK: u32 = 42;
 
 #[server_timing("search", desc = "Stock index")]

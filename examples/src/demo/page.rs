@@ -12,6 +12,16 @@ const TEMPLATE: &str = include_str!("page.html");
 const SUMMARY_SLOT: &str = "<!--summary-->";
 
 /// What the page's summary line says.
+///
+/// ```
+/// use server_timing_examples::demo::{auth::User, db::Orders, page::Summary};
+/// let summary = Summary {
+///     user: User { name: "ada".to_owned() },
+///     orders: Orders { open: 1, shipped: 2 },
+///     in_stock: Some(42),
+/// };
+/// # let _ = summary;
+/// ```
 #[derive(Clone, Debug)]
 pub struct Summary {
     /// Who asked.

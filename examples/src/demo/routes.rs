@@ -19,9 +19,17 @@ use super::page::{self, Summary};
 use super::simulate;
 
 /// The request header the demo reads as a session: its value is the user name.
+///
+/// ```sh
+/// curl -H 'demo-user: ada' http://127.0.0.1:8080/
+/// ```
 pub const SESSION_HEADER: &str = "demo-user";
 
 /// How long cached orders stay fresh: reload the page within this to see a cache hit.
+///
+/// ```
+/// assert!(server_timing_examples::demo::CACHE_TTL.as_secs() >= 1);
+/// ```
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
 
 const ORDERS_KEY: &str = "orders:today";
@@ -71,7 +79,7 @@ impl Demo {
     }
 
     /// Register the demo's routes and state on `cfg`, for an app that adds its own routes
-    /// or middleware (a test, say). Wrap the app in [`server_timing`] to get the headers.
+    /// or middleware (a test, say). Wrap the app in [`server_timing()`] to get the headers.
     ///
     /// ```
     /// use actix_web::{web, App, HttpResponse};
@@ -93,7 +101,7 @@ impl Demo {
             .route("/api/payments", web::get().to(payments));
     }
 
-    /// The whole demo app: [`server_timing`] around [`configure`](Self::configure). More
+    /// The whole demo app: [`server_timing()`] around [`configure`](Self::configure). More
     /// routes may be added to it; they are wrapped by the middleware too.
     ///
     /// ```
