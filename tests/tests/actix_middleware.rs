@@ -12,7 +12,7 @@ use actix_web::rt::time::sleep;
 use actix_web::{error, web, HttpResponse, ResponseError};
 use bytes::Bytes;
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::{describe, record, server_timing, FutureExt, Timings};
+use server_timing_runtime::{describe, parse, record, server_timing, FutureExt, Timings};
 use tokio::sync::Notify;
 
 #[server_timing("db", desc = "DB read")]
@@ -46,6 +46,14 @@ async fn the_header_lists_what_the_handler_recorded() {
     assert_eq!(entries[1].dur, None);
     assert_eq!(entries[3].desc.as_deref(), Some("DB read"));
     assert!(entries[3].millis() >= 3.0, "{entries:?}");
+    // A browser reads the same entries.
+    let browser = parse(&fields(&response)[0]);
+    assert_eq!(browser.len(), entries.len());
+    for (read, entry) in browser.iter().zip(&entries) {
+        assert_eq!(read.name, entry.name);
+        assert_eq!(read.description, entry.desc.clone().unwrap_or_default());
+        assert_eq!(read.duration, entry.dur.as_ref().map_or(0.0, |_| entry.millis()));
+    }
     assert_eq!(response.text().await.unwrap(), "2");
     server.stop().await;
 }
