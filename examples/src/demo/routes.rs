@@ -194,8 +194,8 @@ async fn stock(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, 
     Ok(json(format!(r#"{{"in_stock":{in_stock}}}"#)))
 }
 
-/// Orders and stock at once: the two run concurrently, so their times add up to more than
-/// `total`.
+/// Orders and stock at once: the two run concurrently, so on a cache miss `db` and
+/// `downstream` add up to more than `total`.
 async fn report(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, InventoryError> {
     user(&req).await;
     let (orders, in_stock) = tokio::join!(demo.orders(), demo.in_stock());
