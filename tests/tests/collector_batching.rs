@@ -63,7 +63,7 @@ fn a_batch_goes_to_its_own_collector_when_scopes_nest() {
     let (outer, inner) = (Timings::new(), Timings::new());
     outer.sync_scope(|| {
         n00();
-        inner.sync_scope(|| n01());
+        inner.sync_scope(n01);
         n02();
     });
     assert_eq!(names(&outer), ["n00", "n02"]);
