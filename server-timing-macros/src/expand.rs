@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{parse_quote, Block, Expr, Item, ItemFn, LitStr, ReturnType, Stmt, Type};
+use syn::{parse_quote, parse_quote_spanned, Block, Expr, Item, ItemFn, LitStr, ReturnType, Stmt, Type};
 
 use crate::args::{check_name, Args};
 
@@ -116,13 +116,29 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
 
     let body: TokenStream = if function.sig.asyncness.is_some() {
         let block = &function.block;
-        let fake_return = fake_return_edge(&function.sig.output);
-        quote_spanned! {block.span()=>
-            {
-                #private::timed(#name, #description, async move { #fake_return #block }).await
+        let fake_return = fake_return_edge(&function.sig);
+        if returns_never(&function.sig.output) {
+            // `!` cannot be named in a `let`, so the block's output is `Infallible` and the
+            // empty match turns it back into `!`.
+            quote_spanned! {block.span()=>
+                {
+                    match #private::timed(#name, #description, async move { #fake_return #block }).await {}
+                }
+            }
+        } else {
+            quote_spanned! {block.span()=>
+                {
+                    #private::timed(#name, #description, async move { #fake_return #block }).await
+                }
             }
         }
     } else if let Some(future) = async_tail(&mut function.block) {
+        if let (Expr::Async(future), Some(output)) = (&mut *future, impl_future_output(&function.sig.output))
+        {
+            // A first statement, not a block around the user's: that would trip `unused_braces`.
+            let fake_return = fake_return_of(output, output.span());
+            future.block.stmts.insert(0, parse_quote!(#fake_return));
+        }
         let original = future.clone();
         *future = parse_quote!(#private::timed(#name, #description, #original));
         function.block.to_token_stream()
@@ -175,33 +191,63 @@ fn is_box_pin(func: &Expr) -> bool {
 }
 
 fn returns_impl_future(output: &ReturnType) -> bool {
+    future_bound(output).is_some()
+}
+
+/// The `Future` bound of an `impl Future<..> + ..` return type.
+fn future_bound(output: &ReturnType) -> Option<&syn::PathSegment> {
     let ReturnType::Type(_, ty) = output else {
-        return false;
+        return None;
     };
     let Type::ImplTrait(impl_trait) = &**ty else {
-        return false;
+        return None;
     };
-    impl_trait.bounds.iter().any(|bound| match bound {
-        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
-        _ => false,
+    impl_trait.bounds.iter().find_map(|bound| match bound {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().filter(|s| s.ident == "Future"),
+        _ => None,
     })
+}
+
+/// `X` in a return type `impl Future<Output = X>`.
+fn impl_future_output(output: &ReturnType) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(args) = &future_bound(output)?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+        _ => None,
+    })
+}
+
+fn returns_never(output: &ReturnType) -> bool {
+    matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
 }
 
 /// A never-taken `return` of the fn's return type inside the async block, so that the block's
 /// output type is the fn's: inference then works for `?` and `return`, and a type error points
 /// at the user's expression rather than at generated code. (The technique of
-/// tracing-attributes.)
-fn fake_return_edge(output: &ReturnType) -> TokenStream {
-    let (ty, span) = match output {
-        ReturnType::Default => (quote!(()), Span::call_site()),
-        ReturnType::Type(_, ty) => {
-            let mut ty = (**ty).clone();
-            EraseImplTrait.visit_type_mut(&mut ty);
-            let span = ty.span();
-            (ty.into_token_stream(), span)
+/// tracing-attributes.) Spanned on the return type, where rustc's "return type inferred to be
+/// .. here" note then points.
+fn fake_return_edge(sig: &syn::Signature) -> TokenStream {
+    match &sig.output {
+        ReturnType::Default => {
+            let span = sig.paren_token.span.close();
+            fake_return_of(&parse_quote_spanned!(span=> ()), span)
         }
-    };
-    let fake = syn::Ident::new("__server_timing_fake_return", Span::mixed_site());
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => fake_return_of(
+            &parse_quote_spanned!(ty.span()=> ::core::convert::Infallible),
+            ty.span(),
+        ),
+        ReturnType::Type(_, ty) => fake_return_of(ty, ty.span()),
+    }
+}
+
+fn fake_return_of(ty: &Type, span: Span) -> TokenStream {
+    let mut ty = ty.clone();
+    EraseImplTrait.visit_type_mut(&mut ty);
+    // The user's span (not a hygienic one): the note then reads as about the user's code. The
+    // name is visible only inside this `if`.
+    let fake = syn::Ident::new("__server_timing_fake_return", span);
     quote_spanned! {span=>
         #[allow(
             unknown_lints,

@@ -1,0 +1,8 @@
+#![deny(dead_code)]
+
+use server_timing_runtime::server_timing;
+
+#[server_timing]
+fn never_called() {}
+
+fn main() {}

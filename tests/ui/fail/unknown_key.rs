@@ -1,0 +1,8 @@
+use server_timing_runtime::server_timing;
+
+#[server_timing("db", description = "DB read")]
+fn read() {}
+
+fn main() {
+    read();
+}
