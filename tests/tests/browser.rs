@@ -1,0 +1,356 @@
+//! In a real browser (headless Chromium): what `PerformanceServerTiming` exposes for the demo's
+//! page and API calls, and for hostile recordings, is exactly what the server recorded; for
+//! generated header values, Chromium and `parse` read the same entries; the demo page renders
+//! its breakdown, and a screenshot of it is taken.
+//!
+//! Without Chromium (`chromium` on PATH or `$CHROMIUM`) every test here skips with a loud
+//! message, or fails when `SERVER_TIMING_REQUIRE_CHROMIUM=1` (CI sets it).
+
+mod browser_support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::http::header::HeaderValue;
+use actix_web::{web, HttpResponse};
+use browser_support::chromium::{Chromium, TempDir};
+use browser_support::exchanges::Exchange;
+use browser_support::header_values::{latin1, shown, HeaderValues};
+use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTION};
+use browser_support::probe::{read_report, Kind, Observed, Probe};
+use browser_support::screenshot_page::{self, ScreenshotPage};
+use browser_support::server::{html_page, serve_header_values, DemoUnderTest};
+use server_timing_runtime::{parse, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME};
+
+const PROBE: &str = "/__test/probe";
+const HOSTILE: &str = "/__test/hostile";
+const HOSTILE_PAGE: &str = "/__test/hostile-page";
+
+/// The demo's API endpoints, as its page's buttons fetch them.
+const DEMO_API: &[&str] = &["/api/orders", "/api/inventory", "/api/report", "/api/payments"];
+
+/// The demo page after it has fetched two endpoints and drawn their breakdowns (its `fetch`
+/// query parameters do what its buttons do).
+const DEMO_WITH_CALLS: &str = "/?fetch=/api/orders&fetch=/api/report";
+
+/// The demo page as the README shows it: its own breakdown and one API call's.
+const DEMO_FOR_README: &str = "/?fetch=/api/report";
+
+/// How far a `dur` the browser reads may be from the recorded duration: half the last digit
+/// the demo's middleware (default precision) writes.
+fn half_unit() -> f64 {
+    0.5 / 10f64.powi(i32::from(DEFAULT_PRECISION))
+}
+
+/// The test routes added to the demo app: a probe page, and hostile recordings on a page
+/// (a navigation) and on an API response (a resource).
+fn test_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        PROBE,
+        web::get().to(|| async {
+            let frames = ["/".to_owned(), HOSTILE_PAGE.to_owned()];
+            let fetches: Vec<String> = DEMO_API
+                .iter()
+                .map(|&path| path.to_owned())
+                .chain([HOSTILE.to_owned()])
+                .collect();
+            html_page(
+                Probe {
+                    frames: &frames,
+                    fetches: &fetches,
+                }
+                .html(),
+            )
+        }),
+    )
+    .route(
+        HOSTILE,
+        web::get().to(|| async {
+            record_hostile();
+            HttpResponse::Ok().body("hostile")
+        }),
+    )
+    .route(
+        HOSTILE_PAGE,
+        web::get().to(|| async {
+            record_hostile();
+            html_page("<!doctype html><title>hostile</title><p>hostile".to_owned())
+        }),
+    );
+}
+
+/// Runs `work` (a Chromium run, which blocks) off the runtime's thread, so the servers keep
+/// answering; a panic in it fails the test with its own message.
+async fn in_browser<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    actix_web::rt::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// The one entry the browser reports for `target` in `window`'s `kind` timeline.
+fn seen<'a>(observed: &'a [Observed], window: usize, kind: Kind, target: &str) -> &'a Observed {
+    let found: Vec<&Observed> = observed
+        .iter()
+        .filter(|o| o.window == window && o.kind == kind && o.target() == target)
+        .collect();
+    match found[..] {
+        [one] => one,
+        _ => panic!("expected one {kind:?} entry for {target} in window {window}, found {found:#?}\nall: {observed:#?}"),
+    }
+}
+
+/// The one exchange the server logged for `target`.
+fn exchange(exchanges: &[Exchange], target: &str) -> Exchange {
+    let found: Vec<&Exchange> = exchanges.iter().filter(|e| e.target == target).collect();
+    match found[..] {
+        [one] => one.clone(),
+        _ => panic!("expected one exchange for {target}, found {found:#?}"),
+    }
+}
+
+/// The browser read exactly what the server recorded for this exchange: `total` first, then
+/// every recorded metric in order with its name, its description and its duration at the
+/// configured precision; and `parse` reads the sent fields as the browser did.
+fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
+    let sent = exchange.sent.join(", ");
+    let browser = &seen.server_timing;
+    assert_eq!(
+        browser,
+        &parse(&sent),
+        "{}: Chromium (left) and `parse` (right) read {sent:?} differently",
+        seen.url
+    );
+    let recorded = exchange
+        .recorded
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}: the request had no collector", seen.url));
+    let (total, rest) = browser
+        .split_first()
+        .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
+    assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
+    assert_eq!(
+        rest.len(),
+        recorded.len(),
+        "{}: the browser has {rest:#?}, the server recorded {recorded:#?}",
+        seen.url
+    );
+    for (browser, metric) in rest.iter().zip(recorded) {
+        let context = format!("{}: browser {browser:?}, recorded {metric:?}", seen.url);
+        assert_eq!(browser.name, metric.name(), "{context}");
+        let millis = metric
+            .duration()
+            .map(|d| d.as_secs_f64() * 1e3)
+            .or(metric.value())
+            .unwrap_or(0.0);
+        assert!(
+            (browser.duration - millis).abs() <= half_unit() + 1e-9,
+            "{context}: duration not at {DEFAULT_PRECISION} decimals"
+        );
+        let description = metric.description().unwrap_or_default();
+        if metric.count() <= 1 {
+            assert_eq!(browser.description, description, "{context}");
+        } else {
+            // Aggregated calls are counted in the description, e.g. "DB read (3 calls)".
+            assert!(browser.description.starts_with(description), "{context}");
+            assert!(
+                browser.description.contains(&format!("{} calls", metric.count())),
+                "{context}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {
+    let Some(chromium) = Chromium::find("chromium_reads_the_demo_and_hostile_timings_as_recorded") else {
+        return;
+    };
+    let demo = DemoUnderTest::start(test_routes);
+    let url = demo.app.url(PROBE);
+    let dom = in_browser(move || chromium.dump_dom(&url)).await;
+    let observed = read_report(&dom);
+    let exchanges = demo.exchanges.all();
+
+    let probe = seen(&observed, 0, Kind::Navigation, PROBE);
+    assert_as_recorded(probe, &exchange(&exchanges, PROBE));
+    let page = seen(&observed, 1, Kind::Navigation, "/");
+    assert_as_recorded(page, &exchange(&exchanges, "/"));
+    for &path in DEMO_API {
+        let api = seen(&observed, 0, Kind::Resource, path);
+        assert_as_recorded(api, &exchange(&exchanges, path));
+    }
+
+    let hostile_page = seen(&observed, 2, Kind::Navigation, HOSTILE_PAGE);
+    let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
+    for hostile in [hostile_page, hostile_api] {
+        assert_as_recorded(hostile, &exchange(&exchanges, hostile.target()));
+        let expected = hostile_expected();
+        let entries = &hostile.server_timing;
+        assert_eq!(entries.len(), expected.len() + 2, "{entries:#?}");
+        assert_eq!(&entries[1..=expected.len()], &expected[..]);
+        let by_attribute = &entries[expected.len() + 1];
+        assert_eq!(
+            (by_attribute.name.as_str(), by_attribute.description.as_str()),
+            ("macro", MACRO_DESCRIPTION)
+        );
+    }
+    demo.stop().await;
+}
+
+/// Values of the `data-name` attributes between `from` and the next `until` in `html`.
+fn data_names<'a>(html: &'a str, from: &str, until: &str) -> Vec<&'a str> {
+    let start = html
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from:?} in the page:\n{html}"));
+    let section = &html[start..];
+    let section = &section[..section.find(until).unwrap_or(section.len())];
+    section
+        .split("data-name=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_demo_page_renders_the_breakdowns_it_reads() {
+    let Some(chromium) = Chromium::find("the_demo_page_renders_the_breakdowns_it_reads") else {
+        return;
+    };
+    let demo = DemoUnderTest::start(|_| {});
+    let url = demo.app.url(DEMO_WITH_CALLS);
+    let dom = in_browser(move || chromium.dump_dom(&url)).await;
+    assert!(
+        dom.contains(r#"data-ready="true""#),
+        "the page did not finish its fetches:\n{dom}"
+    );
+    let exchanges = demo.exchanges.all();
+    let names_sent = |target: &str| -> Vec<String> {
+        let sent = exchange(&exchanges, target).sent.join(", ");
+        parse(&sent).into_iter().map(|m| m.name).collect()
+    };
+    assert_eq!(
+        data_names(&dom, r#"id="navigation-cards""#, "</section>"),
+        names_sent(DEMO_WITH_CALLS)
+    );
+    // Newest first; each call has its own `call` number in its URL.
+    let report_card = r#"data-title="GET /api/report""#;
+    let orders_card = r#"data-title="GET /api/orders""#;
+    assert_eq!(
+        data_names(&dom, report_card, "</article>"),
+        names_sent("/api/report?call=2")
+    );
+    assert_eq!(
+        data_names(&dom, orders_card, "</article>"),
+        names_sent("/api/orders?call=1")
+    );
+    demo.stop().await;
+}
+
+/// A PNG file's width and height, from its header chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if png.get(..8)? != SIGNATURE || png.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(png.get(16..20)?.try_into().ok()?);
+    let height = u32::from_be_bytes(png.get(20..24)?.try_into().ok()?);
+    Some((width, height))
+}
+
+#[actix_web::test]
+async fn a_screenshot_of_the_demo_page() {
+    // The demo's breakdown of its own page and of one API call, in a picture of less than
+    // 150 KB for the README.
+    const WINDOW: (u32, u32) = (1000, 1190);
+    const SCALE: f32 = 0.8;
+    const PICTURE: (u32, u32) = (800, 952);
+    let Some(chromium) = Chromium::find("a_screenshot_of_the_demo_page") else {
+        return;
+    };
+    let page = ScreenshotPage::default();
+    let demo = DemoUnderTest::start(page.routes(DEMO_FOR_README));
+    let scratch = TempDir::new("screenshot");
+    // With SERVER_TIMING_UPDATE_SCREENSHOT=1 the README's picture is replaced.
+    let file = if std::env::var_os("SERVER_TIMING_UPDATE_SCREENSHOT").is_some_and(|v| v == "1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/demo.png")
+    } else {
+        scratch.path().join("demo.png")
+    };
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).expect("create the screenshot's directory");
+    }
+    let url = demo.app.url(screenshot_page::PAGE);
+    let target = file.clone();
+    in_browser(move || chromium.screenshot(&url, &target, WINDOW, SCALE)).await;
+    assert!(
+        page.released(),
+        "the demo page never finished fetching and drawing its breakdowns"
+    );
+    let png = std::fs::read(&file).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", file.display()));
+    assert_eq!(
+        png_size(&png),
+        Some(PICTURE),
+        "{} is not a {PICTURE:?} PNG",
+        file.display()
+    );
+    demo.stop().await;
+}
+
+/// How many generated values Chromium and `parse` both read.
+const GENERATED_VALUES: usize = 400;
+
+/// The generator's seed: the same values on every run, so a disagreement can be replayed.
+const SEED: u64 = 0x5345_5256_4552_5449;
+
+#[actix_web::test]
+async fn chromium_and_parse_read_generated_values_alike() {
+    let Some(chromium) = Chromium::find("chromium_and_parse_read_generated_values_alike") else {
+        return;
+    };
+    let mut generator = HeaderValues::new(SEED);
+    let values: Vec<Vec<u8>> = (0..GENERATED_VALUES).map(|_| generator.value()).collect();
+    for value in &values {
+        assert!(
+            HeaderValue::from_bytes(value).is_ok(),
+            "the generator made a value HTTP cannot carry: {}",
+            shown(value)
+        );
+    }
+    let values = Arc::new(values);
+    let server = serve_header_values(values.clone());
+    let url = server.url("/probe");
+    let dom = in_browser(move || chromium.dump_dom(&url)).await;
+    let observed = read_report(&dom);
+
+    let mut disagreements = Vec::new();
+    let (mut entries, mut timed, mut described) = (0, 0, 0);
+    for (i, value) in values.iter().enumerate() {
+        let browser = &seen(&observed, 0, Kind::Resource, &format!("/values/{i}")).server_timing;
+        let parsed = parse(&latin1(value));
+        entries += browser.len();
+        timed += browser.iter().filter(|m| m.duration != 0.0).count();
+        described += browser.iter().filter(|m| !m.description.is_empty()).count();
+        if *browser != parsed {
+            disagreements.push(format!(
+                "value #{i}: {}\n  chromium: {browser:?}\n  parse:    {parsed:?}",
+                shown(value)
+            ));
+        }
+    }
+    eprintln!(
+        "{GENERATED_VALUES} generated values (seed {SEED:#x}) compared: {entries} entries, \
+         {timed} with a duration, {described} with a description"
+    );
+    assert!(
+        disagreements.is_empty(),
+        "Chromium and `parse` disagree on {} of {GENERATED_VALUES} values (seed {SEED:#x}):\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    // The values must exercise `dur` and `desc`, not only names and the error paths.
+    assert!(
+        timed >= GENERATED_VALUES / 4 && described >= GENERATED_VALUES / 4,
+        "the generator made too few durations ({timed}) or descriptions ({described})"
+    );
+    server.stop().await;
+}

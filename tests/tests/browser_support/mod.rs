@@ -1,0 +1,10 @@
+//! The browser test harness: headless Chromium, the pages it loads, the servers it talks to,
+//! and the header values it is fed.
+
+pub mod chromium;
+pub mod exchanges;
+pub mod header_values;
+pub mod hostile;
+pub mod probe;
+pub mod screenshot_page;
+pub mod server;

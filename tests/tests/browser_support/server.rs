@@ -1,0 +1,140 @@
+//! The servers the browser talks to, each on 127.0.0.1:0: the demo app as the demo builds it
+//! (its routes and its middleware) plus test routes, and a bare app for raw header values.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::header::HeaderValue;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use server_timing_examples::demo::{self, inventory_service, Demo};
+
+use super::exchanges::{log_exchange, snapshot_recorded, Exchanges};
+use super::probe::Probe;
+
+/// A running server; stop it with [`Running::stop`].
+pub struct Running {
+    addr: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl Running {
+    /// Spawn `server`, bound to `addr`, on the current actix runtime.
+    pub fn spawn(addr: SocketAddr, server: Server) -> Running {
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Running { addr, handle }
+    }
+
+    pub fn url(&self, target: &str) -> String {
+        format!("http://{}{target}", self.addr)
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}
+
+/// The demo app and its inventory service, with test routes added, every exchange logged.
+pub struct DemoUnderTest {
+    pub app: Running,
+    pub exchanges: Exchanges,
+    inventory: Running,
+}
+
+impl DemoUnderTest {
+    /// Start the inventory service, then the demo app: [`Demo::configure`] and `routes` inside
+    /// [`demo::server_timing`], with [`snapshot_recorded`] inside the middleware and
+    /// [`log_exchange`] outside it.
+    pub fn start(routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> Self {
+        let inventory = HttpServer::new(inventory_service::app)
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .bind(("127.0.0.1", 0))
+            .expect("bind 127.0.0.1:0");
+        let inventory = Running::spawn(inventory.addrs()[0], inventory.run());
+        let demo = Demo::new(&inventory.url(""));
+        let exchanges = Exchanges::default();
+        let logged = exchanges.clone();
+        let app = HttpServer::new(move || {
+            let demo = demo.clone();
+            App::new()
+                .app_data(web::Data::new(logged.clone()))
+                .wrap(from_fn(snapshot_recorded))
+                .wrap(demo::server_timing())
+                .wrap(from_fn(log_exchange))
+                .configure(move |cfg| demo.configure(cfg))
+                .configure(routes.clone())
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", 0))
+        .expect("bind 127.0.0.1:0");
+        let app = Running::spawn(app.addrs()[0], app.run());
+        DemoUnderTest {
+            app,
+            exchanges,
+            inventory,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.app.stop().await;
+        self.inventory.stop().await;
+    }
+}
+
+/// Starts a bare app (no middleware) whose `/values/{i}` responses carry `values[i]` as their
+/// only `Server-Timing` field, and whose `/probe` page fetches them all.
+pub fn serve_header_values(values: Arc<Vec<Vec<u8>>>) -> Running {
+    let count = values.len();
+    let server = HttpServer::new(move || {
+        let values = values.clone();
+        App::new()
+            .route(
+                "/probe",
+                web::get().to(move || async move {
+                    let fetches: Vec<String> = (0..count).map(|i| format!("/values/{i}")).collect();
+                    html_page(
+                        Probe {
+                            frames: &[],
+                            fetches: &fetches,
+                        }
+                        .html(),
+                    )
+                }),
+            )
+            .route(
+                "/values/{i}",
+                web::get().to(move |i: web::Path<usize>| {
+                    let value = values.get(*i).map(|v| HeaderValue::from_bytes(v));
+                    async move {
+                        match value {
+                            Some(Ok(value)) => HttpResponse::Ok()
+                                .insert_header(("server-timing", value))
+                                .insert_header(("cache-control", "no-store"))
+                                .finish(),
+                            _ => HttpResponse::NotFound().finish(),
+                        }
+                    }
+                }),
+            )
+    })
+    .workers(2)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .bind(("127.0.0.1", 0))
+    .expect("bind 127.0.0.1:0");
+    Running::spawn(server.addrs()[0], server.run())
+}
+
+/// An HTML response that the browser must not cache.
+pub fn html_page(html: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(html)
+}
