@@ -19,8 +19,8 @@ use browser_support::header_values::{latin1, shown, HeaderValues};
 use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTION};
 use browser_support::probe::{read_report, Kind, Observed, Probe};
 use browser_support::screenshot_page::{self, ScreenshotPage};
-use browser_support::server::{html_page, serve_header_values, DemoUnderTest};
-use server_timing_runtime::{parse, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME};
+use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
+use server_timing_runtime::{parse, parse_headers, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING};
 
 const PROBE: &str = "/__test/probe";
 const HOSTILE: &str = "/__test/hostile";
@@ -296,8 +296,14 @@ async fn a_screenshot_of_the_demo_page() {
     demo.stop().await;
 }
 
-/// How many generated values Chromium and `parse` both read.
+/// How many generated values Chromium and `parse` both read, each as a response's only
+/// `Server-Timing` field.
 const GENERATED_VALUES: usize = 400;
+
+/// How many responses carry two generated fields, which browsers join with `", "` before
+/// parsing (so an unterminated quote in the first runs on into the second), as
+/// `parse_headers` does.
+const GENERATED_PAIRS: usize = 100;
 
 /// The generator's seed: the same values on every run, so a disagreement can be replayed.
 const SEED: u64 = 0x5345_5256_4552_5449;
@@ -308,43 +314,56 @@ async fn chromium_and_parse_read_generated_values_alike() {
         return;
     };
     let mut generator = HeaderValues::new(SEED);
-    let values: Vec<Vec<u8>> = (0..GENERATED_VALUES).map(|_| generator.value()).collect();
-    for value in &values {
+    let mut responses: Vec<Vec<Vec<u8>>> = (0..GENERATED_VALUES).map(|_| vec![generator.value()]).collect();
+    responses.extend((0..GENERATED_PAIRS).map(|_| vec![generator.value(), generator.value()]));
+    for value in responses.iter().flatten() {
         assert!(
             HeaderValue::from_bytes(value).is_ok(),
             "the generator made a value HTTP cannot carry: {}",
             shown(value)
         );
     }
-    let values = Arc::new(values);
-    let server = serve_header_values(values.clone());
+    let responses = Arc::new(responses);
+    let server = serve_header_fields(responses.clone());
     let url = server.url("/probe");
     let dom = in_browser(move || chromium.dump_dom(&url)).await;
     let observed = read_report(&dom);
 
     let mut disagreements = Vec::new();
     let (mut entries, mut timed, mut described) = (0, 0, 0);
-    for (i, value) in values.iter().enumerate() {
-        let browser = &seen(&observed, 0, Kind::Resource, &format!("/values/{i}")).server_timing;
-        let parsed = parse(&latin1(value));
+    for (i, fields) in responses.iter().enumerate() {
+        let browser = &seen(&observed, 0, Kind::Resource, &response_path(i)).server_timing;
+        let parsed = match &fields[..] {
+            [value] => parse(&latin1(value)),
+            _ => {
+                let mut headers = http::HeaderMap::new();
+                for field in fields {
+                    let field = http::HeaderValue::from_bytes(field).expect("checked above");
+                    headers.append(SERVER_TIMING, field);
+                }
+                parse_headers(&headers)
+            }
+        };
         entries += browser.len();
         timed += browser.iter().filter(|m| m.duration != 0.0).count();
         described += browser.iter().filter(|m| !m.description.is_empty()).count();
         if *browser != parsed {
+            let shown: Vec<String> = fields.iter().map(|f| shown(f)).collect();
             disagreements.push(format!(
-                "value #{i}: {}\n  chromium: {browser:?}\n  parse:    {parsed:?}",
-                shown(value)
+                "response #{i}, fields {}\n  chromium: {browser:?}\n  parse:    {parsed:?}",
+                shown.join(" then ")
             ));
         }
     }
     eprintln!(
-        "{GENERATED_VALUES} generated values (seed {SEED:#x}) compared: {entries} entries, \
-         {timed} with a duration, {described} with a description"
+        "{GENERATED_VALUES} generated values and {GENERATED_PAIRS} pairs (seed {SEED:#x}) compared: \
+         {entries} entries, {timed} with a duration, {described} with a description"
     );
     assert!(
         disagreements.is_empty(),
-        "Chromium and `parse` disagree on {} of {GENERATED_VALUES} values (seed {SEED:#x}):\n{}",
+        "Chromium and `parse` disagree on {} of {} responses (seed {SEED:#x}):\n{}",
         disagreements.len(),
+        responses.len(),
         disagreements.join("\n")
     );
     // The values must exercise `dur` and `desc`, not only names and the error paths.

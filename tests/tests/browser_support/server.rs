@@ -87,17 +87,17 @@ impl DemoUnderTest {
     }
 }
 
-/// Starts a bare app (no middleware) whose `/values/{i}` responses carry `values[i]` as their
-/// only `Server-Timing` field, and whose `/probe` page fetches them all.
-pub fn serve_header_values(values: Arc<Vec<Vec<u8>>>) -> Running {
-    let count = values.len();
+/// Starts a bare app (no middleware) whose `/responses/{i}` carry the fields `responses[i]`
+/// as their `Server-Timing` fields, in order, and whose `/probe` page fetches them all.
+pub fn serve_header_fields(responses: Arc<Vec<Vec<Vec<u8>>>>) -> Running {
+    let count = responses.len();
     let server = HttpServer::new(move || {
-        let values = values.clone();
+        let responses = responses.clone();
         App::new()
             .route(
                 "/probe",
                 web::get().to(move || async move {
-                    let fetches: Vec<String> = (0..count).map(|i| format!("/values/{i}")).collect();
+                    let fetches: Vec<String> = (0..count).map(response_path).collect();
                     html_page(
                         Probe {
                             frames: &[],
@@ -108,17 +108,21 @@ pub fn serve_header_values(values: Arc<Vec<Vec<u8>>>) -> Running {
                 }),
             )
             .route(
-                "/values/{i}",
+                "/responses/{i}",
                 web::get().to(move |i: web::Path<usize>| {
-                    let value = values.get(*i).map(|v| HeaderValue::from_bytes(v));
+                    let fields: Option<Result<Vec<HeaderValue>, _>> = responses
+                        .get(*i)
+                        .map(|fields| fields.iter().map(|f| HeaderValue::from_bytes(f)).collect());
                     async move {
-                        match value {
-                            Some(Ok(value)) => HttpResponse::Ok()
-                                .insert_header(("server-timing", value))
-                                .insert_header(("cache-control", "no-store"))
-                                .finish(),
-                            _ => HttpResponse::NotFound().finish(),
+                        let Some(Ok(fields)) = fields else {
+                            return HttpResponse::NotFound().finish();
+                        };
+                        let mut response = HttpResponse::Ok();
+                        response.insert_header(("cache-control", "no-store"));
+                        for field in fields {
+                            response.append_header(("server-timing", field));
                         }
+                        response.finish()
                     }
                 }),
             )
@@ -129,6 +133,11 @@ pub fn serve_header_values(values: Arc<Vec<Vec<u8>>>) -> Running {
     .bind(("127.0.0.1", 0))
     .expect("bind 127.0.0.1:0");
     Running::spawn(server.addrs()[0], server.run())
+}
+
+/// Where [`serve_header_fields`] serves response `i`.
+pub fn response_path(i: usize) -> String {
+    format!("/responses/{i}")
 }
 
 /// An HTML response that the browser must not cache.
