@@ -139,6 +139,9 @@ impl ServerTimingLayer {
     /// request's collector current). Trailers the body sends itself are kept, with the field
     /// added to them. Any other response gets the header as usual.
     ///
+    /// Turn it on only for clients known to read `Server-Timing` trailers: a client that
+    /// sends `TE: trailers` but reads timings from the head only sees none.
+    ///
     /// ```
     /// let layer = server_timing_runtime::tower::ServerTimingLayer::new().trailers(true);
     /// # let _ = layer;
