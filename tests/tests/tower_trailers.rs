@@ -293,3 +293,14 @@ async fn an_axum_app_streams_with_the_trailer() {
     let trailers = received.trailers.expect("trailers");
     assert_eq!(names(&server_timing(&trailers)), ["total", "chunk"]);
 }
+
+#[tokio::test]
+async fn an_http_1_0_client_gets_the_header_as_it_cannot_take_chunks() {
+    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+
+    let received = get(addr, Version::HTTP_10, "/stream", true).await;
+
+    assert_eq!(received.body, the_body());
+    assert!(announced(&received.headers).is_empty());
+    assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
+}
