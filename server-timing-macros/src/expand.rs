@@ -349,6 +349,53 @@ mod tests {
     }
 
     #[test]
+    fn never_returning_async_fns_complete_through_infallible() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f() -> ! {
+                    loop {}
+                }
+            ),
+        );
+        assert!(
+            out.contains("__server_timing_fake_return : :: core :: convert :: Infallible"),
+            "{out}"
+        );
+        assert!(out.contains("match :: server_timing_runtime"), "{out}");
+    }
+
+    #[test]
+    fn impl_future_async_tails_get_the_output_as_fake_return() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> impl Future<Output = u32> + Send {
+                    async move { 1 }
+                }
+            ),
+        );
+        assert!(
+            out.contains("timed (\"f\" , \"\" , async move { # [allow"),
+            "{out}"
+        );
+        assert!(out.contains("__server_timing_fake_return : u32"), "{out}");
+    }
+
+    #[test]
+    fn impl_future_bodies_that_are_not_async_blocks_are_timed_after_construction() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> impl Future<Output = u32> {
+                    std::future::ready(1)
+                }
+            ),
+        );
+        assert!(out.contains("timed_call (\"f\" , \"\" , move ||"), "{out}");
+    }
+
+    #[test]
     fn raw_identifiers_are_unraw() {
         let out = expand_str(
             quote!(),
