@@ -42,8 +42,9 @@ fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
         Item::Verbatim(tokens) if has_fn_keyword(tokens) => {
             return Err(syn::Error::new(
                 fn_keyword_span(tokens),
-                "`#[server_timing]` needs a fn with a body: a required trait method or a foreign fn \
-                 has nothing to time (put the attribute on the implementations)",
+                "`#[server_timing]` needs a fn with a body: a required trait method or a fn in an \
+                 `extern` block has nothing to time; put it on the trait's implementations, or on \
+                 the Rust fn that calls the foreign one",
             ));
         }
         Item::Struct(i) => (i.struct_token.span, "a struct"),

@@ -1,8 +1,10 @@
 //! The generated code adds no warning under strict lints. (`cargo clippy` runs the clippy
 //! half over `tests/tests/attribute_lint_clean.rs`, which holds the same kind of fns.)
 
+#![forbid(unsafe_code)]
 #![deny(
     warnings,
+    missing_docs,
     unused_qualifications,
     unused_results,
     clippy::all,
