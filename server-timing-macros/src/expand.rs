@@ -27,8 +27,8 @@ pub(crate) fn server_timing(args: TokenStream, item: TokenStream) -> TokenStream
 }
 
 fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
-    let item: Item = syn::parse2(item.clone()).map_err(|_| not_a_fn(item_span(&item), "this item"))?;
-    let (span, what) = match &item {
+    let item: Item = syn::parse2(item.clone()).map_err(|_| not_a_fn(first_span(&item), "this item"))?;
+    let (span, what) = match item {
         Item::Fn(function) => {
             if let Some(constness) = function.sig.constness {
                 return Err(syn::Error::new(
@@ -36,12 +36,12 @@ fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
                     "`#[server_timing]` cannot time a `const fn`: reading the clock is not `const`",
                 ));
             }
-            let Item::Fn(function) = item else { unreachable!() };
             return Ok(function);
         }
-        Item::Verbatim(tokens) if has_fn_keyword(tokens) => {
+        // What syn leaves unparsed with a top-level `fn` is a fn without a body.
+        Item::Verbatim(tokens) if fn_keyword(&tokens).is_some() => {
             return Err(syn::Error::new(
-                fn_keyword_span(tokens),
+                fn_keyword(&tokens).unwrap_or_else(Span::call_site),
                 "`#[server_timing]` needs a fn with a body: a required trait method or a fn in an \
                  `extern` block has nothing to time; put it on the trait's implementations, or on \
                  the Rust fn that calls the foreign one",
@@ -58,7 +58,7 @@ fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
         Item::ForeignMod(i) => (i.abi.extern_token.span, "an extern block"),
         Item::Type(i) => (i.type_token.span, "a type alias"),
         Item::Use(i) => (i.use_token.span, "a use declaration"),
-        other => (other.span(), "this item"),
+        other => (first_span(&other.to_token_stream()), "this item"),
     };
     Err(not_a_fn(span, what))
 }
@@ -67,26 +67,21 @@ fn not_a_fn(span: Span, what: &str) -> syn::Error {
     syn::Error::new(span, format!("`#[server_timing]` goes on a fn, not on {what}"))
 }
 
-fn item_span(item: &TokenStream) -> Span {
-    item.clone()
+fn first_span(tokens: &TokenStream) -> Span {
+    tokens
+        .clone()
         .into_iter()
         .next()
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-fn has_fn_keyword(tokens: &TokenStream) -> bool {
-    tokens
-        .clone()
-        .into_iter()
-        .any(|t| matches!(&t, TokenTree::Ident(i) if i == "fn"))
-}
-
-fn fn_keyword_span(tokens: &TokenStream) -> Span {
+/// The span of a top-level `fn` keyword, if there is one.
+fn fn_keyword(tokens: &TokenStream) -> Option<Span> {
     tokens
         .clone()
         .into_iter()
         .find(|t| matches!(t, TokenTree::Ident(i) if i == "fn"))
-        .map_or_else(Span::call_site, |t| t.span())
+        .map(|t| t.span())
 }
 
 fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
