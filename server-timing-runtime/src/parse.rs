@@ -1,19 +1,9 @@
 //! Browser-exact parsing of `Server-Timing` values.
 //!
-//! This is the W3C "parse a server-timing header field" algorithm as Chromium implements it
-//! (`ParseServerTimingHeader` over its `HeaderFieldTokenizer`), where Firefox agrees:
-//!
-//! - a metric is a token; characters after it up to the first `;` or the next `,` are skipped;
-//! - parameters are `;name`, `;name=token` or `;name="quoted \"string\""`; names are
-//!   case-insensitive, only `dur` and `desc` mean something, and the first of each wins, even
-//!   when its value is empty or invalid;
-//! - after a value, characters up to the next `;` or `,` are skipped;
-//! - `dur` is read as browsers read a number: the whole value must be one (leading whitespace
-//!   allowed, a sign, `.5`, `1e3`), or it is 0;
-//! - where no metric name can be read, parsing stops: what was read so far is the result.
-//!
-//! A hand-written scanner over bytes: it allocates the output and nothing else (except for a
-//! quoted `dur` with backslash escapes, which no real server writes).
+//! A hand-written scanner over bytes following Chromium's `ParseServerTimingHeader` (over its
+//! `HeaderFieldTokenizer`) and Blink's `StringToDouble`: it allocates the output and nothing
+//! else, except for a quoted `dur` with backslash escapes (which no real server writes) and,
+//! in [`parse_headers`], one buffer joining several fields.
 
 use std::ops::Range;
 
@@ -43,8 +33,21 @@ pub struct ParsedMetric {
     pub description: String,
 }
 
-/// Parse one `Server-Timing` value exactly as browsers do (see the [module](self) notes):
-/// nothing is rejected, malformed parts are skipped or read as 0 and empty.
+/// Parse one `Server-Timing` value exactly as browsers do: the W3C "parse a server-timing
+/// header field" algorithm as Chromium implements it, where Firefox agrees. Nothing is
+/// rejected; malformed parts are skipped or read as 0 and empty:
+///
+/// - a metric is a token; characters after it up to the first `;` or the next `,` are skipped;
+/// - parameters are `;name`, `;name=token` or `;name="quoted \"string\""`; names are
+///   case-insensitive, only `dur` and `desc` mean something, and the first of each wins, even
+///   when its value is empty or invalid;
+/// - after a value, characters up to the next `;` or `,` are skipped;
+/// - `dur` is read as browsers read a number: the whole value must be one (leading whitespace
+///   allowed, a sign, `.5`, `1e3`), or it is 0; too large, it is infinity;
+/// - where no metric name can be read, parsing stops: what was read so far is the result.
+///
+/// Tokens are Chromium's: visible ASCII except `;"(),/:<=>?@[\]`, so `{`, `}` and DEL are
+/// accepted where RFC 9110 would not.
 ///
 /// Characters are kept as given, so a `&str` holding non-ASCII text gives it back; a browser,
 /// which decodes header bytes as ISO-8859-1, sees such text as it would
