@@ -1,12 +1,13 @@
 //! One axum 0.8 app, five timed steps per request: `tower::ServerTimingLayer` with
 //! `#[server_timing]` fns, against `axum-server-timing` 3 with its request extension, against
 //! no layer at all. Requests go through `tower::ServiceExt::oneshot` in process, so the numbers
-//! are the middleware and recording cost, not the network's.
+//! are the middleware and recording cost, not the network's. The variants run in alternating
+//! blocks (see [`BLOCK`]); each is timed over its own blocks only.
 //!
 //! `cargo bench -p server-timing-tests --bench tower_compare`
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::routing::get;
@@ -16,6 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use http::{Request, Response};
 use server_timing_runtime::server_timing;
 use server_timing_runtime::tower::ServerTimingLayer;
+use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
 /// The work of one step: small, so that the measurement is dominated by what times it.
@@ -87,9 +89,20 @@ async fn untimed() -> String {
     x.to_string()
 }
 
+/// Requests per timed block. Between two blocks of the variant being measured, every other
+/// variant runs a block untimed, so that all three see the same load from the rest of the
+/// machine (a shared build box otherwise skews one variant against another by tens of percent).
+const BLOCK: u64 = 64;
+
 async fn call(app: &Router) -> Response<Body> {
     let request = Request::builder().uri("/").body(Body::empty()).unwrap();
     app.clone().oneshot(request).await.unwrap()
+}
+
+fn run(runtime: &Runtime, app: &Router, requests: u64) {
+    for _ in 0..requests {
+        black_box(runtime.block_on(call(app)));
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -119,8 +132,27 @@ fn bench(c: &mut Criterion) {
     }
 
     let mut group = c.benchmark_group("tower_compare/5_metrics");
-    for (name, app) in &apps {
-        group.bench_function(*name, |b| b.iter(|| runtime.block_on(call(app))));
+    for (measured, (name, _)) in apps.iter().enumerate() {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let requests = left.min(BLOCK);
+                    for (index, (_, app)) in apps.iter().enumerate() {
+                        if index == measured {
+                            let started = Instant::now();
+                            run(&runtime, app, requests);
+                            spent += started.elapsed();
+                        } else {
+                            run(&runtime, app, requests);
+                        }
+                    }
+                    left -= requests;
+                }
+                spent
+            });
+        });
     }
     group.finish();
 }
