@@ -113,18 +113,27 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
     let body: TokenStream = if function.sig.asyncness.is_some() {
         let block = &function.block;
         let fake_return = fake_return_edge(&function.sig);
+        // The user's statements go straight into the async block, not as a block in it (that
+        // trips `unused_braces`), with the fake return after their leading items.
+        let items = block
+            .stmts
+            .iter()
+            .take_while(|stmt| matches!(stmt, Stmt::Item(_)))
+            .count();
+        let (items, rest) = block.stmts.split_at(items);
+        let block = quote_spanned! {block.span()=> #(#items)* #fake_return #(#rest)* };
         if returns_never(&function.sig.output) {
             // `!` cannot be named in a `let`, so the block's output is `Infallible` and the
             // empty match turns it back into `!`.
             quote_spanned! {block.span()=>
                 {
-                    match #private::timed(#name, #description, async move { #fake_return #block }).await {}
+                    match #private::timed(#name, #description, async move { #block }).await {}
                 }
             }
         } else {
             quote_spanned! {block.span()=>
                 {
-                    #private::timed(#name, #description, async move { #fake_return #block }).await
+                    #private::timed(#name, #description, async move { #block }).await
                 }
             }
         }
@@ -146,14 +155,21 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             }
         }
     } else {
-        let block = &function.block;
+        // A statement in the user's own block, not a block around it: a block around a
+        // one-expression body trips `unused_braces`. It goes after the leading items (which are
+        // not executed) so that clippy's `items_after_statements` stays quiet.
         let guard = syn::Ident::new("__server_timing_guard", Span::mixed_site());
-        quote_spanned! {block.span()=>
-            {
-                let #guard = #private::guard(#name, #description);
-                #block
-            }
-        }
+        let start: Stmt = parse_quote_spanned! {function.block.span()=>
+            let #guard = #private::guard(#name, #description);
+        };
+        let items = function
+            .block
+            .stmts
+            .iter()
+            .take_while(|stmt| matches!(stmt, Stmt::Item(_)))
+            .count();
+        function.block.stmts.insert(items, start);
+        function.block.to_token_stream()
     };
 
     let ItemFn { attrs, vis, sig, .. } = &function;

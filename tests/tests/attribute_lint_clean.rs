@@ -18,6 +18,35 @@ fn add(a: u32, b: u32) -> u32 {
 #[server_timing("unit", desc = "no output")]
 fn unit() {}
 
+// One call as the whole body: a block wrapped around it would trip `unused_braces`.
+#[server_timing]
+fn echo(n: u32) -> u32 {
+    std::hint::black_box(n)
+}
+
+#[server_timing]
+async fn echo_async(n: u32) -> u32 {
+    std::hint::black_box(n)
+}
+
+// Items first, then statements: the guard must not make the items come "after statements".
+#[server_timing]
+fn with_items(n: u32) -> u32 {
+    const STEP: u32 = 1;
+    fn step(n: u32) -> u32 {
+        n + STEP
+    }
+    step(n)
+}
+
+#[server_timing]
+async fn with_items_async(n: u32) -> u32 {
+    fn step(n: u32) -> u32 {
+        n + 1
+    }
+    step(n)
+}
+
 #[server_timing]
 async fn parse(raw: &str) -> Result<u32, Box<dyn Error>> {
     Ok(raw.parse::<u32>()?)
@@ -114,6 +143,10 @@ async fn strictly_linted_forms_run_and_record() {
         .scope(async {
             assert_eq!(add(1, 2), 3);
             unit();
+            assert_eq!(
+                echo(1) + echo_async(1).await + with_items(1) + with_items_async(1).await,
+                6
+            );
             assert_eq!(parse("4").await.ok(), Some(4));
             nothing().await;
             assert_eq!(later(5).await + delegated(6).await + boxed(7).await, 18);
@@ -136,6 +169,10 @@ async fn strictly_linted_forms_run_and_record() {
         [
             "add",
             "unit",
+            "echo",
+            "echo_async",
+            "with_items",
+            "with_items_async",
             "parse",
             "nothing",
             "later",
