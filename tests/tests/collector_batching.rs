@@ -13,7 +13,9 @@ macro_rules! timed_fns {
     };
 }
 
-timed_fns!(n00, n01, n02, n03, n04, n05, n06, n07, n08, n09, n10, n11, n12, n13, n14, n15, n16, n17, n18, n19);
+timed_fns!(
+    n00, n01, n02, n03, n04, n05, n06, n07, n08, n09, n10, n11, n12, n13, n14, n15, n16, n17, n18, n19
+);
 
 fn names(timings: &Timings) -> Vec<String> {
     timings.metrics().iter().map(|m| m.name().to_owned()).collect()
