@@ -32,11 +32,20 @@ pub fn serve(
     timing: ServerTiming,
     routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + Clone + 'static,
 ) -> Server {
+    serve_with_workers(2, timing, routes)
+}
+
+/// [`serve`] with `workers` worker threads.
+pub fn serve_with_workers(
+    workers: usize,
+    timing: ServerTiming,
+    routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + Clone + 'static,
+) -> Server {
     let server = HttpServer::new(move || {
         let routes = routes.clone();
         App::new().wrap(timing.clone()).configure(move |cfg| routes(cfg))
     })
-    .workers(2)
+    .workers(workers)
     .disable_signals()
     .shutdown_timeout(1)
     .bind(("127.0.0.1", 0))

@@ -7,49 +7,13 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpServer};
-use server_timing_runtime::actix::ServerTiming;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A running server; stop it with [`Server::stop`] at the end of the test.
-pub struct Server {
-    pub addr: SocketAddr,
-    handle: ServerHandle,
-}
+#[path = "../actix_support/mod.rs"]
+mod actix_support;
 
-impl Server {
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    pub async fn stop(self) {
-        self.handle.stop(false).await;
-    }
-}
-
-/// Start `App::new().wrap(timing).configure(routes)` with `workers` worker threads.
-pub fn serve(
-    workers: usize,
-    timing: ServerTiming,
-    routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + Clone + 'static,
-) -> Server {
-    let server = HttpServer::new(move || {
-        let routes = routes.clone();
-        App::new().wrap(timing.clone()).configure(move |cfg| routes(cfg))
-    })
-    .workers(workers)
-    .disable_signals()
-    .shutdown_timeout(1)
-    .bind(("127.0.0.1", 0))
-    .expect("bind 127.0.0.1:0");
-    let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    Server { addr, handle }
-}
+pub use actix_support::{serve_with_workers as serve, Server};
 
 /// A client with its own connection pool, HTTP/1.1 only, no proxy from the environment.
 pub fn client() -> reqwest::Client {
