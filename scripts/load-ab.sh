@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# What the actix ServerTiming middleware adds to a whole request, measured A/B:
+# the same app (examples/src/bin/load_app.rs, one worker, 127.0.0.1) without (A) and with (B)
+# the middleware, alternated A B / B A over several rounds so that a drifting machine load
+# hits both alike, each run a bounded wrk load on one connection set.
+#
+# For each handler it prints the throughput ratio (with/without), the cost the middleware adds
+# per request, 1/with - 1/without in ns, and beside it the cost of the clock reads such a
+# request needs (2 per metric for the 5 instrumented fns plus 2 for `total` = 12), measured in
+# the same run. Targets: added cost at most 2x those reads; with/without >= 0.99 for /cpu.
+# On a machine shared with other work, throughput swings by more than the effect measured:
+# every figure is the median over rounds of the A/B pair measured back to back in that round,
+# and the script also prints the server's own on-CPU time per request (from
+# /proc/PID/task/*/schedstat), which time lost to other processes does not inflate.
+#
+# Usage: scripts/load-ab.sh          (about 2.5 minutes with the defaults)
+# Environment: ROUNDS (10), SECONDS_PER_RUN (3), CONNECTIONS (16)
+# Needs wrk: `apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS).
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-10}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
+CONNECTIONS=${CONNECTIONS:-16}
+HANDLERS=(trivial cpu)
+CLOCK_READS_PER_REQUEST=12
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "load-ab.sh: wrk is not installed." >&2
+    echo "  Debian/Ubuntu: sudo apt-get install wrk    macOS: brew install wrk" >&2
+    exit 2
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+echo "building load_app (release)..." >&2
+cargo build --release --quiet -p server-timing-examples --bin load_app
+app="${CARGO_TARGET_DIR:-$root/target}/release/load_app"
+
+work_dir=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+# Fixed for every run, so that A and B do the same work whatever the load at their start.
+work_iters=$("$app" calibrate)
+
+# Starts the app in mode $1 (with|without) and sets $port once it is listening.
+start_server() {
+    "$app" serve "--$1-timing" --work-iters "$work_iters" >"$work_dir/server.out" 2>&1 &
+    server_pid=$!
+    port=""
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work_dir/server.out" | head -n1)
+        [[ -n "$port" ]] && return 0
+        sleep 0.05
+    done
+    echo "load-ab.sh: load_app did not start:" >&2
+    cat "$work_dir/server.out" >&2
+    exit 1
+}
+
+stop_server() {
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+# On-CPU time of every thread of the server so far, in ns (from the scheduler, so time the
+# server spends waiting for a core taken by other processes does not count).
+server_cpu_ns() {
+    cat /proc/"$server_pid"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f\n", ns }'
+}
+
+# One bounded wrk run against handler $1; prints "req/s server-CPU-ns-per-request".
+load_once() {
+    local before after out
+    before=$(server_cpu_ns)
+    out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 2s "http://127.0.0.1:$port/$1")
+    after=$(server_cpu_ns)
+    awk -v cpu="$((after - before))" '
+        / requests in / { requests = $1 }
+        /^Requests\/sec:/ { rps = $2 }
+        END { printf "%s %.0f\n", rps, cpu / requests }' <<<"$out"
+}
+
+echo "load: $(uptime)" >&2
+echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)" >&2
+echo "work per /cpu request: $work_iters iterations; $ROUNDS rounds x 2 modes x ${#HANDLERS[@]} handlers x ${SECONDS_PER_RUN}s" >&2
+
+for round in $(seq "$ROUNDS"); do
+    if ((round % 2)); then order=(without with); else order=(with without); fi
+    for mode in "${order[@]}"; do
+        start_server "$mode"
+        for handler in "${HANDLERS[@]}"; do
+            read -r rps cpu < <(load_once "$handler")
+            echo "$round $mode $handler $rps $cpu" >>"$work_dir/results"
+            echo "  round $round  $mode  /$handler  $rps req/s  $cpu server-CPU ns/req" >&2
+        done
+        stop_server
+    done
+    "$app" clock-cost >>"$work_dir/clock"
+done
+
+# Per handler, from the lines "round mode handler req/s cpu-ns": the medians over rounds of
+# A, of B, of the ratio B/A (or A/B for CPU time, so that 1 means free either way) and of
+# the added ns per request, with the range of the per-round ratio. field=4 reads
+# throughput (added = 1/B - 1/A), field=5 CPU time per request (added = B - A).
+summary='
+    function median(v, n,    i, j, t) {
+        for (i = 2; i <= n; i++)
+            for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    $3 == h && $2 == "without" { a[$1] = $field }
+    $3 == h && $2 == "with"    { b[$1] = $field }
+    END {
+        lo = 1e18; hi = -1e18
+        for (r in a) {
+            n++
+            va[n] = a[r]; vb[n] = b[r]
+            q[n] = field == 4 ? b[r] / a[r] : a[r] / b[r]
+            d[n] = field == 4 ? 1e9 / b[r] - 1e9 / a[r] : b[r] - a[r]
+            if (q[n] < lo) lo = q[n]
+            if (q[n] > hi) hi = q[n]
+        }
+        added = median(d, n)
+        printf "%-9s %13.0f %13.0f %12.4f %7.3f..%-7.3f %13.0f %11.2fx\n",
+            "/" h, median(va, n), median(vb, n), median(q, n), lo, hi, added, added / reads
+    }'
+
+clock_ns=$(sort -g "$work_dir/clock" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+reads_ns=$(awk -v c="$clock_ns" -v n="$CLOCK_READS_PER_REQUEST" 'BEGIN { printf "%.0f", c * n }')
+
+echo
+echo "load after: $(uptime)"
+echo "Instant::now(): ${clock_ns} ns per read (median of $ROUNDS runs); $CLOCK_READS_PER_REQUEST reads per request = ${reads_ns} ns"
+echo
+echo "Throughput (wrk -c$CONNECTIONS, $ROUNDS rounds x ${SECONDS_PER_RUN}s per mode; medians over rounds of the per-round A/B pair):"
+printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
+    handler "without req/s" "with req/s" "with/without" "per-round range" "added ns/req" "added/reads"
+for handler in "${HANDLERS[@]}"; do
+    awk -v h="$handler" -v reads="$reads_ns" -v field=4 "$summary" "$work_dir/results"
+done
+echo
+echo "Server CPU time per request (scheduler on-CPU ns, all server threads; medians as above):"
+printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
+    handler "without ns" "with ns" "without/with" "per-round range" "added ns/req" "added/reads"
+for handler in "${HANDLERS[@]}"; do
+    awk -v h="$handler" -v reads="$reads_ns" -v field=5 "$summary" "$work_dir/results"
+done
+echo
+echo "targets: added ns/req <= 2x the $CLOCK_READS_PER_REQUEST reads; with/without >= 0.99 for /cpu"
