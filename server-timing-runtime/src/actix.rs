@@ -268,12 +268,10 @@ where
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
 /// `Timing-Allow-Origin` values unless `headers` has that header already.
 fn append(headers: &mut HeaderMap, timings: &Timings) {
-    let Some(value) = timings.finish() else {
-        return;
-    };
-    // Both `http` versions accept exactly the same bytes, so this cannot fail; if it ever
-    // did, the response is sent without metrics rather than not at all.
-    let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) else {
+    // The text is valid for any `http` version's `HeaderValue`, and `TryFrom<String>` keeps
+    // its allocation; if the conversion ever failed, the response would go without metrics
+    // rather than not at all.
+    let Some(Ok(value)) = timings.finish_text().map(HeaderValue::try_from) else {
         return;
     };
     headers.append(SERVER_TIMING, value);

@@ -4,12 +4,10 @@
 //! per metric. Numbers are written in plain decimal (never an exponent, NaN or infinity), and
 //! descriptions as a token when they are one, else as a quoted-string with `"` and `\`
 //! escaped. Names and descriptions were sanitized when recorded, so the result is always a
-//! valid [`HeaderValue`].
+//! valid `HeaderValue`.
 
 use std::fmt::Write;
 use std::time::Duration;
-
-use http::HeaderValue;
 
 use crate::metric::{Measure, Metric};
 use crate::options::Config;
@@ -22,13 +20,14 @@ const OMITTED_RESERVE: usize = 40;
 /// The name of the entry that reports metrics left out for lack of room.
 pub const OMITTED_NAME: &str = "omitted";
 
-/// The header value for `metrics`, `total` first, within `config.header_budget`.
+/// The header value for `metrics`, `total` first, within `config.header_budget`: only visible
+/// ASCII and spaces, so any `http` version's `HeaderValue` accepts it.
 pub(crate) fn header_value(
     config: &Config,
     total: Option<Duration>,
     metrics: &[Metric],
     omitted: u32,
-) -> Option<HeaderValue> {
+) -> Option<String> {
     let mut out = String::with_capacity(config.header_budget.min(256));
     let mut left_out = write_all(&mut out, config, total, metrics, config.header_budget);
     if left_out > 0 || omitted > 0 {
@@ -44,10 +43,7 @@ pub(crate) fn header_value(
         separate(&mut out);
         let _ = write!(out, "{OMITTED_NAME};desc=\"{total_left_out} metrics\"");
     }
-    if out.is_empty() {
-        return None;
-    }
-    HeaderValue::from_str(&out).ok()
+    (!out.is_empty()).then_some(out)
 }
 
 /// Writes `total` and every metric that fits in `budget`; returns how many did not.
@@ -107,16 +103,35 @@ fn write_metric(out: &mut String, config: &Config, metric: &Metric) {
 }
 
 /// `duration` in milliseconds, rounded half up to `precision` decimals, trailing zeros cut.
+///
+/// Plain integer arithmetic and digits pushed directly: this runs for every metric of every
+/// response, and `core::fmt` on a `u128` was most of the cost of writing a header.
 fn write_duration(out: &mut String, duration: Duration, precision: u8) {
     let precision = u32::from(precision.min(6));
-    let unit = 10u128.pow(6 - precision);
-    let scale = 10u128.pow(precision);
-    let scaled = (duration.as_nanos() + unit / 2) / unit;
-    let _ = write!(out, "{}", scaled / scale);
-    write_fraction(out, scaled % scale, precision);
+    let unit = 10u64.pow(6 - precision);
+    let scale = 10u64.pow(precision);
+    let (secs, subsec) = (duration.as_secs(), u64::from(duration.subsec_nanos()));
+    let rounded = (subsec % 1_000_000 + unit / 2) / unit;
+    let (carry, fraction) = if rounded == scale { (1, 0) } else { (0, rounded) };
+    let millis_below_a_second = subsec / 1_000_000 + carry;
+    match secs
+        .checked_mul(1000)
+        .and_then(|ms| ms.checked_add(millis_below_a_second))
+    {
+        Some(millis) => push_digits(out, millis, 1),
+        // Beyond 584 million years: exact all the same.
+        None => {
+            let _ = write!(
+                out,
+                "{}",
+                u128::from(secs) * 1000 + u128::from(millis_below_a_second)
+            );
+        }
+    }
+    write_fraction(out, fraction, precision);
 }
 
-fn write_fraction(out: &mut String, mut fraction: u128, mut digits: u32) {
+fn write_fraction(out: &mut String, mut fraction: u64, mut digits: u32) {
     if fraction == 0 {
         return;
     }
@@ -124,7 +139,22 @@ fn write_fraction(out: &mut String, mut fraction: u128, mut digits: u32) {
         fraction /= 10;
         digits -= 1;
     }
-    let _ = write!(out, ".{fraction:0width$}", width = digits as usize);
+    out.push('.');
+    push_digits(out, fraction, digits as usize);
+}
+
+/// `n` in decimal, zero-padded to at least `width` digits.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    while n > 0 || digits.len() - start < width {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
@@ -200,9 +230,7 @@ mod tests {
     use std::borrow::Cow;
 
     fn value(options: &Options, metrics: &[Metric]) -> String {
-        header_value(options.config(), None, metrics, 0)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
+        header_value(options.config(), None, metrics, 0).unwrap_or_default()
     }
 
     fn timed(name: &'static str, nanos: u64) -> Metric {
@@ -318,11 +346,7 @@ mod tests {
     fn the_budget_leaves_out_whole_entries_and_says_how_many() {
         let options = Options::new().header_budget(100);
         let metrics: Vec<Metric> = (0..20).map(|_| timed("metric", 1_000_000)).collect();
-        let written = header_value(options.config(), Some(Duration::from_millis(5)), &metrics, 3)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let written = header_value(options.config(), Some(Duration::from_millis(5)), &metrics, 3).unwrap();
         assert!(written.len() <= 100, "{written}");
         assert!(written.starts_with("total;dur=5, metric;dur=1"), "{written}");
         let kept = written.matches("metric;dur=1").count();

@@ -236,6 +236,14 @@ impl Timings {
     /// assert_eq!(timings.finish(), None);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
+        // `TryFrom<String>` keeps the allocation; the text is valid by construction.
+        self.finish_text()
+            .and_then(|text| HeaderValue::try_from(text).ok())
+    }
+
+    /// [`finish`](Self::finish) as text, for adapters whose `HeaderValue` is another `http`
+    /// version's.
+    pub(crate) fn finish_text(&self) -> Option<String> {
         let total = self.inner.started.elapsed();
         self.flush_if_current();
         let (metrics, omitted) = {
