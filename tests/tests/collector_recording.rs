@@ -10,6 +10,13 @@ fn header(timings: &Timings) -> String {
     timings.finish().unwrap().to_str().unwrap().to_owned()
 }
 
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 #[test]
 fn repeated_names_are_aggregated_by_default() {
     let timings = Timings::with_options(Options::new().no_total());
@@ -83,10 +90,7 @@ fn a_timer_moved_out_of_its_scope_records_into_its_request() {
 
 #[test]
 fn a_timed_future_excludes_its_construction_and_includes_its_awaits() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread();
     let timings = Timings::new();
     rt.block_on(timings.scope(async {
         let fut = async { tokio::time::sleep(Duration::from_millis(30)).await }.timed("sleep");
@@ -103,10 +107,7 @@ fn a_timed_future_excludes_its_construction_and_includes_its_awaits() {
 
 #[test]
 fn a_timed_future_dropped_early_records_as_cancelled() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread();
     let timings = Timings::new();
     rt.block_on(timings.scope(async {
         let slow = tokio::time::sleep(Duration::from_secs(60)).timed("slow");

@@ -17,6 +17,21 @@ async fn work() {
     record("b", Duration::from_millis(1));
 }
 
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 #[test]
 fn current_on_every_poll_with_futures_block_on() {
     let timings = Timings::new();
@@ -30,10 +45,7 @@ fn current_on_every_poll_with_futures_block_on() {
 
 #[test]
 fn current_on_every_poll_with_tokio_current_thread() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread();
     let timings = Timings::new();
     rt.block_on(timings.scope(work()));
     assert_eq!(names(&timings), ["a", "b"]);
@@ -41,11 +53,7 @@ fn current_on_every_poll_with_tokio_current_thread() {
 
 #[test]
 fn current_on_every_poll_with_tokio_multi_thread() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = multi_thread(2);
     let timings = Timings::new();
     let t = timings.clone();
     // Spawned, so polls may move between worker threads.
@@ -55,10 +63,7 @@ fn current_on_every_poll_with_tokio_multi_thread() {
 
 #[test]
 fn interleaved_requests_on_one_thread_stay_apart() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread();
     let (first, second) = (Timings::new(), Timings::new());
     rt.block_on(async {
         let one = first.scope(async {
@@ -139,11 +144,7 @@ fn a_scoped_future_is_dropped_with_its_collector_current() {
 fn spawned_tasks_record_into_the_request_with_exact_counts() {
     const TASKS: usize = 64;
     const EACH: usize = 500;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = multi_thread(4);
     let timings = Timings::new();
     rt.block_on(timings.scope(async {
         let handles: Vec<_> = (0..TASKS)
@@ -174,11 +175,7 @@ fn spawned_tasks_record_into_the_request_with_exact_counts() {
 
 #[test]
 fn spawn_blocking_records_through_sync_scope() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = multi_thread(2);
     let timings = Timings::new();
     rt.block_on(timings.scope(async {
         let current = Timings::current().expect("inside the scope");
