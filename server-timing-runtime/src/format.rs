@@ -143,18 +143,19 @@ fn write_fraction(out: &mut String, mut fraction: u64, mut digits: u32) {
     push_digits(out, fraction, digits as usize);
 }
 
-/// `n` in decimal, zero-padded to at least `width` digits.
+/// `n` in decimal, zero-padded to at least `width` digits (at most 20).
 fn push_digits(out: &mut String, mut n: u64, width: usize) {
-    let mut digits = [0u8; 20];
+    let mut digits = [b'0'; 20];
     let mut start = digits.len();
-    while n > 0 || digits.len() - start < width {
+    while n > 0 {
         start -= 1;
         digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    start = start.min(digits.len().saturating_sub(width));
+    // SAFETY: ASCII digits keep the string valid UTF-8. (Checking them with `from_utf8` cost
+    // more than writing them.)
+    unsafe { out.as_mut_vec() }.extend_from_slice(&digits[start..]);
 }
 
 /// `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
@@ -196,12 +197,17 @@ fn write_description(out: &mut String, metric: &Metric) {
         }
     }
     out.push_str(";desc=\"");
-    for c in text.chars() {
-        if matches!(c, '"' | '\\') {
+    // Bytes, not chars: both specials are ASCII, so every split is on a char boundary, and each
+    // special starts the next run written as is.
+    let mut plain = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        if matches!(byte, b'"' | b'\\') {
+            out.push_str(&text[plain..at]);
             out.push('\\');
+            plain = at;
         }
-        out.push(c);
     }
+    out.push_str(&text[plain..]);
     if has_notes {
         out.push_str(if text.is_empty() { "" } else { " (" });
         let mut first = true;

@@ -14,12 +14,19 @@ pub const MAX_NAME_LEN: usize = 64;
 /// The longest description kept; longer ones are cut.
 pub const MAX_DESCRIPTION_LEN: usize = 256;
 
-/// Whether `byte` may appear in an RFC 9110 token.
-pub(crate) fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric()
-        || matches!(
-            byte,
-            b'!' | b'#'
+/// Which bytes may appear in an RFC 9110 token, as a table: checked for every byte of every
+/// description written.
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = matches!(
+            byte as u8,
+            b'0'..=b'9'
+                | b'a'..=b'z'
+                | b'A'..=b'Z'
+                | b'!'
+                | b'#'
                 | b'$'
                 | b'%'
                 | b'&'
@@ -33,7 +40,16 @@ pub(crate) fn is_tchar(byte: u8) -> bool {
                 | b'`'
                 | b'|'
                 | b'~'
-        )
+        );
+        byte += 1;
+    }
+    table
+};
+
+/// Whether `byte` may appear in an RFC 9110 token.
+#[inline]
+pub(crate) fn is_tchar(byte: u8) -> bool {
+    TCHAR[usize::from(byte)]
 }
 
 /// Whether `text` is an RFC 9110 token: non-empty, and only token characters.

@@ -351,13 +351,16 @@ impl Inner {
     /// Fold a thread's batch in, under one lock.
     pub(crate) fn add_batch(
         &self,
-        batch: impl Iterator<Item = (Cow<'static, str>, Option<Cow<'static, str>>, Duration, u32)>,
+        batch: impl ExactSizeIterator<Item = (Cow<'static, str>, Option<Cow<'static, str>>, Duration, u32)>,
     ) {
         let max = self.options.config().max_metrics;
         let mut state = self.lock();
         if state.closed {
             return;
         }
+        // One allocation for the batch rather than a regrowth every few metrics.
+        let room = max.saturating_sub(state.metrics.len()).min(batch.len());
+        state.metrics.reserve(room);
         for (name, description, duration, count) in batch {
             if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == name) {
                 if metric.description.is_none() {
