@@ -275,11 +275,10 @@ fn append(headers: &mut HeaderMap, timings: &Timings) {
         return;
     };
     headers.append(SERVER_TIMING, value);
-    let origins = &timings.options().config().timing_allow_origin;
-    if origins.is_empty() || headers.contains_key(TIMING_ALLOW_ORIGIN) {
-        return;
-    }
-    for origin in origins {
+    for origin in timings
+        .options()
+        .allow_origins(|| headers.contains_key(TIMING_ALLOW_ORIGIN))
+    {
         if let Ok(origin) = HeaderValue::from_bytes(origin.as_bytes()) {
             headers.append(TIMING_ALLOW_ORIGIN, origin);
         }

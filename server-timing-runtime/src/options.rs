@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue};
 
 use crate::sanitize;
+use crate::TIMING_ALLOW_ORIGIN;
 
 /// Default for [`Options::header_budget`], in bytes of the `Server-Timing` value.
 ///
@@ -116,6 +117,25 @@ impl Options {
 
     pub(crate) fn config(&self) -> &Config {
         &self.0
+    }
+
+    /// The `Timing-Allow-Origin` values a response gets: the configured ones, unless the
+    /// application set its own. `has_own` is asked only when some are configured, so the
+    /// default costs no header lookup.
+    pub(crate) fn allow_origins(&self, has_own: impl FnOnce() -> bool) -> &[HeaderValue] {
+        let origins = &self.config().timing_allow_origin;
+        if origins.is_empty() || has_own() {
+            &[]
+        } else {
+            origins
+        }
+    }
+
+    /// Append [`allow_origins`](Self::allow_origins) to `headers`.
+    pub(crate) fn append_allow_origins(&self, headers: &mut HeaderMap) {
+        for origin in self.allow_origins(|| headers.contains_key(TIMING_ALLOW_ORIGIN)) {
+            headers.append(TIMING_ALLOW_ORIGIN, origin.clone());
+        }
     }
 
     /// Decimals of a millisecond written in `dur` (0 to 6; larger values mean 6). Trailing

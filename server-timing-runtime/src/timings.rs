@@ -19,7 +19,7 @@ use crate::metric::{Measure, Metric, Outcome};
 use crate::options::{Options, Repeated};
 use crate::sanitize;
 use crate::staging;
-use crate::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
+use crate::SERVER_TIMING;
 
 thread_local! {
     // The collector of the scope being polled on this thread. A raw pointer rather than an
@@ -278,12 +278,7 @@ impl Timings {
             return false;
         };
         headers.append(SERVER_TIMING, value);
-        let origins = &self.inner.options.config().timing_allow_origin;
-        if !origins.is_empty() && !headers.contains_key(TIMING_ALLOW_ORIGIN) {
-            for origin in origins {
-                headers.append(TIMING_ALLOW_ORIGIN, origin.clone());
-            }
-        }
+        self.inner.options.append_allow_origins(headers);
         true
     }
 

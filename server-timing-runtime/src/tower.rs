@@ -58,7 +58,7 @@ use pin_project_lite::pin_project;
 
 use crate::options::Options;
 use crate::timings::{Scope, Timings};
-use crate::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
+use crate::SERVER_TIMING;
 
 type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 
@@ -354,12 +354,7 @@ fn body_streams<B: Body>(response: &Response<B>) -> bool {
 fn announce_trailer(headers: &mut HeaderMap, options: &Options) {
     headers.append(TRAILER, HeaderValue::from_static("server-timing"));
     // Browsers read `Timing-Allow-Origin` from the response head, never from trailers.
-    let origins = &options.config().timing_allow_origin;
-    if !origins.is_empty() && !headers.contains_key(TIMING_ALLOW_ORIGIN) {
-        for origin in origins {
-            headers.append(TIMING_ALLOW_ORIGIN, origin.clone());
-        }
-    }
+    options.append_allow_origins(headers);
 }
 
 pin_project! {
