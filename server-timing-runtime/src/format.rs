@@ -55,15 +55,16 @@ fn write_all(
     budget: usize,
 ) -> u64 {
     if let (Some(name), Some(total)) = (&config.total, total) {
-        let total = Metric {
-            name: name.clone(),
-            description: config.total_description.clone(),
-            measure: Measure::Duration(total),
-            count: 1,
-            cancelled: 0,
-            panicked: 0,
-        };
-        write_metric(out, config, &total);
+        // Written from the options as they are: nothing is cloned per response.
+        let description = config.total_description.as_deref().unwrap_or("");
+        write_entry(
+            out,
+            config,
+            name,
+            Measure::Duration(total),
+            description,
+            Notes::default(),
+        );
     }
     let mut left_out = 0;
     for metric in metrics {
@@ -85,8 +86,27 @@ fn separate(out: &mut String) {
 }
 
 fn write_metric(out: &mut String, config: &Config, metric: &Metric) {
-    out.push_str(&metric.name);
-    match metric.measure {
+    let description = metric.description.as_deref().unwrap_or("");
+    write_entry(
+        out,
+        config,
+        &metric.name,
+        metric.measure,
+        description,
+        Notes::of(metric),
+    );
+}
+
+fn write_entry(
+    out: &mut String,
+    config: &Config,
+    name: &str,
+    measure: Measure,
+    description: &str,
+    notes: Notes,
+) {
+    out.push_str(name);
+    match measure {
         Measure::None => {}
         Measure::Duration(duration) => {
             out.push_str(";dur=");
@@ -98,7 +118,31 @@ fn write_metric(out: &mut String, config: &Config, metric: &Metric) {
         }
     }
     if config.descriptions {
-        write_description(out, metric);
+        write_description(out, description, notes);
+    }
+}
+
+/// What an entry's description says beyond its text, so that DevTools shows it.
+#[derive(Clone, Copy, Default)]
+struct Notes {
+    /// Timed calls folded into the entry, when more than one.
+    calls: u32,
+    cancelled: u32,
+    panicked: u32,
+}
+
+impl Notes {
+    fn of(metric: &Metric) -> Self {
+        let timed = matches!(metric.measure, Measure::Duration(_));
+        Notes {
+            calls: if timed && metric.count > 1 {
+                metric.count
+            } else {
+                0
+            },
+            cancelled: metric.cancelled,
+            panicked: metric.panicked,
+        }
     }
 }
 
@@ -173,17 +217,11 @@ fn write_value(out: &mut String, value: f64, precision: u8) {
     }
 }
 
-fn write_description(out: &mut String, metric: &Metric) {
-    let text = metric.description.as_deref().unwrap_or("");
-    let calls = if matches!(metric.measure, Measure::Duration(_)) && metric.count > 1 {
-        metric.count
-    } else {
-        0
-    };
+fn write_description(out: &mut String, text: &str, notes: Notes) {
     let notes = [
-        (calls, "calls"),
-        (metric.cancelled, "cancelled"),
-        (metric.panicked, "panicked"),
+        (notes.calls, "calls"),
+        (notes.cancelled, "cancelled"),
+        (notes.panicked, "panicked"),
     ];
     let has_notes = notes.iter().any(|&(n, _)| n > 0);
     if !has_notes {
@@ -210,6 +248,7 @@ fn write_description(out: &mut String, metric: &Metric) {
     out.push_str(&text[plain..]);
     if has_notes {
         out.push_str(if text.is_empty() { "" } else { " (" });
+        let single_call = notes[0].0 == 0;
         let mut first = true;
         for (n, what) in notes.into_iter().filter(|&(n, _)| n > 0) {
             if !first {
@@ -217,7 +256,7 @@ fn write_description(out: &mut String, metric: &Metric) {
             }
             first = false;
             // A lone cancelled or panicked call reads better without "1".
-            if n == 1 && metric.count <= 1 && what != "calls" {
+            if n == 1 && single_call {
                 out.push_str(what);
             } else {
                 let _ = write!(out, "{n} {what}");
