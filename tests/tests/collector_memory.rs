@@ -4,7 +4,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use server_timing_runtime::{record, server_timing, timer, Options, Repeated, Timings};
+use server_timing_runtime::{describe, record, server_timing, timer, Options, Repeated, Timings};
 
 struct Counting;
 
@@ -38,6 +38,7 @@ fn memory_is_bounded_and_static_names_allocate_once() {
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Aggregate);
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Each);
     recording_a_static_name_again_allocates_nothing();
+    writing_the_header_allocates_no_string_per_metric();
 }
 
 #[server_timing("hot")]
@@ -80,4 +81,36 @@ fn recording_a_static_name_again_allocates_nothing() {
         let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
         assert_eq!(allocations, 0, "recording known static names must not allocate");
     });
+}
+
+const NAMES: [&str; 30] = [
+    "m00", "m01", "m02", "m03", "m04", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12", "m13", "m14",
+    "m15", "m16", "m17", "m18", "m19", "m20", "m21", "m22", "m23", "m24", "m25", "m26", "m27", "m28", "m29",
+];
+
+/// Allocations made by `finish()` for `count` metrics, each with a quoted description.
+fn header_allocations(count: usize) -> usize {
+    let timings = Timings::new();
+    timings.sync_scope(|| {
+        for name in &NAMES[..count] {
+            record(*name, Duration::from_micros(1234));
+            describe(*name, "DB read");
+        }
+    });
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let value = timings.finish().expect("metrics were recorded");
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(value.len() > count * 20, "{value:?}");
+    allocations
+}
+
+fn writing_the_header_allocates_no_string_per_metric() {
+    let (five, thirty) = (header_allocations(5), header_allocations(30));
+    // One output string, grown by doubling as it fills (a 30-metric value is about 4 times
+    // longer than a 5-metric one: at most 2 more doublings), never one string per metric.
+    assert!(five <= 3, "5 metrics: {five} allocations");
+    assert!(
+        thirty <= five + 2,
+        "30 metrics: {thirty} allocations, 5 metrics: {five}"
+    );
 }
