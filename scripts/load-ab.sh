@@ -141,18 +141,19 @@ echo
 echo "load after: $(uptime)"
 echo "Instant::now(): ${clock_ns} ns per read (median of $ROUNDS runs); $CLOCK_READS_PER_REQUEST reads per request = ${reads_ns} ns"
 echo
-echo "Throughput (wrk -c$CONNECTIONS, $ROUNDS rounds x ${SECONDS_PER_RUN}s per mode; medians over rounds of the per-round A/B pair):"
-printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
-    handler "without req/s" "with req/s" "with/without" "per-round range" "added ns/req" "added/reads"
-for handler in "${HANDLERS[@]}"; do
-    awk -v h="$handler" -v reads="$reads_ns" -v field=4 "$summary" "$work_dir/results"
-done
-echo
-echo "Server CPU time per request (scheduler on-CPU ns, all server threads; medians as above):"
-printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
-    handler "without ns" "with ns" "without/with" "per-round range" "added ns/req" "added/reads"
-for handler in "${HANDLERS[@]}"; do
-    awk -v h="$handler" -v reads="$reads_ns" -v field=5 "$summary" "$work_dir/results"
-done
-echo
+# One table: its title, the three measure columns' headings, and the results field it reads.
+table() {
+    echo "$1"
+    printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
+        handler "$2" "$3" "$4" "per-round range" "added ns/req" "added/reads"
+    for handler in "${HANDLERS[@]}"; do
+        awk -v h="$handler" -v reads="$reads_ns" -v field="$5" "$summary" "$work_dir/results"
+    done
+    echo
+}
+
+table "Throughput (wrk -c$CONNECTIONS, $ROUNDS rounds x ${SECONDS_PER_RUN}s per mode; medians over rounds of the per-round A/B pair):" \
+    "without req/s" "with req/s" "with/without" 4
+table "Server CPU time per request (scheduler on-CPU ns, all server threads; medians as above):" \
+    "without ns" "with ns" "without/with" 5
 echo "targets: added ns/req <= 2x the $CLOCK_READS_PER_REQUEST reads; with/without >= 0.99 for /cpu"
