@@ -109,6 +109,15 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
         Some(path) => quote!(#path::__private),
         None => quote!(::server_timing_runtime::__private),
     };
+    // A `static`, so that the runtime checks name and description when this compiles, and
+    // tells this fn's recordings apart by the address.
+    let site_ident = syn::Ident::new("__SERVER_TIMING_SITE", Span::mixed_site());
+    let site = quote! {
+        {
+            static #site_ident: #private::CallSite = #private::CallSite::new(#name, #description);
+            &#site_ident
+        }
+    };
 
     let body: TokenStream = if function.sig.asyncness.is_some() {
         let block = &function.block;
@@ -127,13 +136,13 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             // empty match turns it back into `!`.
             quote_spanned! {block.span()=>
                 {
-                    match #private::timed(#name, #description, async move { #block }).await {}
+                    match #private::timed(#site, async move { #block }).await {}
                 }
             }
         } else {
             quote_spanned! {block.span()=>
                 {
-                    #private::timed(#name, #description, async move { #block }).await
+                    #private::timed(#site, async move { #block }).await
                 }
             }
         }
@@ -145,13 +154,13 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             future.block.stmts.insert(0, parse_quote!(#fake_return));
         }
         let original = future.clone();
-        *future = parse_quote!(#private::timed(#name, #description, #original));
+        *future = parse_quote!(#private::timed(#site, #original));
         function.block.to_token_stream()
     } else if returns_impl_future(&function.sig.output) {
         let block = &function.block;
         quote_spanned! {block.span()=>
             {
-                #private::timed_call(#name, #description, move || #block)
+                #private::timed_call(#site, move || #block)
             }
         }
     } else {
@@ -160,7 +169,7 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
         // not executed) so that clippy's `items_after_statements` stays quiet.
         let guard = syn::Ident::new("__server_timing_guard", Span::mixed_site());
         let start: Stmt = parse_quote_spanned! {function.block.span()=>
-            let #guard = #private::guard(#name, #description);
+            let #guard = #private::guard(#site);
         };
         let items = function
             .block
@@ -301,6 +310,15 @@ mod tests {
         server_timing(args, item).to_string()
     }
 
+    /// The call site the default expansion passes for metric `name` with `description`.
+    fn site(name: &str, description: &str) -> String {
+        let private = ":: server_timing_runtime :: __private";
+        format!(
+            "{{ static __SERVER_TIMING_SITE : {private} :: CallSite = {private} :: CallSite :: new \
+             ({name:?} , {description:?}) ; & __SERVER_TIMING_SITE }}"
+        )
+    }
+
     #[test]
     fn sync_fns_get_a_guard() {
         let out = expand_str(
@@ -311,7 +329,10 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("__private :: guard (\"db\" , \"\")"), "{out}");
+        assert!(
+            out.contains(&format!("__private :: guard ({})", site("db", ""))),
+            "{out}"
+        );
     }
 
     #[test]
@@ -324,7 +345,10 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("timed (\"load\""), "{out}");
+        assert!(
+            out.contains(&format!("timed ({} , async move", site("load", ""))),
+            "{out}"
+        );
         assert!(
             out.contains("__server_timing_fake_return : Result < u8 , () >"),
             "{out}"
@@ -342,7 +366,10 @@ mod tests {
             ),
         );
         assert!(
-            out.contains("Box :: pin (:: server_timing_runtime :: __private :: timed (\"f\""),
+            out.contains(&format!(
+                "Box :: pin (:: server_timing_runtime :: __private :: timed ({} ,",
+                site("f", "")
+            )),
             "{out}"
         );
     }
@@ -388,7 +415,7 @@ mod tests {
             ),
         );
         assert!(
-            out.contains("timed (\"f\" , \"\" , async move { # [allow"),
+            out.contains(&format!("timed ({} , async move {{ # [allow", site("f", ""))),
             "{out}"
         );
         assert!(out.contains("__server_timing_fake_return : u32"), "{out}");
@@ -404,7 +431,10 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("timed_call (\"f\" , \"\" , move ||"), "{out}");
+        assert!(
+            out.contains(&format!("timed_call ({} , move ||", site("f", ""))),
+            "{out}"
+        );
     }
 
     #[test]
@@ -415,7 +445,7 @@ mod tests {
                 fn r#match() {}
             ),
         );
-        assert!(out.contains("guard (\"match\""), "{out}");
+        assert!(out.contains("CallSite :: new (\"match\" , \"\")"), "{out}");
     }
 
     #[test]

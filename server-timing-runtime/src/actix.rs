@@ -268,12 +268,12 @@ where
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
 /// `Timing-Allow-Origin` values unless `headers` has that header already.
 fn append(headers: &mut HeaderMap, timings: &Timings) {
-    // The text is valid for any `http` version's `HeaderValue`, and `TryFrom<String>` keeps
-    // its allocation; if the conversion ever failed, the response would go without metrics
-    // rather than not at all.
-    let Some(Ok(value)) = timings.finish_text().map(HeaderValue::try_from) else {
+    let Some(value) = timings.finish_value() else {
         return;
     };
+    // SAFETY: visible ASCII and spaces only (see `Timings::finish_value`), valid in any `http`
+    // version's header value; debug builds of `http` check again.
+    let value = unsafe { HeaderValue::from_maybe_shared_unchecked(value) };
     headers.append(SERVER_TIMING, value);
     for origin in timings
         .options()

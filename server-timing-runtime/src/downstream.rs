@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
+use crate::label::Label;
 use crate::metric::{Measure, Outcome};
 use crate::parse::scan_headers;
 use crate::timings::Timings;
@@ -52,7 +53,11 @@ pub fn record_downstream(prefix: &str, headers: &HeaderMap) {
         let description = (!metric.description.is_empty()).then_some(Cow::Owned(metric.description));
         let measure = Measure::Duration(milliseconds(metric.duration));
         Timings::with_current(|inner| {
-            inner.add(Cow::Owned(name), description, measure, Outcome::Completed);
+            let label = Label::Text {
+                name: Cow::Owned(name),
+                description,
+            };
+            inner.add(label, measure, Outcome::Completed);
         });
     });
 }

@@ -6,8 +6,11 @@
 //! escaped. Names and descriptions were sanitized when recorded, so the result is always a
 //! valid `HeaderValue`.
 
+use std::cell::Cell;
 use std::fmt::Write;
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use crate::metric::{Measure, Metric};
 use crate::options::Config;
@@ -20,30 +23,59 @@ const OMITTED_RESERVE: usize = 40;
 /// The name of the entry that reports metrics left out for lack of room.
 pub const OMITTED_NAME: &str = "omitted";
 
-/// The header value for `metrics`, `total` first, within `config.header_budget`: only visible
-/// ASCII and spaces, so any `http` version's `HeaderValue` accepts it.
+thread_local! {
+    // The value is written here, then copied once into its own exact-size allocation: one
+    // allocation per response, and no growth while writing after a thread's first responses.
+    // A `String` has a destructor, so `try_with` fails once it is torn down: a fresh `String`
+    // is used then.
+    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// A scratch buffer grown past this (by a large header budget) is not kept.
+const SCRATCH_KEPT: usize = 16 * 1024;
+
+/// The header value for `metrics`, `total` first, within `config.header_budget`.
+///
+/// Every byte is visible ASCII or a space (names and descriptions are sanitized when recorded
+/// or configured), so the value is valid for any `http` version's `HeaderValue`.
 pub(crate) fn header_value(
     config: &Config,
     total: Option<Duration>,
     metrics: &[Metric],
     omitted: u32,
-) -> Option<String> {
-    let mut out = String::with_capacity(config.header_budget.min(256));
-    let mut left_out = write_all(&mut out, config, total, metrics, config.header_budget);
+) -> Option<Bytes> {
+    let mut out = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    out.clear();
+    write_header(&mut out, config, total, metrics, omitted);
+    let value = (!out.is_empty()).then(|| Bytes::copy_from_slice(out.as_bytes()));
+    if out.capacity() <= SCRATCH_KEPT {
+        let _ = SCRATCH.try_with(|scratch| scratch.set(out));
+    }
+    value
+}
+
+fn write_header(
+    out: &mut String,
+    config: &Config,
+    total: Option<Duration>,
+    metrics: &[Metric],
+    omitted: u32,
+) {
+    out.reserve(config.header_budget.min(256));
+    let mut left_out = write_all(out, config, total, metrics, config.header_budget);
     if left_out > 0 || omitted > 0 {
         out.clear();
         left_out = write_all(
-            &mut out,
+            out,
             config,
             total,
             metrics,
             config.header_budget - OMITTED_RESERVE,
         );
         let total_left_out = u64::from(omitted) + left_out;
-        separate(&mut out);
+        separate(out);
         let _ = write!(out, "{OMITTED_NAME};desc=\"{total_left_out} metrics\"");
     }
-    (!out.is_empty()).then_some(out)
 }
 
 /// Writes `total` and every metric that fits in `budget`; returns how many did not.
@@ -147,13 +179,26 @@ impl Notes {
 }
 
 /// `duration` in milliseconds, rounded half up to `precision` decimals, trailing zeros cut.
+fn write_duration(out: &mut String, duration: Duration, precision: u8) {
+    // One copy per precision, so that every division is by a constant.
+    match precision {
+        0 => write_millis::<0>(out, duration),
+        1 => write_millis::<1>(out, duration),
+        2 => write_millis::<2>(out, duration),
+        3 => write_millis::<3>(out, duration),
+        4 => write_millis::<4>(out, duration),
+        5 => write_millis::<5>(out, duration),
+        _ => write_millis::<6>(out, duration),
+    }
+}
+
+/// [`write_duration`] at `PRECISION` decimals (at most 6).
 ///
 /// Plain integer arithmetic and digits pushed directly: this runs for every metric of every
 /// response, and `core::fmt` on a `u128` was most of the cost of writing a header.
-fn write_duration(out: &mut String, duration: Duration, precision: u8) {
-    let precision = u32::from(precision.min(6));
-    let unit = 10u64.pow(6 - precision);
-    let scale = 10u64.pow(precision);
+fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
+    let unit = const { 10u64.pow(6 - PRECISION) };
+    let scale = const { 10u64.pow(PRECISION) };
     let (secs, subsec) = (duration.as_secs(), u64::from(duration.subsec_nanos()));
     let rounded = (subsec % 1_000_000 + unit / 2) / unit;
     let (carry, fraction) = if rounded == scale { (1, 0) } else { (0, rounded) };
@@ -172,7 +217,7 @@ fn write_duration(out: &mut String, duration: Duration, precision: u8) {
             );
         }
     }
-    write_fraction(out, fraction, precision);
+    write_fraction(out, fraction, PRECISION);
 }
 
 fn write_fraction(out: &mut String, mut fraction: u64, mut digits: u32) {
@@ -275,7 +320,11 @@ mod tests {
     use std::borrow::Cow;
 
     fn value(options: &Options, metrics: &[Metric]) -> String {
-        header_value(options.config(), None, metrics, 0).unwrap_or_default()
+        text(header_value(options.config(), None, metrics, 0))
+    }
+
+    fn text(value: Option<Bytes>) -> String {
+        String::from_utf8(value.unwrap_or_default().to_vec()).unwrap()
     }
 
     fn timed(name: &'static str, nanos: u64) -> Metric {
@@ -391,7 +440,12 @@ mod tests {
     fn the_budget_leaves_out_whole_entries_and_says_how_many() {
         let options = Options::new().header_budget(100);
         let metrics: Vec<Metric> = (0..20).map(|_| timed("metric", 1_000_000)).collect();
-        let written = header_value(options.config(), Some(Duration::from_millis(5)), &metrics, 3).unwrap();
+        let written = text(header_value(
+            options.config(),
+            Some(Duration::from_millis(5)),
+            &metrics,
+            3,
+        ));
         assert!(written.len() <= 100, "{written}");
         assert!(written.starts_with("total;dur=5, metric;dur=1"), "{written}");
         let kept = written.matches("metric;dur=1").count();

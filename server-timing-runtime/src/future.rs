@@ -8,7 +8,9 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 use crate::clock::Start;
+use crate::label::Label;
 use crate::metric::{Measure, Outcome};
+use crate::staging;
 use crate::timings::{Scope, Timings};
 
 /// Extension methods for every future.
@@ -61,7 +63,7 @@ pub trait FutureExt: Future + Sized {
     /// # });
     /// ```
     fn timed(self, name: impl Into<Cow<'static, str>>) -> Timed<Self> {
-        Timed::new(name.into(), None, self)
+        Timed::new(Label::text(name.into()), self)
     }
 }
 
@@ -69,7 +71,16 @@ impl<F: Future> FutureExt for F {}
 
 enum State {
     NotStarted,
-    Running { timings: Timings, start: Start },
+    /// In its first poll, with a collector current: the one current until that poll returns.
+    FirstPoll {
+        start: Start,
+    },
+    /// Past a first poll that returned `Pending`: the collector is held from then on, since
+    /// later polls may run anywhere.
+    Running {
+        timings: Timings,
+        start: Start,
+    },
     Done,
 }
 
@@ -86,25 +97,24 @@ pin_project! {
     pub struct Timed<F> {
         #[pin]
         future: F,
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
+        // `None` once recorded.
+        label: Option<Label>,
         state: State,
     }
 
     impl<F> PinnedDrop for Timed<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            finish(this.state, this.name, this.description, Outcome::Cancelled);
+            finish(this.state, this.label, Outcome::Cancelled);
         }
     }
 }
 
 impl<F> Timed<F> {
-    pub(crate) fn new(name: Cow<'static, str>, description: Option<Cow<'static, str>>, future: F) -> Self {
+    pub(crate) fn new(label: Label, future: F) -> Self {
         Timed {
             future,
-            name,
-            description,
+            label: Some(label),
             state: State::NotStarted,
         }
     }
@@ -117,39 +127,39 @@ impl<F> Timed<F> {
     /// # drop(timed);
     /// ```
     pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        self.description = Some(description.into());
+        let description = description.into();
+        self.label = self.label.take().map(|label| label.with_description(description));
         self
     }
 }
 
-fn finish(
-    state: &mut State,
-    name: &mut Cow<'static, str>,
-    description: &mut Option<Cow<'static, str>>,
-    outcome: Outcome,
-) {
-    if let State::Running { timings, start } = std::mem::replace(state, State::Done) {
-        let elapsed = start.elapsed();
-        timings.add(
-            std::mem::take(name),
-            description.take(),
-            Measure::Duration(elapsed),
-            outcome,
-        );
+fn finish(state: &mut State, label: &mut Option<Label>, outcome: Outcome) {
+    let (start, held) = match std::mem::replace(state, State::Done) {
+        State::FirstPoll { start } => (start, None),
+        State::Running { timings, start } => (start, Some(timings)),
+        State::NotStarted | State::Done => return,
+    };
+    let elapsed = start.elapsed();
+    let Some(label) = label.take() else { return };
+    match held {
+        Some(timings) if !timings.is_current_here() => {
+            timings.add(label, Measure::Duration(elapsed), outcome);
+        }
+        // Current here (the first poll's collector is): its batch may take the call.
+        _ => Timings::with_current(|inner| staging::record(inner, label, elapsed, outcome)),
     }
 }
 
 /// Records the poll's panic, if it unwinds, before the future is dropped elsewhere.
 struct PanicGuard<'a> {
     state: &'a mut State,
-    name: &'a mut Cow<'static, str>,
-    description: &'a mut Option<Cow<'static, str>>,
+    label: &'a mut Option<Label>,
 }
 
 impl Drop for PanicGuard<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            finish(self.state, self.name, self.description, Outcome::Panicked);
+            finish(self.state, self.label, Outcome::Panicked);
         }
     }
 }
@@ -160,25 +170,28 @@ impl<F: Future> Future for Timed<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let State::NotStarted = this.state {
-            *this.state = match Timings::current() {
-                Some(timings) => State::Running {
-                    timings,
-                    start: Start::now(),
-                },
-                None => State::Done,
-            };
+            if !Timings::is_current() {
+                *this.state = State::Done;
+            } else {
+                *this.state = State::FirstPoll { start: Start::now() };
+            }
         }
         if let State::Done = this.state {
             return this.future.poll(cx);
         }
         let guard = PanicGuard {
             state: this.state,
-            name: this.name,
-            description: this.description,
+            label: this.label,
         };
         let poll = this.future.poll(cx);
         if poll.is_ready() {
-            finish(guard.state, guard.name, guard.description, Outcome::Completed);
+            finish(guard.state, guard.label, Outcome::Completed);
+        } else if let State::FirstPoll { start } = *guard.state {
+            // Most timed futures complete in their first poll and never pay for this clone.
+            *guard.state = match Timings::current() {
+                Some(timings) => State::Running { timings, start },
+                None => State::Done,
+            };
         }
         poll
     }

@@ -35,6 +35,7 @@ mod clock;
 mod downstream;
 mod format;
 mod future;
+mod label;
 mod metric;
 mod options;
 mod parse;
@@ -81,31 +82,28 @@ pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_sta
 /// What `#[server_timing]` expands to. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    use std::borrow::Cow;
     use std::future::Future;
 
     use crate::future::Timed;
+    use crate::label::Label;
     use crate::record::SyncGuard;
-    use crate::staging::static_description;
+
+    pub use crate::label::CallSite;
 
     #[inline]
-    pub fn guard(name: &'static str, description: &'static str) -> SyncGuard {
-        SyncGuard::new(name, description)
+    pub fn guard(site: &'static CallSite) -> SyncGuard {
+        SyncGuard::new(site)
     }
 
     #[inline]
-    pub fn timed<F: Future>(name: &'static str, description: &'static str, future: F) -> Timed<F> {
-        Timed::new(Cow::Borrowed(name), static_description(description), future)
+    pub fn timed<F: Future>(site: &'static CallSite, future: F) -> Timed<F> {
+        Timed::new(Label::Site(site), future)
     }
 
     /// For fns returning `impl Future` whose body is not an `async` block: the closure keeps
     /// `return` in the body leaving the body.
     #[inline]
-    pub fn timed_call<F: Future>(
-        name: &'static str,
-        description: &'static str,
-        make: impl FnOnce() -> F,
-    ) -> Timed<F> {
-        timed(name, description, make())
+    pub fn timed_call<F: Future>(site: &'static CallSite, make: impl FnOnce() -> F) -> Timed<F> {
+        timed(site, make())
     }
 }

@@ -56,20 +56,28 @@ pub struct Metric {
 }
 
 impl Metric {
+    /// A metric of that name with nothing recorded yet. `name` must be sanitized already.
+    pub(crate) fn named(name: Cow<'static, str>) -> Self {
+        Metric {
+            name,
+            description: None,
+            measure: Measure::None,
+            count: 0,
+            cancelled: 0,
+            panicked: 0,
+        }
+    }
+
+    /// One recording, as the writer's tests build them.
+    #[cfg(test)]
     pub(crate) fn new(
         name: Cow<'static, str>,
         description: Option<Cow<'static, str>>,
         measure: Measure,
         outcome: Outcome,
     ) -> Self {
-        let mut metric = Metric {
-            name,
-            description,
-            measure: Measure::None,
-            count: 0,
-            cancelled: 0,
-            panicked: 0,
-        };
+        let mut metric = Metric::named(name);
+        metric.description = description;
         metric.add(measure, outcome);
         metric
     }

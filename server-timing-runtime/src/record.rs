@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::clock::Start;
+use crate::label::{CallSite, Label};
 use crate::metric::{Measure, Outcome};
 use crate::staging;
 use crate::timings::Timings;
@@ -24,7 +25,11 @@ use crate::timings::Timings;
 /// ```
 pub fn record(name: impl Into<Cow<'static, str>>, duration: Duration) {
     Timings::with_current(|inner| {
-        inner.add(name.into(), None, Measure::Duration(duration), Outcome::Completed)
+        inner.add(
+            Label::text(name.into()),
+            Measure::Duration(duration),
+            Outcome::Completed,
+        )
     });
 }
 
@@ -39,7 +44,13 @@ pub fn record(name: impl Into<Cow<'static, str>>, duration: Duration) {
 /// assert_eq!(timings.metrics()[0].value(), Some(503.0));
 /// ```
 pub fn record_value(name: impl Into<Cow<'static, str>>, value: f64) {
-    Timings::with_current(|inner| inner.add(name.into(), None, Measure::Value(value), Outcome::Completed));
+    Timings::with_current(|inner| {
+        inner.add(
+            Label::text(name.into()),
+            Measure::Value(value),
+            Outcome::Completed,
+        )
+    });
 }
 
 /// Add a description with no duration, e.g. `cache;desc=hit`. If `name` already has a
@@ -53,12 +64,11 @@ pub fn record_value(name: impl Into<Cow<'static, str>>, value: f64) {
 /// ```
 pub fn describe(name: impl Into<Cow<'static, str>>, description: impl Into<Cow<'static, str>>) {
     Timings::with_current(|inner| {
-        inner.add(
-            name.into(),
-            Some(description.into()),
-            Measure::None,
-            Outcome::Completed,
-        );
+        let label = Label::Text {
+            name: name.into(),
+            description: Some(description.into()),
+        };
+        inner.add(label, Measure::None, Outcome::Completed);
     });
 }
 
@@ -135,12 +145,11 @@ impl Timer {
     fn finish(&mut self, outcome: Outcome) -> Option<Duration> {
         let (timings, start) = self.running.take()?;
         let elapsed = start.elapsed();
-        timings.add(
-            std::mem::take(&mut self.name),
-            self.description.take(),
-            Measure::Duration(elapsed),
-            outcome,
-        );
+        let label = Label::Text {
+            name: std::mem::take(&mut self.name),
+            description: self.description.take(),
+        };
+        timings.add(label, Measure::Duration(elapsed), outcome);
         Some(elapsed)
     }
 }
@@ -164,23 +173,18 @@ impl Drop for Timer {
 #[derive(Debug)]
 pub struct SyncGuard {
     start: Option<Start>,
-    name: &'static str,
-    description: &'static str,
+    site: &'static CallSite,
 }
 
 impl SyncGuard {
     #[inline]
-    pub(crate) fn new(name: &'static str, description: &'static str) -> Self {
+    pub(crate) fn new(site: &'static CallSite) -> Self {
         let start = if Timings::is_current() {
             Some(Start::now())
         } else {
             None
         };
-        SyncGuard {
-            start,
-            name,
-            description,
-        }
+        SyncGuard { start, site }
     }
 }
 
@@ -189,24 +193,11 @@ impl Drop for SyncGuard {
     fn drop(&mut self) {
         let Some(start) = self.start else { return };
         let elapsed = start.elapsed();
-        Timings::with_current(|inner| {
-            let panicking = std::thread::panicking();
-            if panicking || !inner.aggregates() {
-                let outcome = if panicking {
-                    Outcome::Panicked
-                } else {
-                    Outcome::Completed
-                };
-                let description = staging::static_description(self.description);
-                inner.add(
-                    Cow::Borrowed(self.name),
-                    description,
-                    Measure::Duration(elapsed),
-                    outcome,
-                );
-            } else {
-                staging::stage(inner, self.name, self.description, elapsed);
-            }
-        });
+        let outcome = if std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Completed
+        };
+        Timings::with_current(|inner| staging::record(inner, Label::Site(self.site), elapsed, outcome));
     }
 }

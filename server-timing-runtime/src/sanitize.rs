@@ -48,8 +48,8 @@ const TCHAR: [bool; 256] = {
 
 /// Whether `byte` may appear in an RFC 9110 token.
 #[inline]
-pub(crate) fn is_tchar(byte: u8) -> bool {
-    TCHAR[usize::from(byte)]
+pub(crate) const fn is_tchar(byte: u8) -> bool {
+    TCHAR[byte as usize]
 }
 
 /// Whether `text` is an RFC 9110 token: non-empty, and only token characters.
@@ -65,13 +65,46 @@ pub fn is_token(text: &str) -> bool {
 }
 
 /// Whether `byte` may stand in a description after sanitization.
-fn is_description_byte(byte: u8) -> bool {
-    (0x20..0x7f).contains(&byte)
+const fn is_description_byte(byte: u8) -> bool {
+    matches!(byte, 0x20..=0x7e)
+}
+
+/// Whether `name` is kept as it is: what [`name`] would return unchanged. A `const fn`, so
+/// that names fixed at compile time are checked then.
+pub(crate) const fn is_clean_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_NAME_LEN {
+        return false;
+    }
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_tchar(bytes[at]) {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
+/// Whether `description` is kept as it is: what [`description`] would return unchanged.
+pub(crate) const fn is_clean_description(description: &str) -> bool {
+    let bytes = description.as_bytes();
+    if bytes.len() > MAX_DESCRIPTION_LEN {
+        return false;
+    }
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_description_byte(bytes[at]) {
+            return false;
+        }
+        at += 1;
+    }
+    true
 }
 
 /// `name` as the header will carry it. Borrows (no allocation) when it is already valid.
 pub(crate) fn name(name: Cow<'static, str>) -> Cow<'static, str> {
-    if name.len() <= MAX_NAME_LEN && is_token(&name) {
+    if is_clean_name(&name) {
         return name;
     }
     let mut out: String = name
@@ -87,7 +120,7 @@ pub(crate) fn name(name: Cow<'static, str>) -> Cow<'static, str> {
 
 /// `description` as the header will carry it (before quoting). Borrows when already valid.
 pub(crate) fn description(description: Cow<'static, str>) -> Cow<'static, str> {
-    if description.len() <= MAX_DESCRIPTION_LEN && description.bytes().all(is_description_byte) {
+    if is_clean_description(&description) {
         return description;
     }
     Cow::Owned(

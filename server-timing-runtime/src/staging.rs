@@ -7,27 +7,29 @@
 //! thread (so the order of first recordings is kept), when it is full, and before the
 //! collector is read from this thread.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::time::Duration;
 
+use crate::label::{CallSite, Label};
 use crate::metric::{Measure, Outcome};
 use crate::timings::Inner;
 
-/// Distinct names one batch holds before it is flushed.
+/// Distinct call sites one batch holds before it is flushed.
 const SLOTS: usize = 8;
 
+/// The timings of one call site so far.
 #[derive(Clone, Copy)]
-struct Slot {
-    name: &'static str,
-    description: &'static str,
-    nanos: u64,
-    count: u32,
+pub(crate) struct Slot {
+    pub(crate) site: &'static CallSite,
+    pub(crate) nanos: u64,
+    pub(crate) count: u32,
 }
 
+/// Stands in unused slots.
+static NOBODY: CallSite = CallSite::new("_", "");
+
 const EMPTY: Slot = Slot {
-    name: "",
-    description: "",
+    site: &NOBODY,
     nanos: 0,
     count: 0,
 };
@@ -43,9 +45,22 @@ thread_local! {
     static BATCH: RefCell<Batch> = const { RefCell::new(Batch { slots: [EMPTY; SLOTS], len: 0 }) };
 }
 
-/// Add a completed timing of a static name to `current`'s batch.
+/// Record a timed call into `current`, the collector current on this thread: into the batch
+/// when it can be batched (a call site's call that completed, and repeated names are
+/// aggregated), else at once.
 #[inline]
-pub(crate) fn stage(current: &Inner, name: &'static str, description: &'static str, elapsed: Duration) {
+pub(crate) fn record(current: &Inner, label: Label, elapsed: Duration, outcome: Outcome) {
+    match label {
+        Label::Site(site) if outcome == Outcome::Completed && current.aggregates() => {
+            stage(current, site, elapsed);
+        }
+        label => current.add(label, Measure::Duration(elapsed), outcome),
+    }
+}
+
+/// Add a completed timing of `site` to `current`'s batch.
+#[inline]
+fn stage(current: &Inner, site: &'static CallSite, elapsed: Duration) {
     let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
     let staged = BATCH.try_with(|batch| {
         let Ok(mut batch) = batch.try_borrow_mut() else {
@@ -53,10 +68,9 @@ pub(crate) fn stage(current: &Inner, name: &'static str, description: &'static s
         };
         let batch = &mut *batch;
         let len = batch.len;
-        // Static names from one call site share one address: compare that first.
         if let Some(slot) = batch.slots[..len]
             .iter_mut()
-            .find(|s| std::ptr::eq(s.name, name) || s.name == name)
+            .find(|slot| std::ptr::eq(slot.site, site))
         {
             slot.nanos = slot.nanos.saturating_add(nanos);
             slot.count = slot.count.saturating_add(1);
@@ -66,8 +80,7 @@ pub(crate) fn stage(current: &Inner, name: &'static str, description: &'static s
             flush_batch(batch, current);
         }
         batch.slots[batch.len] = Slot {
-            name,
-            description,
+            site,
             nanos,
             count: 1,
         };
@@ -75,12 +88,7 @@ pub(crate) fn stage(current: &Inner, name: &'static str, description: &'static s
         true
     });
     if staged != Ok(true) {
-        current.add_now(
-            Cow::Borrowed(name),
-            static_description(description),
-            Measure::Duration(elapsed),
-            Outcome::Completed,
-        );
+        current.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
     }
 }
 
@@ -98,16 +106,5 @@ pub(crate) fn flush(current: &Inner) {
 
 fn flush_batch(batch: &mut Batch, current: &Inner) {
     let len = std::mem::take(&mut batch.len);
-    current.add_batch(batch.slots[..len].iter().map(|slot| {
-        (
-            Cow::Borrowed(slot.name),
-            static_description(slot.description),
-            Duration::from_nanos(slot.nanos),
-            slot.count,
-        )
-    }));
-}
-
-pub(crate) fn static_description(description: &'static str) -> Option<Cow<'static, str>> {
-    (!description.is_empty()).then_some(Cow::Borrowed(description))
+    current.add_batch(&batch.slots[..len]);
 }

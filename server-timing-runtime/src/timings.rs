@@ -10,15 +10,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use pin_project_lite::pin_project;
 
 use crate::clock::Start;
 use crate::format;
+use crate::label::Label;
 use crate::metric::{Measure, Metric, Outcome};
 use crate::options::{Options, Repeated};
 use crate::sanitize;
-use crate::staging;
+use crate::staging::{self, Slot};
 use crate::SERVER_TIMING;
 
 thread_local! {
@@ -236,14 +238,16 @@ impl Timings {
     /// assert_eq!(timings.finish(), None);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        // `TryFrom<String>` keeps the allocation; the text is valid by construction.
-        self.finish_text()
-            .and_then(|text| HeaderValue::try_from(text).ok())
+        let value = self.finish_value()?;
+        // SAFETY: `finish_value` holds visible ASCII and spaces only (see
+        // `format::header_value`), all valid in a header value. Checking them again cost as much
+        // as writing them; debug builds of `http` still check.
+        Some(unsafe { HeaderValue::from_maybe_shared_unchecked(value) })
     }
 
-    /// [`finish`](Self::finish) as text, for adapters whose `HeaderValue` is another `http`
-    /// version's.
-    pub(crate) fn finish_text(&self) -> Option<String> {
+    /// [`finish`](Self::finish) as bytes, for adapters whose `HeaderValue` is another `http`
+    /// version's: only visible ASCII and spaces.
+    pub(crate) fn finish_value(&self) -> Option<Bytes> {
         let total = self.inner.started.elapsed();
         self.flush_if_current();
         let (metrics, omitted) = {
@@ -283,19 +287,19 @@ impl Timings {
     }
 
     /// Add a recording; used by every public recording API.
-    pub(crate) fn add(
-        &self,
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
-        measure: Measure,
-        outcome: Outcome,
-    ) {
-        self.inner.add(name, description, measure, outcome);
+    pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
+        self.inner.add(label, measure, outcome);
+    }
+
+    /// Whether this is the collector current on this thread.
+    #[inline]
+    pub(crate) fn is_current_here(&self) -> bool {
+        CURRENT.try_with(Cell::get).ok() == Some(Arc::as_ptr(&self.inner))
     }
 
     /// This thread's batch is this collector's when it is current: fold it in before reading.
     fn flush_if_current(&self) {
-        if CURRENT.try_with(Cell::get).ok() == Some(Arc::as_ptr(&self.inner)) {
+        if self.is_current_here() {
             staging::flush(&self.inner);
         }
     }
@@ -332,22 +336,13 @@ impl Inner {
     }
 
     /// Add one recording, after this thread's batch so that first-recorded order is kept.
-    pub(crate) fn add(
-        &self,
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
-        measure: Measure,
-        outcome: Outcome,
-    ) {
+    pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
         Timings::with_current(staging::flush);
-        self.add_now(name, description, measure, outcome);
+        self.add_now(label, measure, outcome);
     }
 
     /// Fold a thread's batch in, under one lock.
-    pub(crate) fn add_batch(
-        &self,
-        batch: impl ExactSizeIterator<Item = (Cow<'static, str>, Option<Cow<'static, str>>, Duration, u32)>,
-    ) {
+    pub(crate) fn add_batch(&self, batch: &[Slot]) {
         let max = self.options.config().max_metrics;
         let mut state = self.lock();
         if state.closed {
@@ -356,93 +351,73 @@ impl Inner {
         // One allocation for the batch rather than a regrowth every few metrics.
         let room = max.saturating_sub(state.metrics.len()).min(batch.len());
         state.metrics.reserve(room);
-        for (name, description, duration, count) in batch {
-            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == name) {
-                if metric.description.is_none() {
-                    metric.description = description;
-                }
-                metric.add_calls(duration, count);
-            } else if state.metrics.len() < max {
-                let mut metric = Metric::new(name, description, Measure::None, Outcome::Completed);
-                metric.add_calls(duration, count);
-                state.metrics.push(metric);
-            } else {
-                state.omitted = state.omitted.saturating_add(count);
+        for slot in batch {
+            // Only aggregated recordings are batched.
+            match state.entry(Label::Site(slot.site), true, max) {
+                Some(metric) => metric.add_calls(Duration::from_nanos(slot.nanos), slot.count),
+                None => state.omitted = state.omitted.saturating_add(slot.count),
             }
         }
     }
 
     /// Add one recording under the lock.
-    pub(crate) fn add_now(
-        &self,
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
-        measure: Measure,
-        outcome: Outcome,
-    ) {
-        let config = self.options.config();
+    pub(crate) fn add_now(&self, label: Label, measure: Measure, outcome: Outcome) {
         let mut state = self.lock();
         if state.closed {
             return;
         }
-        if config.repeated == Repeated::Aggregate {
-            // Stored names are sanitized, so a valid name is found as is; only a name that
-            // misses is sanitized, and looked up again if that changed it.
-            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == name) {
-                merge(metric, description, measure, outcome);
-                return;
-            }
-            let clean = sanitize::name(name);
-            if let Some(metric) = state.metrics.iter_mut().find(|m| m.name == clean) {
-                merge(metric, description, measure, outcome);
-                return;
-            }
-            push(
-                &mut state,
-                config.max_metrics,
-                clean,
-                description,
-                measure,
-                outcome,
-            );
-        } else {
-            push(
-                &mut state,
-                config.max_metrics,
-                sanitize::name(name),
-                description,
-                measure,
-                outcome,
-            );
+        match state.entry(label, self.aggregate, self.options.config().max_metrics) {
+            Some(metric) => metric.add(measure, outcome),
+            None => state.omitted = state.omitted.saturating_add(1),
         }
     }
 }
 
-fn merge(metric: &mut Metric, description: Option<Cow<'static, str>>, measure: Measure, outcome: Outcome) {
-    if metric.description.is_none() {
-        metric.description = description.map(sanitize::description);
+impl State {
+    /// The metric a recording under `label` goes into, its description set if it had none:
+    /// the metric of that name when repeated names are aggregated, else a new one; `None` when
+    /// `max` are kept already. Every stored name and description is sanitized, which the
+    /// header writer relies on.
+    fn entry(&mut self, label: Label, aggregate: bool, max: usize) -> Option<&mut Metric> {
+        let (name, description, checked) = label.into_parts();
+        let at = match self.find(&name, aggregate) {
+            Some(at) => at,
+            None if checked || sanitize::is_clean_name(&name) => self.push(name, max)?,
+            None => {
+                // Stored names are sanitized: look the name up again as it is stored.
+                let clean = sanitize::name(name);
+                match self.find(&clean, aggregate) {
+                    Some(at) => at,
+                    None => self.push(clean, max)?,
+                }
+            }
+        };
+        let metric = &mut self.metrics[at];
+        if metric.description.is_none() {
+            metric.description = if checked {
+                description
+            } else {
+                description.map(sanitize::description)
+            };
+        }
+        Some(metric)
     }
-    metric.add(measure, outcome);
-}
 
-fn push(
-    state: &mut State,
-    max: usize,
-    name: Cow<'static, str>,
-    description: Option<Cow<'static, str>>,
-    measure: Measure,
-    outcome: Outcome,
-) {
-    if state.metrics.len() >= max {
-        state.omitted = state.omitted.saturating_add(1);
-        return;
+    fn find(&self, name: &str, aggregate: bool) -> Option<usize> {
+        if !aggregate {
+            return None;
+        }
+        self.metrics.iter().position(|m| *m.name == *name)
     }
-    state.metrics.push(Metric::new(
-        name,
-        description.map(sanitize::description),
-        measure,
-        outcome,
-    ));
+
+    /// Where a new metric of a sanitized `name` went, if there was room.
+    fn push(&mut self, name: Cow<'static, str>, max: usize) -> Option<usize> {
+        if self.metrics.len() >= max {
+            return None;
+        }
+        self.metrics.push(Metric::named(name));
+        Some(self.metrics.len() - 1)
+    }
 }
 
 /// Makes a collector current until dropped, then restores the one before (also on unwind).

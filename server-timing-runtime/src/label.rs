@@ -1,0 +1,104 @@
+//! What a recording is filed under: a name and maybe a description, either checked when
+//! compiled (a `#[server_timing]` fn's [`CallSite`]) or given at run time and sanitized.
+
+use std::borrow::Cow;
+
+use crate::sanitize::{is_clean_description, is_clean_name};
+
+/// The name and description of a recording.
+#[derive(Debug)]
+pub(crate) enum Label {
+    /// Valid already: stored as it is.
+    Site(&'static CallSite),
+    /// Sanitized when stored.
+    Text {
+        name: Cow<'static, str>,
+        description: Option<Cow<'static, str>>,
+    },
+}
+
+impl Label {
+    pub(crate) fn text(name: Cow<'static, str>) -> Self {
+        Label::Text {
+            name,
+            description: None,
+        }
+    }
+
+    /// The same name with `description` instead.
+    pub(crate) fn with_description(self, description: Cow<'static, str>) -> Self {
+        let name = match self {
+            Label::Site(site) => Cow::Borrowed(site.name),
+            Label::Text { name, .. } => name,
+        };
+        Label::Text {
+            name,
+            description: Some(description),
+        }
+    }
+
+    /// Name, description, and whether both are valid as they are; if not, they are
+    /// sanitized when stored.
+    pub(crate) fn into_parts(self) -> (Cow<'static, str>, Option<Cow<'static, str>>, bool) {
+        match self {
+            Label::Site(site) => (
+                Cow::Borrowed(site.name),
+                site.description().map(Cow::Borrowed),
+                true,
+            ),
+            Label::Text { name, description } => (name, description, false),
+        }
+    }
+}
+
+/// What `#[server_timing]` records for one fn: its metric name and description, fixed at
+/// compile time. Not a public API: it changes without notice.
+///
+/// Made only by [`CallSite::new`], which the generated code evaluates in a `static`, so a
+/// name or description the header could not carry as is fails to compile (the attribute
+/// reports it first, with a better message). Recordings through a call site therefore skip
+/// sanitization, and one call site's recordings are told apart from others' by address.
+///
+/// ```
+/// use server_timing_runtime::__private::CallSite;
+/// static SITE: CallSite = CallSite::new("db", "DB read");
+/// # let _ = &SITE;
+/// ```
+#[derive(Debug)]
+pub struct CallSite {
+    name: &'static str,
+    description: &'static str,
+}
+
+impl CallSite {
+    /// The call site of metric `name`, with `description` (empty for none).
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a token of at most [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes, or
+    /// `description` holds more than [`MAX_DESCRIPTION_LEN`](crate::MAX_DESCRIPTION_LEN)
+    /// bytes or anything but printable ASCII. In a `static`, that is a compile error.
+    ///
+    /// ```
+    /// use server_timing_runtime::__private::CallSite;
+    /// const SITE: CallSite = CallSite::new("cache", "");
+    /// # let _ = SITE;
+    /// ```
+    pub const fn new(name: &'static str, description: &'static str) -> Self {
+        assert!(
+            is_clean_name(name),
+            "a Server-Timing metric name is a token of at most 64 bytes"
+        );
+        assert!(
+            is_clean_description(description),
+            "a Server-Timing description is at most 256 bytes of printable ASCII"
+        );
+        CallSite { name, description }
+    }
+
+    /// The description, if any: printable ASCII.
+    #[inline]
+    fn description(&self) -> Option<&'static str> {
+        (!self.description.is_empty()).then_some(self.description)
+    }
+}
