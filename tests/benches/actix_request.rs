@@ -1,0 +1,179 @@
+//! What the actix `ServerTiming` middleware adds to one request, in process: the same app
+//! (a handler calling 5 `#[server_timing]` fns, like `/trivial` of `scripts/load-ab.sh`) with
+//! and without the middleware, against the 12 clock reads such a request needs (2 per metric
+//! and 2 for `total`). Requests go through `actix_web::test::call_service`, so the numbers are
+//! the middleware and recording cost without the network's noise. The variants run in
+//! alternating blocks, each timed over its own blocks only (see [`BLOCK`]).
+//!
+//! After criterion's report it prints `added = with - without` and its ratio to the clock
+//! reads, from a run of its own over interleaved blocks (target of issue 8: at most 2x).
+//!
+//! `cargo bench -p server-timing-tests --bench actix_request`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::rt::SystemRunner;
+use actix_web::test::{call_service, init_service, TestRequest};
+use actix_web::{web, App, Error, HttpResponse};
+use criterion::{criterion_group, criterion_main, Criterion};
+use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::server_timing;
+
+#[server_timing("parse")]
+fn parse(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[server_timing("auth")]
+fn auth(x: u64) -> u64 {
+    black_box(x).wrapping_add(2)
+}
+
+#[server_timing("db", desc = "DB read")]
+fn db(x: u64) -> u64 {
+    black_box(x).wrapping_add(3)
+}
+
+#[server_timing("render")]
+fn render(x: u64) -> u64 {
+    black_box(x).wrapping_add(4)
+}
+
+#[server_timing("serialize")]
+fn serialize(x: u64) -> u64 {
+    black_box(x).wrapping_add(5)
+}
+
+async fn trivial() -> HttpResponse {
+    let x = serialize(render(db(auth(parse(1)))));
+    HttpResponse::Ok().body(x.to_string())
+}
+
+/// The clock reads one timed request needs: a start and an elapsed read per metric, and the
+/// same for `total`.
+fn clock_reads() {
+    for _ in 0..6 {
+        let start = Instant::now();
+        black_box(start.elapsed());
+    }
+}
+
+/// Requests per timed block; between two blocks of the variant measured, the others run one
+/// block untimed, so that all variants see the same load from the rest of the machine.
+const BLOCK: u64 = 64;
+
+/// Blocks of the summary run, per variant.
+const SUMMARY_BLOCKS: usize = 2_000;
+
+type Variant<'a> = (&'static str, Box<dyn Fn(u64) + 'a>);
+
+/// `count` requests made by `make` (actix-web does not name its request type).
+fn requests<S, R, B>(system: &SystemRunner, app: &S, count: u64, make: fn() -> R)
+where
+    S: Service<R, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    for _ in 0..count {
+        black_box(system.block_on(call_service(app, make())));
+    }
+}
+
+/// Time `variants[measured]` over `iters` calls, in blocks interleaved with the others.
+fn interleaved(variants: &[Variant<'_>], measured: usize, iters: u64) -> Duration {
+    let mut spent = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let count = left.min(BLOCK);
+        for (index, (_, run)) in variants.iter().enumerate() {
+            if index == measured {
+                let started = Instant::now();
+                run(count);
+                spent += started.elapsed();
+            } else {
+                run(count);
+            }
+        }
+        left -= count;
+    }
+    spent
+}
+
+/// Median over blocks of each variant's ns per call, the blocks of all variants interleaved.
+fn medians(variants: &[Variant<'_>]) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(SUMMARY_BLOCKS); variants.len()];
+    for _ in 0..SUMMARY_BLOCKS {
+        for (index, (_, run)) in variants.iter().enumerate() {
+            let started = Instant::now();
+            run(BLOCK);
+            samples[index].push(started.elapsed().as_secs_f64() * 1e9 / BLOCK as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut ns| {
+            ns.sort_by(f64::total_cmp);
+            ns[ns.len() / 2]
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let system = actix_web::rt::System::new();
+    let without = system.block_on(init_service(App::new().route("/", web::get().to(trivial))));
+    let with = system.block_on(init_service(
+        App::new()
+            .wrap(ServerTiming::new())
+            .route("/", web::get().to(trivial)),
+    ));
+
+    // Compare like with like: the timed app sends `total` and the five metrics.
+    let get = || TestRequest::get().uri("/").to_request();
+    let sent = |response: ServiceResponse| {
+        let value = response.headers().get("server-timing");
+        value.map_or(0, |v| server_timing_runtime::parse(v.to_str().unwrap()).len())
+    };
+    assert_eq!(sent(system.block_on(call_service(&with, get()))), 6);
+    assert_eq!(sent(system.block_on(call_service(&without, get()))), 0);
+
+    let variants: [Variant<'_>; 3] = [
+        (
+            "without_middleware",
+            Box::new(|n| requests(&system, &without, n, get)),
+        ),
+        ("with_middleware", Box::new(|n| requests(&system, &with, n, get))),
+        (
+            "12_clock_reads",
+            Box::new(|n| {
+                for _ in 0..n {
+                    clock_reads();
+                }
+            }),
+        ),
+    ];
+
+    let mut group = c.benchmark_group("actix_request/5_metrics");
+    for (measured, (name, _)) in variants.iter().enumerate() {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| interleaved(&variants, measured, iters))
+        });
+    }
+    group.finish();
+
+    let ns = medians(&variants);
+    let added = ns[1] - ns[0];
+    println!(
+        "actix_request summary (medians of {SUMMARY_BLOCKS} interleaved blocks of {BLOCK}): \
+         without {:.0} ns, with {:.0} ns, added {added:.0} ns; 12 clock reads {:.0} ns; \
+         added/reads {:.2}x (target <= 2x)",
+        ns[0],
+        ns[1],
+        ns[2],
+        added / ns[2],
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
