@@ -139,18 +139,18 @@ fn write_entry(
 ) {
     out.push_str(name);
     match measure {
+        Measure::Duration(duration) => write_duration(out, duration, config.precision),
         Measure::None => {}
-        Measure::Duration(duration) => {
-            out.push_str(";dur=");
-            write_duration(out, duration, config.precision);
-        }
-        Measure::Value(value) => {
-            out.push_str(";dur=");
-            write_value(out, value, config.precision);
-        }
+        Measure::Value(value) => write_value(out, value, config.precision),
     }
-    if config.descriptions {
-        write_description(out, description, notes);
+    if !config.descriptions || (description.is_empty() && notes.is_none()) {
+        return;
+    }
+    if notes.is_none() && is_token(description) {
+        out.push_str(";desc=");
+        out.push_str(description);
+    } else {
+        write_quoted_description(out, description, notes);
     }
 }
 
@@ -164,6 +164,10 @@ struct Notes {
 }
 
 impl Notes {
+    fn is_none(self) -> bool {
+        self.calls == 0 && self.cancelled == 0 && self.panicked == 0
+    }
+
     fn of(metric: &Metric) -> Self {
         let timed = matches!(metric.measure, Measure::Duration(_));
         Notes {
@@ -178,7 +182,8 @@ impl Notes {
     }
 }
 
-/// `duration` in milliseconds, rounded half up to `precision` decimals, trailing zeros cut.
+/// `;dur=` and `duration` in milliseconds, rounded half up to `precision` decimals, trailing
+/// zeros cut.
 fn write_duration(out: &mut String, duration: Duration, precision: u8) {
     // One copy per precision, so that every division is by a constant.
     match precision {
@@ -194,61 +199,81 @@ fn write_duration(out: &mut String, duration: Duration, precision: u8) {
 
 /// [`write_duration`] at `PRECISION` decimals (at most 6).
 ///
-/// Plain integer arithmetic and digits pushed directly: this runs for every metric of every
-/// response, and `core::fmt` on a `u128` was most of the cost of writing a header.
+/// Plain integer arithmetic: this runs for every metric of every response, and `core::fmt` on
+/// a `u128` was most of the cost of writing a header.
 fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
+    // Nanoseconds in one unit of the last decimal, and those units in a second.
     let unit = const { 10u64.pow(6 - PRECISION) };
-    let scale = const { 10u64.pow(PRECISION) };
-    let (secs, subsec) = (duration.as_secs(), u64::from(duration.subsec_nanos()));
-    let rounded = (subsec % 1_000_000 + unit / 2) / unit;
-    let (carry, fraction) = if rounded == scale { (1, 0) } else { (0, rounded) };
-    let millis_below_a_second = subsec / 1_000_000 + carry;
-    match secs
-        .checked_mul(1000)
-        .and_then(|ms| ms.checked_add(millis_below_a_second))
+    let per_second = const { 1_000 * 10u64.pow(PRECISION) };
+    let below_a_second = (u64::from(duration.subsec_nanos()) + unit / 2) / unit;
+    match duration
+        .as_secs()
+        .checked_mul(per_second)
+        .and_then(|units| units.checked_add(below_a_second))
     {
-        Some(millis) => push_digits(out, millis, 1),
-        // Beyond 584 million years: exact all the same.
+        Some(units) => write_decimal(out, units, PRECISION),
+        // Beyond 584 years at 6 decimals: exact all the same.
         None => {
-            let _ = write!(
-                out,
-                "{}",
-                u128::from(secs) * 1000 + u128::from(millis_below_a_second)
-            );
+            let scale = const { 10u64.pow(PRECISION) };
+            let units = u128::from(duration.as_secs()) * u128::from(per_second) + u128::from(below_a_second);
+            let _ = write!(out, ";dur={}", units / u128::from(scale));
+            let (mut fraction, mut digits) = ((units % u128::from(scale)) as u64, PRECISION as usize);
+            if fraction > 0 {
+                while fraction % 10 == 0 {
+                    fraction /= 10;
+                    digits -= 1;
+                }
+                let _ = write!(out, ".{fraction:0digits$}");
+            }
         }
     }
-    write_fraction(out, fraction, PRECISION);
 }
 
-fn write_fraction(out: &mut String, mut fraction: u64, mut digits: u32) {
-    if fraction == 0 {
-        return;
-    }
-    while fraction % 10 == 0 {
-        fraction /= 10;
-        digits -= 1;
-    }
-    out.push('.');
-    push_digits(out, fraction, digits as usize);
-}
-
-/// `n` in decimal, zero-padded to at least `width` digits (at most 20).
-fn push_digits(out: &mut String, mut n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    while n > 0 {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
+/// `;dur=` and `units` with the last `decimals` digits after the point, trailing zeros and a
+/// bare point cut, in one write.
+fn write_decimal(out: &mut String, units: u64, decimals: u32) {
+    // `;dur=` + 20 digits + `.`
+    let mut text = [0u8; 32];
+    let mut at = text.len();
+    let mut n = units;
+    let mut decimals = decimals;
+    while decimals > 0 && n % 10 == 0 {
         n /= 10;
+        decimals -= 1;
     }
-    start = start.min(digits.len().saturating_sub(width));
-    // SAFETY: ASCII digits keep the string valid UTF-8. (Checking them with `from_utf8` cost
-    // more than writing them.)
-    unsafe { out.as_mut_vec() }.extend_from_slice(&digits[start..]);
+    if decimals > 0 {
+        for _ in 0..decimals {
+            at -= 1;
+            text[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        at -= 1;
+        text[at] = b'.';
+    }
+    loop {
+        at -= 1;
+        text[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    at -= DUR.len();
+    text[at..at + DUR.len()].copy_from_slice(DUR);
+    // SAFETY: ASCII keeps the string valid UTF-8. (Checking it with `from_utf8` cost more
+    // than writing it.)
+    unsafe { out.as_mut_vec() }.extend_from_slice(&text[at..]);
 }
 
-/// `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
+const DUR: &[u8] = b";dur=";
+
+/// `;dur=` and `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
+///
+/// Out of line: values are rare, and `core::fmt` would weigh on every entry's code.
+#[cold]
+#[inline(never)]
 fn write_value(out: &mut String, value: f64, precision: u8) {
+    out.push_str(";dur=");
     let start = out.len();
     let value = if value.is_finite() { value } else { 0.0 };
     let _ = write!(out, "{value:.prec$}", prec = usize::from(precision.min(6)));
@@ -262,23 +287,15 @@ fn write_value(out: &mut String, value: f64, precision: u8) {
     }
 }
 
-fn write_description(out: &mut String, text: &str, notes: Notes) {
+/// `;desc=` and `text` with `notes` as a quoted-string, `"` and `\\` escaped.
+#[inline(never)]
+fn write_quoted_description(out: &mut String, text: &str, notes: Notes) {
+    let has_notes = !notes.is_none();
     let notes = [
         (notes.calls, "calls"),
         (notes.cancelled, "cancelled"),
         (notes.panicked, "panicked"),
     ];
-    let has_notes = notes.iter().any(|&(n, _)| n > 0);
-    if !has_notes {
-        if text.is_empty() {
-            return;
-        }
-        if is_token(text) {
-            out.push_str(";desc=");
-            out.push_str(text);
-            return;
-        }
-    }
     out.push_str(";desc=\"");
     // Bytes, not chars: both specials are ASCII, so every split is on a char boundary, and each
     // special starts the next run written as is.
@@ -365,6 +382,16 @@ mod tests {
         );
         let written = value(&options, &[metric]);
         assert_eq!(written, "a;dur=18446744073709551616000");
+        let metric = Metric::new(
+            Cow::Borrowed("a"),
+            None,
+            Measure::Duration(Duration::new(u64::MAX, 1_500)),
+            Outcome::Completed,
+        );
+        assert_eq!(
+            value(&options.clone().precision(6), &[metric]),
+            "a;dur=18446744073709551615000.0015"
+        );
     }
 
     #[test]

@@ -96,9 +96,15 @@ impl CallSite {
         CallSite { name, description }
     }
 
+    /// The metric name: a token.
+    #[inline]
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// The description, if any: printable ASCII.
     #[inline]
-    fn description(&self) -> Option<&'static str> {
+    pub(crate) fn description(&self) -> Option<&'static str> {
         (!self.description.is_empty()).then_some(self.description)
     }
 }

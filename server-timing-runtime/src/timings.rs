@@ -258,7 +258,9 @@ impl Timings {
             state.closed = true;
             (std::mem::take(&mut state.metrics), state.omitted)
         };
-        format::header_value(self.inner.options.config(), Some(total), &metrics, omitted)
+        let value = format::header_value(self.inner.options.config(), Some(total), &metrics, omitted);
+        recycle(metrics);
+        value
     }
 
     /// [`finish`](Self::finish), then append the value to `headers` as a new `Server-Timing`
@@ -350,12 +352,24 @@ impl Inner {
         }
         // One allocation for the batch rather than a regrowth every few metrics.
         let room = max.saturating_sub(state.metrics.len()).min(batch.len());
-        state.metrics.reserve(room);
+        state.storage().reserve(room);
         for slot in batch {
-            // Only aggregated recordings are batched.
-            match state.entry(Label::Site(slot.site), true, max) {
-                Some(metric) => metric.add_calls(Duration::from_nanos(slot.nanos), slot.count),
-                None => state.omitted = state.omitted.saturating_add(slot.count),
+            // Only aggregated recordings are batched, and a call site's name is clean: the
+            // general `entry` without its checks, for every timed call of every request.
+            let duration = Duration::from_nanos(slot.nanos);
+            let name = slot.site.name();
+            if let Some(metric) = state.metrics.iter_mut().find(|m| *m.name == *name) {
+                if metric.description.is_none() {
+                    metric.description = slot.site.description().map(Cow::Borrowed);
+                }
+                metric.add_calls(duration, slot.count);
+            } else if state.metrics.len() < max {
+                let mut metric = Metric::named(Cow::Borrowed(name));
+                metric.description = slot.site.description().map(Cow::Borrowed);
+                metric.add_calls(duration, slot.count);
+                state.metrics.push(metric);
+            } else {
+                state.omitted = state.omitted.saturating_add(slot.count);
             }
         }
     }
@@ -373,7 +387,36 @@ impl Inner {
     }
 }
 
+thread_local! {
+    // The metric storage of the last collector finished on this thread, for the next one made
+    // here: a request allocates none in the steady state. A `Vec` has a destructor, so
+    // `try_with` fails once it is torn down; new storage is allocated then.
+    static SPARE: Cell<Vec<Metric>> = const { Cell::new(Vec::new()) };
+}
+
+/// Spare storage larger than this (grown by a large `max_metrics`) is not kept.
+const SPARE_KEPT: usize = crate::options::DEFAULT_MAX_METRICS;
+
+/// Keep `metrics`' storage for the next collector on this thread.
+fn recycle(mut metrics: Vec<Metric>) {
+    if metrics.capacity() == 0 || metrics.capacity() > SPARE_KEPT {
+        return;
+    }
+    metrics.clear();
+    let _ = SPARE.try_with(|spare| spare.set(metrics));
+}
+
 impl State {
+    /// The metrics, with this thread's spare storage if there was none yet.
+    fn storage(&mut self) -> &mut Vec<Metric> {
+        if self.metrics.capacity() == 0 {
+            if let Ok(spare) = SPARE.try_with(Cell::take) {
+                self.metrics = spare;
+            }
+        }
+        &mut self.metrics
+    }
+
     /// The metric a recording under `label` goes into, its description set if it had none:
     /// the metric of that name when repeated names are aggregated, else a new one; `None` when
     /// `max` are kept already. Every stored name and description is sanitized, which the
@@ -415,7 +458,7 @@ impl State {
         if self.metrics.len() >= max {
             return None;
         }
-        self.metrics.push(Metric::named(name));
+        self.storage().push(Metric::named(name));
         Some(self.metrics.len() - 1)
     }
 }

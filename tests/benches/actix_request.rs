@@ -101,23 +101,44 @@ fn interleaved(variants: &[Variant<'_>], measured: usize, iters: u64) -> Duratio
     spent
 }
 
-/// Median over blocks of each variant's ns per call, the blocks of all variants interleaved.
-fn medians(variants: &[Variant<'_>]) -> Vec<f64> {
-    let mut samples = vec![Vec::with_capacity(SUMMARY_BLOCKS); variants.len()];
-    for _ in 0..SUMMARY_BLOCKS {
-        for (index, (_, run)) in variants.iter().enumerate() {
+/// Per-round figures of the summary: each round runs one block of every variant back to
+/// back, so that a change in the machine's speed between rounds cancels out of each ratio.
+struct Summary {
+    without: f64,
+    with: f64,
+    added: f64,
+    reads: f64,
+    ratio: f64,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Medians over rounds of ns per call of `[without, with, clock reads]`, of the added ns, and
+/// of the per-round ratio of added ns to clock reads.
+fn summary(variants: &[Variant<'_>; 3]) -> Summary {
+    let mut rounds = Vec::with_capacity(SUMMARY_BLOCKS);
+    for round in 0..SUMMARY_BLOCKS {
+        let mut ns = [0.0; 3];
+        // Alternate the order, so that neither app always runs right after the other.
+        let order = if round % 2 == 0 { [0, 1, 2] } else { [1, 0, 2] };
+        for index in order {
             let started = Instant::now();
-            run(BLOCK);
-            samples[index].push(started.elapsed().as_secs_f64() * 1e9 / BLOCK as f64);
+            (variants[index].1)(BLOCK);
+            ns[index] = started.elapsed().as_secs_f64() * 1e9 / BLOCK as f64;
         }
+        rounds.push(ns);
     }
-    samples
-        .into_iter()
-        .map(|mut ns| {
-            ns.sort_by(f64::total_cmp);
-            ns[ns.len() / 2]
-        })
-        .collect()
+    let column = |f: &dyn Fn(&[f64; 3]) -> f64| median(rounds.iter().map(f).collect());
+    Summary {
+        without: column(&|ns| ns[0]),
+        with: column(&|ns| ns[1]),
+        added: column(&|ns| ns[1] - ns[0]),
+        reads: column(&|ns| ns[2]),
+        ratio: column(&|ns| (ns[1] - ns[0]) / ns[2]),
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -162,16 +183,17 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let ns = medians(&variants);
-    let added = ns[1] - ns[0];
+    let Summary {
+        without,
+        with,
+        added,
+        reads,
+        ratio,
+    } = summary(&variants);
     println!(
-        "actix_request summary (medians of {SUMMARY_BLOCKS} interleaved blocks of {BLOCK}): \
-         without {:.0} ns, with {:.0} ns, added {added:.0} ns; 12 clock reads {:.0} ns; \
-         added/reads {:.2}x (target <= 2x)",
-        ns[0],
-        ns[1],
-        ns[2],
-        added / ns[2],
+        "actix_request summary (medians over {SUMMARY_BLOCKS} rounds of one block of {BLOCK} per variant): \
+         without {without:.0} ns, with {with:.0} ns, added {added:.0} ns; 12 clock reads {reads:.0} ns; \
+         added/reads {ratio:.2}x (target <= 2x)"
     );
 }
 
