@@ -211,7 +211,10 @@ fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
         .checked_mul(per_second)
         .and_then(|units| units.checked_add(below_a_second))
     {
-        Some(units) => write_decimal(out, units, PRECISION),
+        Some(units) => {
+            let scale = const { 10u64.pow(PRECISION) };
+            write_dur(out, units / scale, units % scale, PRECISION);
+        }
         // Beyond 584 years at 6 decimals: exact all the same.
         None => {
             let scale = const { 10u64.pow(PRECISION) };
@@ -229,40 +232,55 @@ fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
     }
 }
 
-/// `;dur=` and `units` with the last `decimals` digits after the point, trailing zeros and a
-/// bare point cut, in one write.
-fn write_decimal(out: &mut String, units: u64, decimals: u32) {
-    // `;dur=` + 20 digits + `.`
+/// `;dur=`, `millis`, and the `decimals` digits of `fraction` after a point with trailing
+/// zeros cut (no point for none), in one write.
+fn write_dur(out: &mut String, millis: u64, mut fraction: u64, mut decimals: u32) {
+    // `;dur=` + 20 digits + `.` + 6 digits
     let mut text = [0u8; 32];
     let mut at = text.len();
-    let mut n = units;
-    let mut decimals = decimals;
-    while decimals > 0 && n % 10 == 0 {
-        n /= 10;
-        decimals -= 1;
-    }
-    if decimals > 0 {
-        for _ in 0..decimals {
-            at -= 1;
-            text[at] = b'0' + (n % 10) as u8;
-            n /= 10;
+    if fraction != 0 {
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            decimals -= 1;
         }
+        let end = at;
+        at -= decimals as usize;
+        put_digits(&mut text[at..end], fraction);
         at -= 1;
         text[at] = b'.';
     }
-    loop {
-        at -= 1;
-        text[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+    let end = at;
+    at -= digit_count(millis);
+    put_digits(&mut text[at..end], millis);
     at -= DUR.len();
     text[at..at + DUR.len()].copy_from_slice(DUR);
     // SAFETY: ASCII keeps the string valid UTF-8. (Checking it with `from_utf8` cost more
     // than writing it.)
     unsafe { out.as_mut_vec() }.extend_from_slice(&text[at..]);
+}
+
+/// Decimal digits of `n` (at least one).
+fn digit_count(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// `n` in decimal, zero-padded to fill `to` (which holds all its digits), two digits at a time.
+fn put_digits(to: &mut [u8], mut n: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut end = to.len();
+    while end >= 2 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        to[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        to[0] = b'0' + (n % 10) as u8;
+    }
 }
 
 const DUR: &[u8] = b";dur=";
