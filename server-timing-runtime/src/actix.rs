@@ -25,7 +25,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::error::InternalError;
@@ -246,20 +246,20 @@ where
     type Output = Result<ServiceResponse<B>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut future = self.project().future;
-        let result = ready!(future.as_mut().poll(cx));
-        let Some(timings) = future.timings() else {
-            return Poll::Ready(result);
-        };
-        Poll::Ready(match result {
-            Ok(mut response) => {
-                append(response.headers_mut(), timings);
-                Ok(response)
-            }
-            Err(error) => {
-                let mut response = error.error_response();
-                append(response.headers_mut(), timings);
-                Err(InternalError::from_response(error, response).into())
+        self.project().future.poll_then(cx, |result, timings| {
+            let Some(timings) = timings else {
+                return result;
+            };
+            match result {
+                Ok(mut response) => {
+                    append(response.headers_mut(), timings);
+                    Ok(response)
+                }
+                Err(error) => {
+                    let mut response = error.error_response();
+                    append(response.headers_mut(), timings);
+                    Err(InternalError::from_response(error, response).into())
+                }
             }
         })
     }

@@ -24,7 +24,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use http::HeaderMap;
 use pin_project_lite::pin_project;
@@ -135,11 +135,11 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let mut scope = self.project().scope;
-        let mut output = ready!(scope.as_mut().poll(cx));
-        if let (Some(timings), Some(headers)) = (scope.timings(), output.response_headers_mut()) {
-            timings.append_to(headers);
-        }
-        Poll::Ready(output)
+        self.project().scope.poll_then(cx, |mut output, timings| {
+            if let (Some(timings), Some(headers)) = (timings, output.response_headers_mut()) {
+                timings.append_to(headers);
+            }
+            output
+        })
     }
 }

@@ -95,10 +95,18 @@ fn stage(current: &Inner, site: &'static CallSite, elapsed: Duration) {
 /// Move this thread's batch into `current`, the collector it belongs to.
 #[inline]
 pub(crate) fn flush(current: &Inner) {
+    drain(|slots| current.add_batch(slots));
+}
+
+/// Empty this thread's batch into `into`, if it holds anything; for a caller that holds the
+/// lock of the collector it belongs to already.
+#[inline]
+pub(crate) fn drain(into: impl FnOnce(&[Slot])) {
     let _ = BATCH.try_with(|batch| {
         if let Ok(mut batch) = batch.try_borrow_mut() {
             if batch.len > 0 {
-                flush_batch(&mut batch, current);
+                let len = std::mem::take(&mut batch.len);
+                into(&batch.slots[..len]);
             }
         }
     });

@@ -183,8 +183,7 @@ impl Timings {
     /// assert_eq!(timings.metrics()[0].description(), Some("miss"));
     /// ```
     pub fn metrics(&self) -> Vec<Metric> {
-        self.flush_if_current();
-        self.inner.lock().metrics.clone()
+        self.state().metrics.clone()
     }
 
     /// How many recordings were not kept because [`Options::max_metrics`] was reached.
@@ -199,8 +198,7 @@ impl Timings {
     /// assert_eq!(timings.omitted(), 1);
     /// ```
     pub fn omitted(&self) -> u32 {
-        self.flush_if_current();
-        self.inner.lock().omitted
+        self.state().omitted
     }
 
     /// Time since this collector was made: what `total` would say now.
@@ -249,9 +247,8 @@ impl Timings {
     /// version's: only visible ASCII and spaces.
     pub(crate) fn finish_value(&self) -> Option<Bytes> {
         let total = self.inner.started.elapsed();
-        self.flush_if_current();
         let (metrics, omitted) = {
-            let mut state = self.inner.lock();
+            let mut state = self.state();
             if state.closed {
                 return None;
             }
@@ -299,11 +296,16 @@ impl Timings {
         CURRENT.try_with(Cell::get).ok() == Some(Arc::as_ptr(&self.inner))
     }
 
-    /// This thread's batch is this collector's when it is current: fold it in before reading.
-    fn flush_if_current(&self) {
-        if self.is_current_here() {
-            staging::flush(&self.inner);
+    /// The locked state, with this thread's batch folded in under the same lock when it is
+    /// this collector's (when this collector is current here).
+    fn state(&self) -> MutexGuard<'_, State> {
+        let here = self.is_current_here();
+        let mut state = self.inner.lock();
+        if here {
+            let max = self.inner.options.config().max_metrics;
+            staging::drain(|slots| state.add_slots(slots, max));
         }
+        state
     }
 
     /// Whether a collector is current here, without cloning it.
@@ -346,32 +348,7 @@ impl Inner {
     /// Fold a thread's batch in, under one lock.
     pub(crate) fn add_batch(&self, batch: &[Slot]) {
         let max = self.options.config().max_metrics;
-        let mut state = self.lock();
-        if state.closed {
-            return;
-        }
-        // One allocation for the batch rather than a regrowth every few metrics.
-        let room = max.saturating_sub(state.metrics.len()).min(batch.len());
-        state.storage().reserve(room);
-        for slot in batch {
-            // Only aggregated recordings are batched, and a call site's name is clean: the
-            // general `entry` without its checks, for every timed call of every request.
-            let duration = Duration::from_nanos(slot.nanos);
-            let name = slot.site.name();
-            if let Some(metric) = state.metrics.iter_mut().find(|m| *m.name == *name) {
-                if metric.description.is_none() {
-                    metric.description = slot.site.description().map(Cow::Borrowed);
-                }
-                metric.add_calls(duration, slot.count);
-            } else if state.metrics.len() < max {
-                let mut metric = Metric::named(Cow::Borrowed(name));
-                metric.description = slot.site.description().map(Cow::Borrowed);
-                metric.add_calls(duration, slot.count);
-                state.metrics.push(metric);
-            } else {
-                state.omitted = state.omitted.saturating_add(slot.count);
-            }
-        }
+        self.lock().add_slots(batch, max);
     }
 
     /// Add one recording under the lock.
@@ -407,6 +384,35 @@ fn recycle(mut metrics: Vec<Metric>) {
 }
 
 impl State {
+    /// Fold in a thread's batch.
+    fn add_slots(&mut self, batch: &[Slot], max: usize) {
+        if self.closed {
+            return;
+        }
+        // One allocation for the batch rather than a regrowth every few metrics.
+        let room = max.saturating_sub(self.metrics.len()).min(batch.len());
+        self.storage().reserve(room);
+        for slot in batch {
+            // Only aggregated recordings are batched, and a call site's name is clean: the
+            // general `entry` without its checks, for every timed call of every request.
+            let duration = Duration::from_nanos(slot.nanos);
+            let name = slot.site.name();
+            if let Some(metric) = self.metrics.iter_mut().find(|m| *m.name == *name) {
+                if metric.description.is_none() {
+                    metric.description = slot.site.description().map(Cow::Borrowed);
+                }
+                metric.add_calls(duration, slot.count);
+            } else if self.metrics.len() < max {
+                let mut metric = Metric::named(Cow::Borrowed(name));
+                metric.description = slot.site.description().map(Cow::Borrowed);
+                metric.add_calls(duration, slot.count);
+                self.metrics.push(metric);
+            } else {
+                self.omitted = self.omitted.saturating_add(slot.count);
+            }
+        }
+    }
+
     /// The metrics, with this thread's spare storage if there was none yet.
     fn storage(&mut self) -> &mut Vec<Metric> {
         if self.metrics.capacity() == 0 {
@@ -532,16 +538,29 @@ impl<F> Scope<F> {
     }
 }
 
+impl<F: Future> Scope<F> {
+    /// Poll the future; once it is ready, `then` gets its output and the collector while that
+    /// collector is still current, so that closing it there folds this thread's batch in
+    /// under the same lock (what the adapters do with every response).
+    pub(crate) fn poll_then<R>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        then: impl FnOnce(F::Output, Option<&Timings>) -> R,
+    ) -> Poll<R> {
+        let this = self.project();
+        let _entered = Entered::new(this.timings.as_ref().map(|t| &t.inner));
+        match this.future.as_pin_mut() {
+            Some(future) => future.poll(cx).map(|output| then(output, this.timings.as_ref())),
+            // Only reachable from inside our own drop, which never polls.
+            None => Poll::Pending,
+        }
+    }
+}
+
 impl<F: Future> Future for Scope<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let _entered = Entered::new(this.timings.as_ref().map(|t| &t.inner));
-        match this.future.as_pin_mut() {
-            Some(future) => future.poll(cx),
-            // Only reachable from inside our own drop, which never polls.
-            None => Poll::Pending,
-        }
+        self.poll_then(cx, |output, _| output)
     }
 }

@@ -295,28 +295,26 @@ where
     type Output = Result<Response<ServerTimingBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (mut response, timings, trailers) = match self.project().kind.project() {
+        let (scope, trailers) = match self.project().kind.project() {
             KindProj::Untimed { future } => {
                 let response = ready!(future.poll(cx))?;
                 return Poll::Ready(Ok(response.map(ServerTimingBody::untimed)));
             }
-            KindProj::Timed { mut scope, trailers } => {
-                let response = ready!(scope.as_mut().poll(cx))?;
-                (response, scope.into_ref().get_ref().timings(), *trailers)
+            KindProj::Timed { scope, trailers } => (scope, *trailers),
+        };
+        scope.poll_then(cx, |result, timings| {
+            let mut response = result?;
+            let Some(timings) = timings else {
+                return Ok(response.map(ServerTimingBody::untimed));
+            };
+            if trailers && body_streams(&response) {
+                announce_trailer(response.headers_mut(), timings.options());
+                let timings = timings.clone();
+                return Ok(response.map(|body| ServerTimingBody::with_trailer(body, timings)));
             }
-        };
-        let Some(timings) = timings else {
-            return Poll::Ready(Ok(response.map(ServerTimingBody::untimed)));
-        };
-        if trailers && body_streams(&response) {
-            announce_trailer(response.headers_mut(), timings.options());
-            let timings = timings.clone();
-            return Poll::Ready(Ok(
-                response.map(|body| ServerTimingBody::with_trailer(body, timings))
-            ));
-        }
-        timings.append_to(response.headers_mut());
-        Poll::Ready(Ok(response.map(ServerTimingBody::untimed)))
+            timings.append_to(response.headers_mut());
+            Ok(response.map(ServerTimingBody::untimed))
+        })
     }
 }
 
