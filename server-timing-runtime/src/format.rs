@@ -86,10 +86,31 @@ fn write_all(
     metrics: &[Metric],
     budget: usize,
 ) -> u64 {
+    // One copy of the loop per precision, everything inlined and every division by a
+    // constant: this runs for every metric of every response.
+    match config.precision {
+        0 => write_all_at::<0>(out, config, total, metrics, budget),
+        1 => write_all_at::<1>(out, config, total, metrics, budget),
+        2 => write_all_at::<2>(out, config, total, metrics, budget),
+        3 => write_all_at::<3>(out, config, total, metrics, budget),
+        4 => write_all_at::<4>(out, config, total, metrics, budget),
+        5 => write_all_at::<5>(out, config, total, metrics, budget),
+        _ => write_all_at::<6>(out, config, total, metrics, budget),
+    }
+}
+
+/// [`write_all`] at `PRECISION` decimals (at most 6).
+fn write_all_at<const PRECISION: u32>(
+    out: &mut String,
+    config: &Config,
+    total: Option<Duration>,
+    metrics: &[Metric],
+    budget: usize,
+) -> u64 {
     if let (Some(name), Some(total)) = (&config.total, total) {
         // Written from the options as they are: nothing is cloned per response.
         let description = config.total_description.as_deref().unwrap_or("");
-        write_entry(
+        write_entry::<PRECISION>(
             out,
             config,
             name,
@@ -102,7 +123,15 @@ fn write_all(
     for metric in metrics {
         let mark = out.len();
         separate(out);
-        write_metric(out, config, metric);
+        let description = metric.description.as_deref().unwrap_or("");
+        write_entry::<PRECISION>(
+            out,
+            config,
+            &metric.name,
+            metric.measure,
+            description,
+            Notes::of(metric),
+        );
         if out.len() > budget {
             out.truncate(mark);
             left_out += 1;
@@ -117,19 +146,8 @@ fn separate(out: &mut String) {
     }
 }
 
-fn write_metric(out: &mut String, config: &Config, metric: &Metric) {
-    let description = metric.description.as_deref().unwrap_or("");
-    write_entry(
-        out,
-        config,
-        &metric.name,
-        metric.measure,
-        description,
-        Notes::of(metric),
-    );
-}
-
-fn write_entry(
+#[inline(always)]
+fn write_entry<const PRECISION: u32>(
     out: &mut String,
     config: &Config,
     name: &str,
@@ -139,7 +157,7 @@ fn write_entry(
 ) {
     out.push_str(name);
     match measure {
-        Measure::Duration(duration) => write_duration(out, duration, config.precision),
+        Measure::Duration(duration) => write_millis::<PRECISION>(out, duration),
         Measure::None => {}
         Measure::Value(value) => write_value(out, value, config.precision),
     }
@@ -182,25 +200,12 @@ impl Notes {
     }
 }
 
-/// `;dur=` and `duration` in milliseconds, rounded half up to `precision` decimals, trailing
-/// zeros cut.
-fn write_duration(out: &mut String, duration: Duration, precision: u8) {
-    // One copy per precision, so that every division is by a constant.
-    match precision {
-        0 => write_millis::<0>(out, duration),
-        1 => write_millis::<1>(out, duration),
-        2 => write_millis::<2>(out, duration),
-        3 => write_millis::<3>(out, duration),
-        4 => write_millis::<4>(out, duration),
-        5 => write_millis::<5>(out, duration),
-        _ => write_millis::<6>(out, duration),
-    }
-}
-
-/// [`write_duration`] at `PRECISION` decimals (at most 6).
+/// `;dur=` and `duration` in milliseconds, rounded half up to `PRECISION` decimals (at most
+/// 6), trailing zeros cut.
 ///
 /// Plain integer arithmetic: this runs for every metric of every response, and `core::fmt` on
 /// a `u128` was most of the cost of writing a header.
+#[inline(always)]
 fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
     // Nanoseconds in one unit of the last decimal, and those units in a second.
     let unit = const { 10u64.pow(6 - PRECISION) };
@@ -234,6 +239,7 @@ fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
 
 /// `;dur=`, `millis`, and the `decimals` digits of `fraction` after a point with trailing
 /// zeros cut (no point for none), in one write.
+#[inline(always)]
 fn write_dur(out: &mut String, millis: u64, mut fraction: u64, mut decimals: u32) {
     // `;dur=` + 20 digits + `.` + 6 digits
     let mut text = [0u8; 32];
