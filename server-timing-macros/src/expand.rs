@@ -336,6 +336,17 @@ mod tests {
     }
 
     #[test]
+    fn descriptions_go_into_the_call_site() {
+        let out = expand_str(
+            quote!("db", desc = "DB read"),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert!(out.contains(&site("db", "DB read")), "{out}");
+    }
+
+    #[test]
     fn async_fns_are_wrapped_with_a_fake_return_edge() {
         let out = expand_str(
             quote!(),

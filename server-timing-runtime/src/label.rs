@@ -108,3 +108,28 @@ impl CallSite {
         (!self.description.is_empty()).then_some(self.description)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CallSite;
+
+    #[test]
+    fn call_sites_take_what_the_header_carries_as_is() {
+        let site = CallSite::new("db.read", "DB read (primary)");
+        assert_eq!(site.name(), "db.read");
+        assert_eq!(site.description(), Some("DB read (primary)"));
+        assert_eq!(CallSite::new("db", "").description(), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "metric name")]
+    fn a_name_that_is_not_a_token_is_refused() {
+        let _ = CallSite::new("db read", "");
+    }
+
+    #[test]
+    #[should_panic(expected = "description")]
+    fn a_description_with_a_line_break_is_refused() {
+        let _ = CallSite::new("db", "read\r\nSet-Cookie: x");
+    }
+}

@@ -64,42 +64,42 @@ pub fn is_token(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(is_tchar)
 }
 
-/// Whether `byte` may stand in a description after sanitization.
-const fn is_description_byte(byte: u8) -> bool {
-    matches!(byte, 0x20..=0x7e)
-}
+/// Which bytes may stand in a description after sanitization: printable ASCII.
+const VISIBLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0x20;
+    while byte < 0x7f {
+        table[byte] = true;
+        byte += 1;
+    }
+    table
+};
 
-/// Whether `name` is kept as it is: what [`name`] would return unchanged. A `const fn`, so
-/// that names fixed at compile time are checked then.
-pub(crate) const fn is_clean_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_NAME_LEN {
+/// Whether `text` has at most `max` bytes, all of them in `allowed`. A `const fn`, so that
+/// names and descriptions fixed at compile time are checked then.
+const fn fits(text: &str, max: usize, allowed: &[bool; 256]) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() > max {
         return false;
     }
     let mut at = 0;
     while at < bytes.len() {
-        if !is_tchar(bytes[at]) {
+        if !allowed[bytes[at] as usize] {
             return false;
         }
         at += 1;
     }
     true
+}
+
+/// Whether `name` is kept as it is: what [`name`] would return unchanged.
+pub(crate) const fn is_clean_name(name: &str) -> bool {
+    !name.is_empty() && fits(name, MAX_NAME_LEN, &TCHAR)
 }
 
 /// Whether `description` is kept as it is: what [`description`] would return unchanged.
 pub(crate) const fn is_clean_description(description: &str) -> bool {
-    let bytes = description.as_bytes();
-    if bytes.len() > MAX_DESCRIPTION_LEN {
-        return false;
-    }
-    let mut at = 0;
-    while at < bytes.len() {
-        if !is_description_byte(bytes[at]) {
-            return false;
-        }
-        at += 1;
-    }
-    true
+    fits(description, MAX_DESCRIPTION_LEN, &VISIBLE)
 }
 
 /// `name` as the header will carry it. Borrows (no allocation) when it is already valid.

@@ -1,0 +1,112 @@
+//! A timed async call holds no collector while its first poll runs, and takes one only when
+//! that poll is `Pending`. Either way it must record into the collector current at its first
+//! poll, whatever is current (if anything) when it completes or is dropped.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::task::noop_waker_ref;
+use server_timing_runtime::{server_timing, Timings};
+
+/// `Pending` on its first poll, ready on the next.
+#[derive(Default)]
+struct YieldOnce {
+    yielded: bool,
+}
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.yielded, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[server_timing("suspends", desc = "waits once")]
+async fn suspends() -> u8 {
+    YieldOnce::default().await;
+    7
+}
+
+#[server_timing("immediate")]
+async fn immediate() -> u8 {
+    8
+}
+
+fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(noop_waker_ref()))
+}
+
+fn names(timings: &Timings) -> Vec<String> {
+    timings.metrics().iter().map(|m| m.name().to_owned()).collect()
+}
+
+#[test]
+fn a_call_completing_in_its_first_poll_records_into_that_scope() {
+    let timings = Timings::new();
+    let mut call = Box::pin(immediate());
+    let polled = timings.sync_scope(|| poll_once(call.as_mut()));
+    assert_eq!(polled, Poll::Ready(8));
+    let metrics = timings.metrics();
+    assert_eq!(names(&timings), ["immediate"]);
+    assert_eq!(metrics[0].count(), 1);
+    assert_eq!(metrics[0].cancelled(), 0);
+}
+
+#[test]
+fn a_call_completing_outside_any_scope_records_into_its_first_polls_collector() {
+    let timings = Timings::new();
+    let mut call = Box::pin(suspends());
+    assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
+    assert!(timings.metrics().is_empty(), "recorded before it completed");
+    assert_eq!(poll_once(call.as_mut()), Poll::Ready(7));
+    assert_eq!(names(&timings), ["suspends"]);
+    assert_eq!(timings.metrics()[0].description(), Some("waits once"));
+}
+
+#[test]
+fn a_call_completing_in_another_requests_scope_records_into_its_own() {
+    let first = Timings::new();
+    let second = Timings::new();
+    let mut call = Box::pin(suspends());
+    assert!(first.sync_scope(|| poll_once(call.as_mut())).is_pending());
+    let done = second.sync_scope(|| {
+        let done = poll_once(call.as_mut());
+        immediate_in_scope();
+        done
+    });
+    assert_eq!(done, Poll::Ready(7));
+    assert_eq!(names(&first), ["suspends"]);
+    assert_eq!(names(&second), ["immediate"]);
+}
+
+/// A call that completes at once, in whatever scope is current.
+fn immediate_in_scope() {
+    let mut call = Box::pin(immediate());
+    assert_eq!(poll_once(call.as_mut()), Poll::Ready(8));
+}
+
+#[test]
+fn a_call_dropped_after_suspending_is_recorded_as_cancelled_in_its_own_collector() {
+    let timings = Timings::new();
+    let mut call = Box::pin(suspends());
+    assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
+    drop(call);
+    let metrics = timings.metrics();
+    assert_eq!(names(&timings), ["suspends"]);
+    assert_eq!(metrics[0].cancelled(), 1);
+}
+
+#[test]
+fn a_call_first_polled_outside_any_scope_records_nothing_anywhere() {
+    let timings = Timings::new();
+    let mut call = Box::pin(suspends());
+    assert!(poll_once(call.as_mut()).is_pending());
+    assert_eq!(timings.sync_scope(|| poll_once(call.as_mut())), Poll::Ready(7));
+    assert!(timings.metrics().is_empty());
+}
