@@ -3,7 +3,7 @@
 //! and without the middleware, against the 12 clock reads such a request needs (2 per metric
 //! and 2 for `total`). Requests go through `actix_web::test::call_service`, so the numbers are
 //! the middleware and recording cost without the network's noise. The variants run in
-//! alternating blocks, each timed over its own blocks only (see [`BLOCK`]).
+//! alternating blocks, each timed over its own blocks only (see `support/interleave.rs`).
 //!
 //! After criterion's report it prints `added = with - without` and its ratio to the clock
 //! reads, from a run of its own over interleaved blocks (target of issue 8: at most 2x).
@@ -11,7 +11,7 @@
 //! `cargo bench -p server-timing-tests --bench actix_request`
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -21,6 +21,10 @@ use actix_web::{web, App, Error, HttpResponse};
 use criterion::{criterion_group, criterion_main, Criterion};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::server_timing;
+
+#[path = "support/interleave.rs"]
+mod interleave;
+use interleave::{interleaved, Run, BLOCK};
 
 #[server_timing("parse")]
 fn parse(x: u64) -> u64 {
@@ -61,14 +65,8 @@ fn clock_reads() {
     }
 }
 
-/// Requests per timed block; between two blocks of the variant measured, the others run one
-/// block untimed, so that all variants see the same load from the rest of the machine.
-const BLOCK: u64 = 64;
-
 /// Blocks of the summary run, per variant.
 const SUMMARY_BLOCKS: usize = 2_000;
-
-type Variant<'a> = (&'static str, Box<dyn Fn(u64) + 'a>);
 
 /// `count` requests made by `make` (actix-web does not name its request type).
 fn requests<S, R, B>(system: &SystemRunner, app: &S, count: u64, make: fn() -> R)
@@ -79,26 +77,6 @@ where
     for _ in 0..count {
         black_box(system.block_on(call_service(app, make())));
     }
-}
-
-/// Time `variants[measured]` over `iters` calls, in blocks interleaved with the others.
-fn interleaved(variants: &[Variant<'_>], measured: usize, iters: u64) -> Duration {
-    let mut spent = Duration::ZERO;
-    let mut left = iters;
-    while left > 0 {
-        let count = left.min(BLOCK);
-        for (index, (_, run)) in variants.iter().enumerate() {
-            if index == measured {
-                let started = Instant::now();
-                run(count);
-                spent += started.elapsed();
-            } else {
-                run(count);
-            }
-        }
-        left -= count;
-    }
-    spent
 }
 
 /// Per-round figures of the summary: each round runs one block of every variant back to
@@ -118,7 +96,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Medians over rounds of ns per call of `[without, with, clock reads]`, of the added ns, and
 /// of the per-round ratio of added ns to clock reads.
-fn summary(variants: &[Variant<'_>; 3]) -> Summary {
+fn summary(runs: &[Run<'_>; 3]) -> Summary {
     let mut rounds = Vec::with_capacity(SUMMARY_BLOCKS);
     for round in 0..SUMMARY_BLOCKS {
         let mut ns = [0.0; 3];
@@ -126,7 +104,7 @@ fn summary(variants: &[Variant<'_>; 3]) -> Summary {
         let order = if round % 2 == 0 { [0, 1, 2] } else { [1, 0, 2] };
         for index in order {
             let started = Instant::now();
-            (variants[index].1)(BLOCK);
+            runs[index](BLOCK);
             ns[index] = started.elapsed().as_secs_f64() * 1e9 / BLOCK as f64;
         }
         rounds.push(ns);
@@ -159,26 +137,21 @@ fn bench(c: &mut Criterion) {
     assert_eq!(sent(system.block_on(call_service(&with, get()))), 6);
     assert_eq!(sent(system.block_on(call_service(&without, get()))), 0);
 
-    let variants: [Variant<'_>; 3] = [
-        (
-            "without_middleware",
-            Box::new(|n| requests(&system, &without, n, get)),
-        ),
-        ("with_middleware", Box::new(|n| requests(&system, &with, n, get))),
-        (
-            "12_clock_reads",
-            Box::new(|n| {
-                for _ in 0..n {
-                    clock_reads();
-                }
-            }),
-        ),
+    let names = ["without_middleware", "with_middleware", "12_clock_reads"];
+    let runs: [Run<'_>; 3] = [
+        Box::new(|n| requests(&system, &without, n, get)),
+        Box::new(|n| requests(&system, &with, n, get)),
+        Box::new(|n| {
+            for _ in 0..n {
+                clock_reads();
+            }
+        }),
     ];
 
     let mut group = c.benchmark_group("actix_request/5_metrics");
-    for (measured, (name, _)) in variants.iter().enumerate() {
-        group.bench_function(*name, |b| {
-            b.iter_custom(|iters| interleaved(&variants, measured, iters))
+    for (measured, name) in names.into_iter().enumerate() {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| interleaved(&runs, measured, iters))
         });
     }
     group.finish();
@@ -189,7 +162,7 @@ fn bench(c: &mut Criterion) {
         added,
         reads,
         ratio,
-    } = summary(&variants);
+    } = summary(&runs);
     println!(
         "actix_request summary (medians over {SUMMARY_BLOCKS} rounds of one block of {BLOCK} per variant): \
          without {without:.0} ns, with {with:.0} ns, added {added:.0} ns; 12 clock reads {reads:.0} ns; \

@@ -7,7 +7,7 @@
 //! `cargo bench -p server-timing-tests --bench tower_compare`
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::routing::get;
@@ -19,6 +19,10 @@ use server_timing_runtime::server_timing;
 use server_timing_runtime::tower::ServerTimingLayer;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
+
+#[path = "support/interleave.rs"]
+mod interleave;
+use interleave::{interleaved, Run};
 
 /// The work of one step: small, so that the measurement is dominated by what times it.
 fn step(input: u64) -> u64 {
@@ -89,11 +93,6 @@ async fn untimed() -> String {
     x.to_string()
 }
 
-/// Requests per timed block. Between two blocks of the variant being measured, every other
-/// variant runs a block untimed, so that all three see the same load from the rest of the
-/// machine (a shared build box otherwise skews one variant against another by tens of percent).
-const BLOCK: u64 = 64;
-
 async fn call(app: &Router) -> Response<Body> {
     let request = Request::builder().uri("/").body(Body::empty()).unwrap();
     app.clone().oneshot(request).await.unwrap()
@@ -131,27 +130,14 @@ fn bench(c: &mut Criterion) {
         assert_eq!(metrics.len(), expected, "{name}: {metrics:?}");
     }
 
+    let runs: Vec<Run<'_>> = apps
+        .iter()
+        .map(|(_, app)| -> Run<'_> { Box::new(|requests| run(&runtime, app, requests)) })
+        .collect();
     let mut group = c.benchmark_group("tower_compare/5_metrics");
     for (measured, (name, _)) in apps.iter().enumerate() {
         group.bench_function(*name, |b| {
-            b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                let mut left = iters;
-                while left > 0 {
-                    let requests = left.min(BLOCK);
-                    for (index, (_, app)) in apps.iter().enumerate() {
-                        if index == measured {
-                            let started = Instant::now();
-                            run(&runtime, app, requests);
-                            spent += started.elapsed();
-                        } else {
-                            run(&runtime, app, requests);
-                        }
-                    }
-                    left -= requests;
-                }
-                spent
-            });
+            b.iter_custom(|iters| interleaved(&runs, measured, iters))
         });
     }
     group.finish();
