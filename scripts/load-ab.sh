@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# What the actix ServerTiming middleware adds to a whole request, measured A/B:
-# the same app (examples/src/bin/load_app.rs, one worker, 127.0.0.1) without (A) and with (B)
-# the middleware, alternated A B / B A over several rounds so that a drifting machine load
-# hits both alike, each run a bounded wrk load on one connection set.
+# What the actix ServerTiming middleware adds to a whole request, measured A/B: the same
+# handlers without (A) and with (B) the middleware, under wrk on 127.0.0.1.
+#
+# One server process (examples/src/bin/load_app.rs, one worker) serves both: /without/... as
+# they are, /with/... wrapped in the middleware. Starting a process per variant does not work:
+# throughput differs by 10-20% from one process to the next (memory layout), which swamps the
+# 5-10% effect measured. With one process, A and B share the layout, and the server is started
+# once and warmed up before anything is recorded. Each round runs, per handler, one bounded
+# wrk load against A and one against B back to back, in the order A B on odd rounds and B A on
+# even ones, so that a drifting machine load and any order effect hit both alike.
 #
 # For each handler it prints the throughput ratio (with/without), the cost the middleware adds
 # per request, 1/with - 1/without in ns, and beside it the cost of the clock reads such a
 # request needs (2 per metric for the 5 instrumented fns plus 2 for `total` = 12), measured in
-# the same run. Targets: added cost at most 2x those reads; with/without >= 0.99 for /cpu.
+# the same run on the server's CPU. Targets: added cost at most 2x those reads; with/without
+# >= 0.99 for /cpu.
 # On a machine shared with other work, throughput swings by more than the effect measured:
 # every figure is the median over rounds of the A/B pair measured back to back in that round,
 # and the script also prints the server's own on-CPU time per request (from
 # /proc/PID/task/*/schedstat), which time lost to other processes does not inflate.
 #
 # Usage: scripts/load-ab.sh          (about 2.5 minutes with the defaults)
-# Environment: ROUNDS (10), SECONDS_PER_RUN (3), CONNECTIONS (16)
+# Environment: ROUNDS (30), SECONDS_PER_RUN (1), CONNECTIONS (16), PIN (1: server on CPU 0,
+# wrk on CPU 1, when there are two CPUs and taskset; 0: let the scheduler place them).
 # Needs wrk: `apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS).
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-10}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
+ROUNDS=${ROUNDS:-30}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-1}
 CONNECTIONS=${CONNECTIONS:-16}
 HANDLERS=(trivial cpu)
 CLOCK_READS_PER_REQUEST=12
@@ -47,12 +55,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Fixed for every run, so that A and B do the same work whatever the load at their start.
+# With two or more CPUs, the server runs on one and wrk on another, so that neither waits for
+# the other's core (set PIN=0 to let the scheduler place them).
+server_cpu=()
+load_cpu=()
+if [[ ${PIN:-1} != 0 ]] && command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then
+    server_cpu=(taskset -c 0)
+    load_cpu=(taskset -c 1)
+fi
+
+# Fixed for the whole run: the same work for A and B whatever the load at the start.
 work_iters=$("$app" calibrate)
 
-# Starts the app in mode $1 (with|without) and sets $port once it is listening.
+# Starts the app serving both modes and sets $port once it is listening.
 start_server() {
-    "$app" serve "--$1-timing" --work-iters "$work_iters" >"$work_dir/server.out" 2>&1 &
+    "${server_cpu[@]}" "$app" serve --work-iters "$work_iters" >"$work_dir/server.out" 2>&1 &
     server_pid=$!
     port=""
     for _ in $(seq 100); do
@@ -65,23 +82,17 @@ start_server() {
     exit 1
 }
 
-stop_server() {
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-
 # On-CPU time of every thread of the server so far, in ns (from the scheduler, so time the
 # server spends waiting for a core taken by other processes does not count).
 server_cpu_ns() {
     cat /proc/"$server_pid"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f\n", ns }'
 }
 
-# One bounded wrk run against handler $1; prints "req/s server-CPU-ns-per-request".
+# One bounded wrk run of $2 seconds against path $1; prints "req/s server-CPU-ns-per-request".
 load_once() {
     local before after out
     before=$(server_cpu_ns)
-    out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 2s "http://127.0.0.1:$port/$1")
+    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"$2s" --timeout 2s "http://127.0.0.1:$port/$1")
     after=$(server_cpu_ns)
     awk -v cpu="$((after - before))" '
         / requests in / { requests = $1 }
@@ -93,18 +104,27 @@ echo "load: $(uptime)" >&2
 echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)" >&2
 echo "work per /cpu request: $work_iters iterations; $ROUNDS rounds x 2 modes x ${#HANDLERS[@]} handlers x ${SECONDS_PER_RUN}s" >&2
 
+start_server
+# The first loads of a new process pay for its first allocations, connections and cold caches:
+# one untimed run per route before the first recorded one.
+for mode in without with; do
+    for handler in "${HANDLERS[@]}"; do
+        load_once "$mode/$handler" 1 >/dev/null
+    done
+done
+
 for round in $(seq "$ROUNDS"); do
     if ((round % 2)); then order=(without with); else order=(with without); fi
-    for mode in "${order[@]}"; do
-        start_server "$mode"
-        for handler in "${HANDLERS[@]}"; do
-            read -r rps cpu < <(load_once "$handler")
+    for handler in "${HANDLERS[@]}"; do
+        for mode in "${order[@]}"; do
+            read -r rps cpu < <(load_once "$mode/$handler" "$SECONDS_PER_RUN")
             echo "$round $mode $handler $rps $cpu" >>"$work_dir/results"
             echo "  round $round  $mode  /$handler  $rps req/s  $cpu server-CPU ns/req" >&2
         done
-        stop_server
     done
-    "$app" clock-cost >>"$work_dir/clock"
+    # Cheap (about 0.2 s), so every round; pinned like the server, so that it reads the clock
+    # on the server's core, under this round's machine load.
+    "${server_cpu[@]}" "$app" clock-cost >>"$work_dir/clock"
 done
 
 # Per handler, from the lines "round mode handler req/s cpu-ns": the medians over rounds of

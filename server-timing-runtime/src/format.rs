@@ -38,10 +38,10 @@ const SCRATCH_KEPT: usize = 16 * 1024;
 ///
 /// Every byte is visible ASCII or a space (names and descriptions are sanitized when recorded
 /// or configured), so the value is valid for any `http` version's `HeaderValue`.
-pub(crate) fn header_value(
+pub(crate) fn header_value<E: Entry>(
     config: &Config,
     total: Option<Duration>,
-    metrics: &[Metric],
+    metrics: &[E],
     omitted: u32,
 ) -> Option<Bytes> {
     let mut out = SCRATCH.try_with(Cell::take).unwrap_or_default();
@@ -54,11 +54,11 @@ pub(crate) fn header_value(
     value
 }
 
-fn write_header(
+fn write_header<E: Entry>(
     out: &mut String,
     config: &Config,
     total: Option<Duration>,
-    metrics: &[Metric],
+    metrics: &[E],
     omitted: u32,
 ) {
     out.reserve(config.header_budget.min(256));
@@ -79,32 +79,32 @@ fn write_header(
 }
 
 /// Writes `total` and every metric that fits in `budget`; returns how many did not.
-fn write_all(
+fn write_all<E: Entry>(
     out: &mut String,
     config: &Config,
     total: Option<Duration>,
-    metrics: &[Metric],
+    metrics: &[E],
     budget: usize,
 ) -> u64 {
     // One copy of the loop per precision, everything inlined and every division by a
     // constant: this runs for every metric of every response.
     match config.precision {
-        0 => write_all_at::<0>(out, config, total, metrics, budget),
-        1 => write_all_at::<1>(out, config, total, metrics, budget),
-        2 => write_all_at::<2>(out, config, total, metrics, budget),
-        3 => write_all_at::<3>(out, config, total, metrics, budget),
-        4 => write_all_at::<4>(out, config, total, metrics, budget),
-        5 => write_all_at::<5>(out, config, total, metrics, budget),
-        _ => write_all_at::<6>(out, config, total, metrics, budget),
+        0 => write_all_at::<E, 0>(out, config, total, metrics, budget),
+        1 => write_all_at::<E, 1>(out, config, total, metrics, budget),
+        2 => write_all_at::<E, 2>(out, config, total, metrics, budget),
+        3 => write_all_at::<E, 3>(out, config, total, metrics, budget),
+        4 => write_all_at::<E, 4>(out, config, total, metrics, budget),
+        5 => write_all_at::<E, 5>(out, config, total, metrics, budget),
+        _ => write_all_at::<E, 6>(out, config, total, metrics, budget),
     }
 }
 
 /// [`write_all`] at `PRECISION` decimals (at most 6).
-fn write_all_at<const PRECISION: u32>(
+fn write_all_at<E: Entry, const PRECISION: u32>(
     out: &mut String,
     config: &Config,
     total: Option<Duration>,
-    metrics: &[Metric],
+    metrics: &[E],
     budget: usize,
 ) -> u64 {
     if let (Some(name), Some(total)) = (&config.total, total) {
@@ -123,14 +123,13 @@ fn write_all_at<const PRECISION: u32>(
     for metric in metrics {
         let mark = out.len();
         separate(out);
-        let description = metric.description.as_deref().unwrap_or("");
         write_entry::<PRECISION>(
             out,
             config,
-            &metric.name,
-            metric.measure,
-            description,
-            Notes::of(metric),
+            metric.name(),
+            metric.measure(),
+            metric.description(),
+            metric.notes(),
         );
         if out.len() > budget {
             out.truncate(mark);
@@ -172,31 +171,52 @@ fn write_entry<const PRECISION: u32>(
     }
 }
 
+/// What the writer needs of one entry: a [`Metric`], or a timed call site still in this
+/// thread's batch (written without being made a `Metric` first).
+pub(crate) trait Entry {
+    /// A token.
+    fn name(&self) -> &str;
+    fn measure(&self) -> Measure;
+    /// Printable ASCII; empty for none.
+    fn description(&self) -> &str;
+    fn notes(&self) -> Notes;
+}
+
+impl Entry for Metric {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn measure(&self) -> Measure {
+        self.measure
+    }
+
+    fn description(&self) -> &str {
+        self.description.as_deref().unwrap_or("")
+    }
+
+    fn notes(&self) -> Notes {
+        let timed = matches!(self.measure, Measure::Duration(_));
+        Notes {
+            calls: if timed { self.count } else { 0 },
+            cancelled: self.cancelled,
+            panicked: self.panicked,
+        }
+    }
+}
+
 /// What an entry's description says beyond its text, so that DevTools shows it.
 #[derive(Clone, Copy, Default)]
-struct Notes {
-    /// Timed calls folded into the entry, when more than one.
-    calls: u32,
-    cancelled: u32,
-    panicked: u32,
+pub(crate) struct Notes {
+    /// Timed calls folded into the entry; only said when more than one.
+    pub(crate) calls: u32,
+    pub(crate) cancelled: u32,
+    pub(crate) panicked: u32,
 }
 
 impl Notes {
     fn is_none(self) -> bool {
-        self.calls == 0 && self.cancelled == 0 && self.panicked == 0
-    }
-
-    fn of(metric: &Metric) -> Self {
-        let timed = matches!(metric.measure, Measure::Duration(_));
-        Notes {
-            calls: if timed && metric.count > 1 {
-                metric.count
-            } else {
-                0
-            },
-            cancelled: metric.cancelled,
-            panicked: metric.panicked,
-        }
+        self.calls <= 1 && self.cancelled == 0 && self.panicked == 0
     }
 }
 
@@ -316,7 +336,7 @@ fn write_value(out: &mut String, value: f64, precision: u8) {
 fn write_quoted_description(out: &mut String, text: &str, notes: Notes) {
     let has_notes = !notes.is_none();
     let notes = [
-        (notes.calls, "calls"),
+        (if notes.calls > 1 { notes.calls } else { 0 }, "calls"),
         (notes.cancelled, "cancelled"),
         (notes.panicked, "panicked"),
     ];

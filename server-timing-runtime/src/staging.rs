@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use crate::format::{Entry, Notes};
 use crate::label::{CallSite, Label};
 use crate::metric::{Measure, Outcome};
 use crate::timings::Inner;
@@ -23,6 +24,27 @@ pub(crate) struct Slot {
     pub(crate) site: &'static CallSite,
     pub(crate) nanos: u64,
     pub(crate) count: u32,
+}
+
+impl Entry for Slot {
+    fn name(&self) -> &str {
+        self.site.name()
+    }
+
+    fn measure(&self) -> Measure {
+        Measure::Duration(Duration::from_nanos(self.nanos))
+    }
+
+    fn description(&self) -> &str {
+        self.site.description().unwrap_or("")
+    }
+
+    fn notes(&self) -> Notes {
+        Notes {
+            calls: self.count,
+            ..Notes::default()
+        }
+    }
 }
 
 /// Stands in unused slots.

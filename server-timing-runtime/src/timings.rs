@@ -247,15 +247,31 @@ impl Timings {
     /// version's: only visible ASCII and spaces.
     pub(crate) fn finish_value(&self) -> Option<Bytes> {
         let total = self.inner.started.elapsed();
-        let (metrics, omitted) = {
-            let mut state = self.state();
-            if state.closed {
-                return None;
+        let config = self.inner.options.config();
+        let mut state = self.inner.lock();
+        if state.closed {
+            return None;
+        }
+        if self.is_current_here() {
+            let mut written = None;
+            staging::drain(|slots| {
+                if state.metrics.is_empty() && state.omitted == 0 && slots.len() <= config.max_metrics {
+                    // Every metric is still in this thread's batch (a request polled once, the
+                    // usual case): written straight from it, without making metrics of it.
+                    written = Some(format::header_value(config, Some(total), slots, 0));
+                } else {
+                    state.add_slots(slots, config.max_metrics);
+                }
+            });
+            if let Some(value) = written {
+                state.closed = true;
+                return value;
             }
-            state.closed = true;
-            (std::mem::take(&mut state.metrics), state.omitted)
-        };
-        let value = format::header_value(self.inner.options.config(), Some(total), &metrics, omitted);
+        }
+        state.closed = true;
+        let (metrics, omitted) = (std::mem::take(&mut state.metrics), state.omitted);
+        drop(state);
+        let value = format::header_value(config, Some(total), &metrics, omitted);
         recycle(metrics);
         value
     }

@@ -1,7 +1,7 @@
-//! What the actix `ServerTiming` middleware adds to one request, in process: the same app
-//! (a handler calling 5 `#[server_timing]` fns, like `/trivial` of `scripts/load-ab.sh`) with
-//! and without the middleware, against the 12 clock reads such a request needs (2 per metric
-//! and 2 for `total`). Requests go through `actix_web::test::call_service`, so the numbers are
+//! What the actix `ServerTiming` middleware adds to one request, in process: the same handler
+//! (`server_timing_examples::load::trivial`, 5 `#[server_timing]` fns, the `/trivial` of
+//! `scripts/load-ab.sh`) with and without the middleware, against the 12 clock reads such a
+//! request needs (2 per metric and 2 for `total`). Requests go through `actix_web::test::call_service`, so the numbers are
 //! the middleware and recording cost without the network's noise. The variants run in
 //! alternating blocks, each timed over its own blocks only (see `support/interleave.rs`).
 //!
@@ -17,44 +17,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::rt::SystemRunner;
 use actix_web::test::{call_service, init_service, TestRequest};
-use actix_web::{web, App, Error, HttpResponse};
+use actix_web::{web, App, Error};
 use criterion::{criterion_group, criterion_main, Criterion};
+use server_timing_examples::load::trivial;
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::server_timing;
 
 #[path = "support/interleave.rs"]
 mod interleave;
 use interleave::{interleaved, Run, BLOCK};
-
-#[server_timing("parse")]
-fn parse(x: u64) -> u64 {
-    black_box(x).wrapping_add(1)
-}
-
-#[server_timing("auth")]
-fn auth(x: u64) -> u64 {
-    black_box(x).wrapping_add(2)
-}
-
-#[server_timing("db", desc = "DB read")]
-fn db(x: u64) -> u64 {
-    black_box(x).wrapping_add(3)
-}
-
-#[server_timing("render")]
-fn render(x: u64) -> u64 {
-    black_box(x).wrapping_add(4)
-}
-
-#[server_timing("serialize")]
-fn serialize(x: u64) -> u64 {
-    black_box(x).wrapping_add(5)
-}
-
-async fn trivial() -> HttpResponse {
-    let x = serialize(render(db(auth(parse(1)))));
-    HttpResponse::Ok().body(x.to_string())
-}
 
 /// The clock reads one timed request needs: a start and an elapsed read per metric, and the
 /// same for `total`.

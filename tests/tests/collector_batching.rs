@@ -131,3 +131,60 @@ fn a_batch_flushed_after_the_header_was_written_is_ignored() {
     assert!(!header.to_str().unwrap().contains("n01"));
     assert!(timings.metrics().is_empty());
 }
+
+/// Names, descriptions and call counts of a header value, durations left out.
+fn shape(header: &http::HeaderValue) -> Vec<(String, String)> {
+    server_timing_runtime::parse(header.to_str().unwrap())
+        .into_iter()
+        .map(|m| (m.name, m.description))
+        .collect()
+}
+
+#[server_timing("db", desc = "DB read")]
+fn db() {}
+
+#[test]
+fn a_header_written_from_the_batch_says_what_one_written_from_metrics_does() {
+    let work = || {
+        n00();
+        db();
+        n00();
+        db();
+        db();
+        n01();
+    };
+    // Closed inside the scope: every metric is still in the batch, written from there.
+    let from_batch = Timings::new();
+    let header = from_batch.sync_scope(|| {
+        work();
+        from_batch.finish()
+    });
+    // Closed outside it: the batch was folded into metrics when the scope was left.
+    let from_metrics = Timings::new();
+    from_metrics.sync_scope(work);
+    let expected = from_metrics.finish().unwrap();
+    assert_eq!(shape(&header.unwrap()), shape(&expected));
+    assert_eq!(
+        shape(&expected)[1..],
+        [
+            ("n00".to_owned(), "2 calls".to_owned()),
+            ("db".to_owned(), "DB read (3 calls)".to_owned()),
+            ("n01".to_owned(), String::new()),
+        ]
+    );
+}
+
+#[test]
+fn a_batch_larger_than_max_metrics_is_cut_like_any_other() {
+    let timings = Timings::with_options(Options::new().max_metrics(2));
+    let header = timings.sync_scope(|| {
+        n00();
+        n01();
+        n02();
+        timings.finish()
+    });
+    let header = header.unwrap();
+    let names: Vec<_> = shape(&header).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["total", "n00", "n01", "omitted"]);
+    assert!(header.to_str().unwrap().ends_with("omitted;desc=\"1 metrics\""));
+}

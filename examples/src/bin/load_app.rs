@@ -1,137 +1,40 @@
-//! The app `scripts/load-ab.sh` loads, once without and once with the `ServerTiming`
-//! middleware, to measure what the middleware adds to a whole request.
+//! The app `scripts/load-ab.sh` loads to measure what the `ServerTiming` middleware adds to a
+//! whole request: one process serves the same handlers both without and with the middleware.
 //!
 //! ```text
-//! load_app serve (--with-timing | --without-timing) [--port N] [--work-iters N]
+//! load_app serve [--port N] [--work-iters N]
 //! load_app calibrate      # prints the --work-iters value that takes about 50 µs here
 //! load_app clock-cost     # prints the cost of one Instant::now() read, in ns
 //! ```
 //!
 //! `serve` runs one worker on 127.0.0.1 (port 0 unless given) and prints
 //! `listening on 127.0.0.1:PORT` once bound. Two handlers, each calling the same 5
-//! instrumented fns: `/trivial` nothing else, `/cpu` about 50 µs of CPU work around them.
+//! instrumented fns: `trivial` nothing else, `cpu` about 50 µs of CPU work around them. Both
+//! are mounted twice, under `/without` as they are and under `/with` wrapped in
+//! `ServerTiming`: `/without/trivial`, `/without/cpu`, `/with/trivial`, `/with/cpu`. Serving
+//! both variants from one process, rather than one process per variant, keeps them on the
+//! same memory layout, whose changes from one process to the next move throughput by more
+//! than the effect measured.
 
-use std::hint::black_box;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
+use server_timing_examples::load::{calibrate, clock_cost, routes, WorkIterations};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::server_timing;
 
-/// The CPU work of `/cpu`, split in 5 chunks around the instrumented calls.
-const CPU_WORK: Duration = Duration::from_micros(50);
-
-#[server_timing("parse")]
-fn parse(x: u64) -> u64 {
-    black_box(x).wrapping_add(1)
-}
-
-#[server_timing("auth")]
-fn auth(x: u64) -> u64 {
-    black_box(x).wrapping_add(2)
-}
-
-#[server_timing("db", desc = "DB read")]
-fn db(x: u64) -> u64 {
-    black_box(x).wrapping_add(3)
-}
-
-#[server_timing("render")]
-fn render(x: u64) -> u64 {
-    black_box(x).wrapping_add(4)
-}
-
-#[server_timing("serialize")]
-fn serialize(x: u64) -> u64 {
-    black_box(x).wrapping_add(5)
-}
-
-/// `iterations` rounds of xorshift: CPU work whose cost does not depend on the clock.
-fn spin(iterations: u64, mut state: u64) -> u64 {
-    for _ in 0..iterations {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state = black_box(state);
-    }
-    state
-}
-
-async fn trivial() -> HttpResponse {
-    let x = serialize(render(db(auth(parse(1)))));
-    HttpResponse::Ok().body(x.to_string())
-}
-
-async fn cpu(work: web::Data<WorkIterations>) -> HttpResponse {
-    let chunk = work.0 / 5;
-    let mut x = spin(chunk, 1) | 1;
-    x = spin(chunk, parse(x));
-    x = spin(chunk, auth(x));
-    x = spin(chunk, db(x));
-    x = spin(chunk, render(x));
-    x = serialize(x);
-    HttpResponse::Ok().body(x.to_string())
-}
-
-#[derive(Clone, Copy)]
-struct WorkIterations(u64);
-
-fn routes(config: &mut web::ServiceConfig, work: WorkIterations) {
-    config
-        .app_data(web::Data::new(work))
-        .route("/trivial", web::get().to(trivial))
-        .route("/cpu", web::get().to(cpu));
-}
-
-/// The iteration count of `spin` that takes `CPU_WORK`: the fastest of several runs, so that
-/// a busy machine inflates it as little as possible.
-fn calibrate() -> u64 {
-    const PROBE: u64 = 1_000_000;
-    let fastest = (0..20)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(spin(PROBE, 1));
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or(Duration::from_millis(1));
-    let per_iteration = fastest.as_secs_f64() / PROBE as f64;
-    (CPU_WORK.as_secs_f64() / per_iteration) as u64
-}
-
-/// The cost of one `Instant::now()`, in ns: the median over batches of back-to-back pairs,
-/// read the way an instrumented call reads the clock (a start, then the elapsed time).
-fn clock_cost() -> f64 {
-    const PAIRS: u32 = 200_000;
-    let mut batches: Vec<f64> = (0..15)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..PAIRS {
-                let begin = Instant::now();
-                black_box(begin.elapsed());
-            }
-            start.elapsed().as_secs_f64() * 1e9 / f64::from(PAIRS * 2)
-        })
-        .collect();
-    batches.sort_by(f64::total_cmp);
-    batches[batches.len() / 2]
-}
-
+/// The options of `serve`.
 struct ServeArgs {
-    with_timing: bool,
     port: u16,
     work: WorkIterations,
 }
 
+/// Parses the arguments after `serve`; calibrates the work per `/cpu` request unless
+/// `--work-iters` gives it.
 fn parse_serve_args(mut args: impl Iterator<Item = String>) -> Result<ServeArgs, String> {
-    let mut with_timing = None;
     let mut port = 0;
     let mut work = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--with-timing" => with_timing = Some(true),
-            "--without-timing" => with_timing = Some(false),
             "--port" => {
                 let value = args.next().ok_or("--port needs a value")?;
                 port = value.parse().map_err(|_| format!("bad port {value:?}"))?;
@@ -144,43 +47,31 @@ fn parse_serve_args(mut args: impl Iterator<Item = String>) -> Result<ServeArgs,
         }
     }
     Ok(ServeArgs {
-        with_timing: with_timing.ok_or("say --with-timing or --without-timing")?,
         port,
         work: WorkIterations(work.unwrap_or_else(calibrate)),
     })
 }
 
-async fn serve(args: ServeArgs) -> std::io::Result<()> {
-    let ServeArgs {
-        with_timing,
-        port,
-        work,
-    } = args;
-    let address = ("127.0.0.1", port);
-    // Two branches rather than a runtime switch inside one app, so that the app without the
-    // middleware carries nothing of it.
-    let server = if with_timing {
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(ServerTiming::new())
-                .configure(|config| routes(config, work))
-        })
-        .workers(1)
-        .shutdown_timeout(1)
-        .bind(address)?;
-        announce(&server.addrs());
-        server.run()
-    } else {
-        let server = HttpServer::new(move || App::new().configure(|config| routes(config, work)))
-            .workers(1)
-            .shutdown_timeout(1)
-            .bind(address)?;
-        announce(&server.addrs());
-        server.run()
-    };
-    server.await
+/// Serves both variants on one worker until the process is stopped.
+async fn serve(ServeArgs { port, work }: ServeArgs) -> std::io::Result<()> {
+    let server = HttpServer::new(move || {
+        // The middleware wraps only its scope, so `/without` runs none of it. `/without` is
+        // registered first: a `/with` request also fails one prefix match on the way, a few
+        // ns that count against the middleware rather than for it.
+        App::new()
+            .app_data(web::Data::new(work))
+            .service(web::scope("/without").configure(routes))
+            .service(web::scope("/with").wrap(ServerTiming::new()).configure(routes))
+    })
+    // One worker, so that both variants run on the same thread and the script can pin it.
+    .workers(1)
+    .shutdown_timeout(1)
+    .bind(("127.0.0.1", port))?;
+    announce(&server.addrs());
+    server.run().await
 }
 
+/// Prints the bound addresses, which the script reads to learn the port.
 fn announce(addresses: &[std::net::SocketAddr]) {
     for address in addresses {
         println!("listening on {address}");
@@ -203,11 +94,7 @@ fn main() -> ExitCode {
             println!("{:.2}", clock_cost());
             Ok(())
         }
-        _ => Err(
-            "usage: load_app serve (--with-timing | --without-timing) [--port N] [--work-iters N] \
-                  | calibrate | clock-cost"
-                .to_owned(),
-        ),
+        _ => Err("usage: load_app serve [--port N] [--work-iters N] | calibrate | clock-cost".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
