@@ -97,15 +97,17 @@ pin_project! {
     pub struct Timed<F> {
         #[pin]
         future: F,
-        // `None` once recorded.
-        label: Option<Label>,
+        label: Label,
         state: State,
     }
 
     impl<F> PinnedDrop for Timed<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            finish(this.state, this.label, Outcome::Cancelled);
+            // Most are dropped once done: nothing to do then.
+            if !matches!(this.state, State::Done) {
+                finish(this.state, this.label, Outcome::Cancelled);
+            }
         }
     }
 }
@@ -114,7 +116,7 @@ impl<F> Timed<F> {
     pub(crate) fn new(label: Label, future: F) -> Self {
         Timed {
             future,
-            label: Some(label),
+            label,
             state: State::NotStarted,
         }
     }
@@ -127,33 +129,37 @@ impl<F> Timed<F> {
     /// # drop(timed);
     /// ```
     pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        let description = description.into();
-        self.label = self.label.take().map(|label| label.with_description(description));
+        self.label = self.label.take().with_description(description.into());
         self
     }
 }
 
-fn finish(state: &mut State, label: &mut Option<Label>, outcome: Outcome) {
+fn finish(state: &mut State, label: &mut Label, outcome: Outcome) {
     let (start, held) = match std::mem::replace(state, State::Done) {
         State::FirstPoll { start } => (start, None),
         State::Running { timings, start } => (start, Some(timings)),
         State::NotStarted | State::Done => return,
     };
     let elapsed = start.elapsed();
-    let Some(label) = label.take() else { return };
-    match held {
-        Some(timings) if !timings.is_current_here() => {
-            timings.add(label, Measure::Duration(elapsed), outcome);
+    match (held, &*label) {
+        (Some(timings), _) if !timings.is_current_here() => {
+            timings.add(label.take(), Measure::Duration(elapsed), outcome);
         }
-        // Current here (the first poll's collector is): its batch may take the call.
-        _ => Timings::with_current(|inner| staging::record(inner, label, elapsed, outcome)),
+        // Current here (the first poll's collector is): its batch may take a call site's call.
+        (_, Label::Site(site)) => {
+            Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome));
+        }
+        (_, Label::Text { .. }) => {
+            let label = label.take();
+            Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
+        }
     }
 }
 
 /// Records the poll's panic, if it unwinds, before the future is dropped elsewhere.
 struct PanicGuard<'a> {
     state: &'a mut State,
-    label: &'a mut Option<Label>,
+    label: &'a mut Label,
 }
 
 impl Drop for PanicGuard<'_> {

@@ -25,6 +25,17 @@ impl Label {
         }
     }
 
+    /// This label, leaving an empty one in its place (a call site's stays as it is).
+    pub(crate) fn take(&mut self) -> Self {
+        match self {
+            Label::Site(site) => Label::Site(site),
+            Label::Text { name, description } => Label::Text {
+                name: std::mem::take(name),
+                description: description.take(),
+            },
+        }
+    }
+
     /// The same name with `description` instead.
     pub(crate) fn with_description(self, description: Cow<'static, str>) -> Self {
         let name = match self {

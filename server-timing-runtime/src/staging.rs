@@ -67,16 +67,15 @@ thread_local! {
     static BATCH: RefCell<Batch> = const { RefCell::new(Batch { slots: [EMPTY; SLOTS], len: 0 }) };
 }
 
-/// Record a timed call into `current`, the collector current on this thread: into the batch
-/// when it can be batched (a call site's call that completed, and repeated names are
-/// aggregated), else at once.
+/// Record a timed call of `site` into `current`, the collector current on this thread: into
+/// the batch when it can be batched (it completed, and repeated names are aggregated), else at
+/// once.
 #[inline]
-pub(crate) fn record(current: &Inner, label: Label, elapsed: Duration, outcome: Outcome) {
-    match label {
-        Label::Site(site) if outcome == Outcome::Completed && current.aggregates() => {
-            stage(current, site, elapsed);
-        }
-        label => current.add(label, Measure::Duration(elapsed), outcome),
+pub(crate) fn record(current: &Inner, site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
+    if outcome == Outcome::Completed && current.aggregates() {
+        stage(current, site, elapsed);
+    } else {
+        current.add(Label::Site(site), Measure::Duration(elapsed), outcome);
     }
 }
 
