@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::metric::{Measure, Metric};
-use crate::options::Config;
+use crate::options::{Config, DEFAULT_PRECISION};
 use crate::sanitize::is_token;
 
 /// Room kept for the `omitted` entry once something has to be left out:
@@ -86,23 +86,46 @@ fn write_all<E: Entry>(
     metrics: &[E],
     budget: usize,
 ) -> u64 {
-    // One copy of the loop per precision, everything inlined and every division by a
+    // The default precision gets a copy of the loop of its own, with every division by a
     // constant: this runs for every metric of every response.
     match config.precision {
-        0 => write_all_at::<E, 0>(out, config, total, metrics, budget),
-        1 => write_all_at::<E, 1>(out, config, total, metrics, budget),
-        2 => write_all_at::<E, 2>(out, config, total, metrics, budget),
-        3 => write_all_at::<E, 3>(out, config, total, metrics, budget),
-        4 => write_all_at::<E, 4>(out, config, total, metrics, budget),
-        5 => write_all_at::<E, 5>(out, config, total, metrics, budget),
-        _ => write_all_at::<E, 6>(out, config, total, metrics, budget),
+        DEFAULT_PRECISION => write_all_at(out, config, DefaultPrecision, total, metrics, budget),
+        precision => write_all_at(out, config, Given(precision), total, metrics, budget),
     }
 }
 
-/// [`write_all`] at `PRECISION` decimals (at most 6).
-fn write_all_at<E: Entry, const PRECISION: u32>(
+/// Decimals of a millisecond: known when compiled (the default) or at run time.
+trait Decimals: Copy {
+    fn get(self) -> u32;
+}
+
+/// [`DEFAULT_PRECISION`], a constant.
+#[derive(Clone, Copy)]
+struct DefaultPrecision;
+
+impl Decimals for DefaultPrecision {
+    #[inline(always)]
+    fn get(self) -> u32 {
+        u32::from(DEFAULT_PRECISION)
+    }
+}
+
+/// Any other precision, at most 6.
+#[derive(Clone, Copy)]
+struct Given(u8);
+
+impl Decimals for Given {
+    #[inline(always)]
+    fn get(self) -> u32 {
+        u32::from(self.0.min(6))
+    }
+}
+
+/// [`write_all`] at `decimals`.
+fn write_all_at<E: Entry, D: Decimals>(
     out: &mut String,
     config: &Config,
+    decimals: D,
     total: Option<Duration>,
     metrics: &[E],
     budget: usize,
@@ -110,9 +133,10 @@ fn write_all_at<E: Entry, const PRECISION: u32>(
     if let (Some(name), Some(total)) = (&config.total, total) {
         // Written from the options as they are: nothing is cloned per response.
         let description = config.total_description.as_deref().unwrap_or("");
-        write_entry::<PRECISION>(
+        write_entry(
             out,
             config,
+            decimals,
             name,
             Measure::Duration(total),
             description,
@@ -123,9 +147,10 @@ fn write_all_at<E: Entry, const PRECISION: u32>(
     for metric in metrics {
         let mark = out.len();
         separate(out);
-        write_entry::<PRECISION>(
+        write_entry(
             out,
             config,
+            decimals,
             metric.name(),
             metric.measure(),
             metric.description(),
@@ -146,9 +171,10 @@ fn separate(out: &mut String) {
 }
 
 #[inline(always)]
-fn write_entry<const PRECISION: u32>(
+fn write_entry<D: Decimals>(
     out: &mut String,
     config: &Config,
+    decimals: D,
     name: &str,
     measure: Measure,
     description: &str,
@@ -156,7 +182,7 @@ fn write_entry<const PRECISION: u32>(
 ) {
     out.push_str(name);
     match measure {
-        Measure::Duration(duration) => write_millis::<PRECISION>(out, duration),
+        Measure::Duration(duration) => write_millis(out, duration, decimals),
         Measure::None => {}
         Measure::Value(value) => write_value(out, value, config.precision),
     }
@@ -220,16 +246,17 @@ impl Notes {
     }
 }
 
-/// `;dur=` and `duration` in milliseconds, rounded half up to `PRECISION` decimals (at most
-/// 6), trailing zeros cut.
+/// `;dur=` and `duration` in milliseconds, rounded half up to `decimals`, trailing zeros cut.
 ///
 /// Plain integer arithmetic: this runs for every metric of every response, and `core::fmt` on
 /// a `u128` was most of the cost of writing a header.
 #[inline(always)]
-fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
+fn write_millis<D: Decimals>(out: &mut String, duration: Duration, decimals: D) {
+    let decimals = decimals.get();
+    let scale = POW10[decimals as usize];
     // Nanoseconds in one unit of the last decimal, and those units in a second.
-    let unit = const { 10u64.pow(6 - PRECISION) };
-    let per_second = const { 1_000 * 10u64.pow(PRECISION) };
+    let unit = POW10[6 - decimals as usize];
+    let per_second = 1_000 * scale;
     let below_a_second = (u64::from(duration.subsec_nanos()) + unit / 2) / unit;
     match duration
         .as_secs()
@@ -237,15 +264,13 @@ fn write_millis<const PRECISION: u32>(out: &mut String, duration: Duration) {
         .and_then(|units| units.checked_add(below_a_second))
     {
         Some(units) => {
-            let scale = const { 10u64.pow(PRECISION) };
-            write_dur(out, units / scale, units % scale, PRECISION);
+            write_dur(out, units / scale, units % scale, decimals);
         }
         // Beyond 584 years at 6 decimals: exact all the same.
         None => {
-            let scale = const { 10u64.pow(PRECISION) };
             let units = u128::from(duration.as_secs()) * u128::from(per_second) + u128::from(below_a_second);
             let _ = write!(out, ";dur={}", units / u128::from(scale));
-            let (mut fraction, mut digits) = ((units % u128::from(scale)) as u64, PRECISION as usize);
+            let (mut fraction, mut digits) = ((units % u128::from(scale)) as u64, decimals as usize);
             if fraction > 0 {
                 while fraction % 10 == 0 {
                     fraction /= 10;
@@ -310,6 +335,9 @@ fn put_digits(to: &mut [u8], mut n: u64) {
 }
 
 const DUR: &[u8] = b";dur=";
+
+/// Powers of ten up to a millisecond's nanoseconds.
+const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
 /// `;dur=` and `value` rounded to `precision` decimals, trailing zeros cut; 0 when not finite.
 ///
