@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
@@ -141,15 +142,21 @@ fn finish(state: &mut State, label: &mut Label, outcome: Outcome) {
         State::NotStarted | State::Done => return,
     };
     let elapsed = start.elapsed();
-    match (held, &*label) {
-        (Some(timings), _) if !timings.is_current_here() => {
+    match held {
+        Some(timings) if !timings.is_current_here() => {
             timings.add(label.take(), Measure::Duration(elapsed), outcome);
         }
-        // Current here (the first poll's collector is): its batch may take a call site's call.
-        (_, Label::Site(site)) => {
-            Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome));
-        }
-        (_, Label::Text { .. }) => {
+        _ => record_here(label, elapsed, outcome),
+    }
+}
+
+/// Record a timed call into the collector current here: a call site's completed call into
+/// this thread's batch.
+#[inline]
+fn record_here(label: &mut Label, elapsed: Duration, outcome: Outcome) {
+    match label {
+        Label::Site(site) => Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome)),
+        Label::Text { .. } => {
             let label = label.take();
             Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
         }
@@ -178,9 +185,27 @@ impl<F: Future> Future for Timed<F> {
         if let State::NotStarted = this.state {
             if !Timings::is_current() {
                 *this.state = State::Done;
-            } else {
-                *this.state = State::FirstPoll { start: Start::now() };
+                return this.future.poll(cx);
             }
+            let start = Start::now();
+            *this.state = State::FirstPoll { start };
+            let guard = PanicGuard {
+                state: this.state,
+                label: this.label,
+            };
+            let poll = this.future.poll(cx);
+            // The collector current now is the one current when this poll began.
+            *guard.state = if poll.is_ready() {
+                record_here(guard.label, start.elapsed(), Outcome::Completed);
+                State::Done
+            } else {
+                // Most timed futures complete in their first poll and never pay for this clone.
+                match Timings::current() {
+                    Some(timings) => State::Running { timings, start },
+                    None => State::Done,
+                }
+            };
+            return poll;
         }
         if let State::Done = this.state {
             return this.future.poll(cx);
@@ -192,12 +217,6 @@ impl<F: Future> Future for Timed<F> {
         let poll = this.future.poll(cx);
         if poll.is_ready() {
             finish(guard.state, guard.label, Outcome::Completed);
-        } else if let State::FirstPoll { start } = *guard.state {
-            // Most timed futures complete in their first poll and never pay for this clone.
-            *guard.state = match Timings::current() {
-                Some(timings) => State::Running { timings, start },
-                None => State::Done,
-            };
         }
         poll
     }
