@@ -1,10 +1,11 @@
 //! Writing the `Server-Timing` header value.
 //!
-//! One `String` is written per response, entries appended in place: no intermediate `String`
-//! per metric. Numbers are written in plain decimal (never an exponent, NaN or infinity), and
-//! descriptions as a token when they are one, else as a quoted-string with `"` and `\`
-//! escaped. Names and descriptions were sanitized when recorded, so the result is always a
-//! valid `HeaderValue`.
+//! Entries are appended in place to one per-thread scratch `String`, then copied once into
+//! the value's own allocation: no intermediate `String` per metric. Numbers are written in
+//! plain decimal (never an exponent, NaN or infinity), and descriptions as a token when they
+//! are one, else as a quoted-string with `"` and `\` escaped. Names and descriptions were
+//! sanitized when recorded (or checked when compiled, for call sites), so the result is always
+//! a valid `HeaderValue`.
 
 use std::cell::Cell;
 use std::fmt::Write;

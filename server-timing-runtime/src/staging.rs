@@ -1,11 +1,14 @@
-//! A per-thread batch of recordings with static names, so that a timed call inside a scope
-//! costs no lock and no atomic operation: only the clock reads and a few plain writes.
+//! A per-thread batch of `#[server_timing]` calls (call sites checked when compiled), so that
+//! a timed call inside a scope costs no lock and no atomic operation: only the clock reads
+//! and a few plain writes.
 //!
 //! The batch always belongs to the collector current on its thread. It is flushed into that
 //! collector (one lock for the whole batch) whenever the current collector changes (every
 //! scope entry and exit, so at the end of every poll), before any other recording on the
 //! thread (so the order of first recordings is kept), when it is full, and before the
-//! collector is read from this thread.
+//! collector is read from this thread; closing the collector while it is current writes the
+//! header straight from the batch when nothing else was recorded (see
+//! `Timings::finish_value`).
 
 use std::cell::RefCell;
 use std::time::Duration;
