@@ -9,6 +9,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use http::HeaderValue;
 use server_timing_runtime::{describe, record, Timings};
 
+#[path = "support/short_runs.rs"]
+mod short_runs;
+use short_runs::short_runs;
+
 /// A metric as a handler records it: about a third with a description that has to be quoted,
 /// a third with one that is a token, a third with none.
 struct Recorded {
@@ -113,16 +117,9 @@ fn header(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    // Short enough to re-run several times on a shared machine.
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = short_runs();
     targets = header
 }
 criterion_main!(benches);

@@ -25,6 +25,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::noop_waker_ref;
 use server_timing_runtime::{record, server_timing, timer, Timings};
 
+#[path = "support/short_runs.rs"]
+mod short_runs;
+use short_runs::short_runs;
+
 // Out of line, so that both fns cost one call and the attribute is the only difference.
 #[inline(never)]
 fn plain(x: u64) -> u64 {
@@ -103,17 +107,9 @@ fn async_in_scope(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    // Short enough to re-run several times on a shared machine; the baselines in each group
-    // are measured under the same load as what they are compared with.
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = short_runs();
     targets = outside_scope, in_scope, explicit_apis, async_in_scope
 }
 criterion_main!(benches);
