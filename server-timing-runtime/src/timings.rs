@@ -409,22 +409,10 @@ impl State {
         let room = max.saturating_sub(self.metrics.len()).min(batch.len());
         self.storage().reserve(room);
         for slot in batch {
-            // Only aggregated recordings are batched, and a call site's name is clean: the
-            // general `entry` without its checks, for every timed call of every request.
-            let duration = Duration::from_nanos(slot.nanos);
-            let name = slot.site.name();
-            if let Some(metric) = self.metrics.iter_mut().find(|m| *m.name == *name) {
-                if metric.description.is_none() {
-                    metric.description = slot.site.description().map(Cow::Borrowed);
-                }
-                metric.add_calls(duration, slot.count);
-            } else if self.metrics.len() < max {
-                let mut metric = Metric::named(Cow::Borrowed(name));
-                metric.description = slot.site.description().map(Cow::Borrowed);
-                metric.add_calls(duration, slot.count);
-                self.metrics.push(metric);
-            } else {
-                self.omitted = self.omitted.saturating_add(slot.count);
+            // Only aggregated recordings are batched.
+            match self.entry(Label::Site(slot.site), true, max) {
+                Some(metric) => metric.add_calls(Duration::from_nanos(slot.nanos), slot.count),
+                None => self.omitted = self.omitted.saturating_add(slot.count),
             }
         }
     }
