@@ -225,7 +225,7 @@ impl Entry for Metric {
     fn notes(&self) -> Notes {
         let timed = matches!(self.measure, Measure::Duration(_));
         Notes {
-            calls: if timed { self.count } else { 0 },
+            calls: Notes::calls(if timed { self.count } else { 0 }),
             cancelled: self.cancelled,
             panicked: self.panicked,
         }
@@ -235,15 +235,24 @@ impl Entry for Metric {
 /// What an entry's description says beyond its text, so that DevTools shows it.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Notes {
-    /// Timed calls folded into the entry; only said when more than one.
+    /// Timed calls folded into the entry, when more than one (see [`Notes::calls`]).
     pub(crate) calls: u32,
     pub(crate) cancelled: u32,
     pub(crate) panicked: u32,
 }
 
 impl Notes {
+    /// The `calls` note for `count` timed calls: a single call says nothing.
+    pub(crate) fn calls(count: u32) -> u32 {
+        if count > 1 {
+            count
+        } else {
+            0
+        }
+    }
+
     fn is_none(self) -> bool {
-        self.calls <= 1 && self.cancelled == 0 && self.panicked == 0
+        self.calls == 0 && self.cancelled == 0 && self.panicked == 0
     }
 }
 
@@ -365,7 +374,7 @@ fn write_value(out: &mut String, value: f64, precision: u8) {
 fn write_quoted_description(out: &mut String, text: &str, notes: Notes) {
     let has_notes = !notes.is_none();
     let notes = [
-        (if notes.calls > 1 { notes.calls } else { 0 }, "calls"),
+        (notes.calls, "calls"),
         (notes.cancelled, "cancelled"),
         (notes.panicked, "panicked"),
     ];

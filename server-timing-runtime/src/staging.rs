@@ -44,7 +44,7 @@ impl Entry for Slot {
 
     fn notes(&self) -> Notes {
         Notes {
-            calls: self.count,
+            calls: Notes::calls(self.count),
             ..Notes::default()
         }
     }
