@@ -2,25 +2,16 @@
 //! same way on 127.0.0.1:0, answers its page and API with the breakdown the page draws.
 
 mod actix_support;
+mod metrics_support;
 
 use actix_web::{web, HttpResponse};
+use metrics_support::{find, names};
 use server_timing_examples::demo;
 use server_timing_runtime::{describe, parse, ParsedMetric};
 
 fn metrics(response: &reqwest::Response) -> Vec<ParsedMetric> {
     let value = response.headers()["server-timing"].to_str().unwrap();
     parse(value)
-}
-
-fn names(metrics: &[ParsedMetric]) -> Vec<&str> {
-    metrics.iter().map(|m| m.name.as_str()).collect()
-}
-
-fn find<'a>(metrics: &'a [ParsedMetric], name: &str) -> &'a ParsedMetric {
-    metrics
-        .iter()
-        .find(|m| m.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {metrics:?}"))
 }
 
 #[actix_web::test]

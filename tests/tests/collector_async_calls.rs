@@ -2,11 +2,14 @@
 //! that poll is `Pending`. Either way it must record into the collector current at its first
 //! poll, whatever is current (if anything) when it completes or is dropped.
 
+mod metrics_support;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::task::noop_waker_ref;
+use metrics_support::recorded_names;
 use server_timing_runtime::{server_timing, Timings};
 
 /// `Pending` on its first poll, ready on the next.
@@ -42,10 +45,6 @@ fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(noop_waker_ref()))
 }
 
-fn names(timings: &Timings) -> Vec<String> {
-    timings.metrics().iter().map(|m| m.name().to_owned()).collect()
-}
-
 #[test]
 fn a_call_completing_in_its_first_poll_records_into_that_scope() {
     let timings = Timings::new();
@@ -53,7 +52,7 @@ fn a_call_completing_in_its_first_poll_records_into_that_scope() {
     let polled = timings.sync_scope(|| poll_once(call.as_mut()));
     assert_eq!(polled, Poll::Ready(8));
     let metrics = timings.metrics();
-    assert_eq!(names(&timings), ["immediate"]);
+    assert_eq!(recorded_names(&timings), ["immediate"]);
     assert_eq!(metrics[0].count(), 1);
     assert_eq!(metrics[0].cancelled(), 0);
 }
@@ -65,7 +64,7 @@ fn a_call_completing_outside_any_scope_records_into_its_first_polls_collector() 
     assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
     assert!(timings.metrics().is_empty(), "recorded before it completed");
     assert_eq!(poll_once(call.as_mut()), Poll::Ready(7));
-    assert_eq!(names(&timings), ["suspends"]);
+    assert_eq!(recorded_names(&timings), ["suspends"]);
     assert_eq!(timings.metrics()[0].description(), Some("waits once"));
 }
 
@@ -81,8 +80,8 @@ fn a_call_completing_in_another_requests_scope_records_into_its_own() {
         done
     });
     assert_eq!(done, Poll::Ready(7));
-    assert_eq!(names(&first), ["suspends"]);
-    assert_eq!(names(&second), ["immediate"]);
+    assert_eq!(recorded_names(&first), ["suspends"]);
+    assert_eq!(recorded_names(&second), ["immediate"]);
 }
 
 /// A call that completes at once, in whatever scope is current.
@@ -98,7 +97,7 @@ fn a_call_dropped_after_suspending_is_recorded_as_cancelled_in_its_own_collector
     assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
     drop(call);
     let metrics = timings.metrics();
-    assert_eq!(names(&timings), ["suspends"]);
+    assert_eq!(recorded_names(&timings), ["suspends"]);
     assert_eq!(metrics[0].cancelled(), 1);
 }
 

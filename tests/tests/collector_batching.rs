@@ -1,8 +1,11 @@
 //! Timed calls with static names are batched per thread; the batch must be invisible: same
 //! order, same counts, same bounds as recording one by one.
 
+mod metrics_support;
+
 use std::time::Duration;
 
+use metrics_support::recorded_names;
 use server_timing_runtime::{record, server_timing, Options, Repeated, Timings};
 
 macro_rules! timed_fns {
@@ -17,10 +20,6 @@ timed_fns!(
     n00, n01, n02, n03, n04, n05, n06, n07, n08, n09, n10, n11, n12, n13, n14, n15, n16, n17, n18, n19
 );
 
-fn names(timings: &Timings) -> Vec<String> {
-    timings.metrics().iter().map(|m| m.name().to_owned()).collect()
-}
-
 #[test]
 fn batched_and_direct_recordings_keep_first_recorded_order() {
     let timings = Timings::new();
@@ -30,7 +29,7 @@ fn batched_and_direct_recordings_keep_first_recorded_order() {
         n00();
         n01();
     });
-    assert_eq!(names(&timings), ["n00", "direct", "n01"]);
+    assert_eq!(recorded_names(&timings), ["n00", "direct", "n01"]);
     assert_eq!(timings.metrics()[0].count(), 2);
 }
 
@@ -42,7 +41,7 @@ fn more_distinct_names_than_a_batch_holds_lose_nothing() {
             for f in ALL {
                 f();
             }
-            assert_eq!(names(&timings), NAMES, "round {round}");
+            assert_eq!(recorded_names(&timings), NAMES, "round {round}");
         }
     });
     assert!(timings.metrics().iter().all(|m| m.count() == 3));
@@ -68,8 +67,8 @@ fn a_batch_goes_to_its_own_collector_when_scopes_nest() {
         inner.sync_scope(n01);
         n02();
     });
-    assert_eq!(names(&outer), ["n00", "n02"]);
-    assert_eq!(names(&inner), ["n01"]);
+    assert_eq!(recorded_names(&outer), ["n00", "n02"]);
+    assert_eq!(recorded_names(&inner), ["n01"]);
 }
 
 #[test]
@@ -103,7 +102,7 @@ fn batched_names_respect_max_metrics() {
             f();
         }
     });
-    assert_eq!(names(&timings), ["n00", "n01", "n02"]);
+    assert_eq!(recorded_names(&timings), ["n00", "n01", "n02"]);
     assert_eq!(timings.omitted(), 2 * 17);
 }
 
@@ -114,7 +113,7 @@ fn each_mode_records_every_call() {
         n00();
         n00();
     });
-    assert_eq!(names(&timings), ["n00", "n00"]);
+    assert_eq!(recorded_names(&timings), ["n00", "n00"]);
 }
 
 #[test]

@@ -3,11 +3,13 @@
 //! head stays far below the 8 KiB that proxies commonly accept.
 
 mod hardening_support;
+mod metrics_support;
 
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use hardening_support::{client, raw_exchange, serve, Server};
+use metrics_support::names;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{
     parse, record, server_timing, ParsedMetric, Repeated, Timings, DEFAULT_HEADER_BUDGET,
@@ -82,10 +84,6 @@ fn omitted_count(entry: &ParsedMetric) -> usize {
         .strip_suffix(" metrics")
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("an omitted count in {:?}", entry.description))
-}
-
-fn names(metrics: &[ParsedMetric]) -> Vec<&str> {
-    metrics.iter().map(|m| m.name.as_str()).collect()
 }
 
 #[actix_web::test]

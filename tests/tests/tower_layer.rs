@@ -1,6 +1,8 @@
 //! `tower::ServerTimingLayer` in front of axum 0.8 and bare hyper 1.x, over real sockets, and
 //! each option through the layer.
 
+mod metrics_support;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +18,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use metrics_support::{find, names};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{
     describe, parse, record, sanitize_description, server_timing, Options, ParsedMetric, Repeated, Timings,
@@ -64,17 +67,6 @@ fn only_field(headers: &HeaderMap) -> Vec<ParsedMetric> {
     let fields = server_timing_fields(headers);
     assert_eq!(fields.len(), 1, "one Server-Timing field: {fields:?}");
     parse(&fields[0])
-}
-
-fn names(metrics: &[ParsedMetric]) -> Vec<&str> {
-    metrics.iter().map(|m| m.name.as_str()).collect()
-}
-
-fn find<'a>(metrics: &'a [ParsedMetric], name: &str) -> &'a ParsedMetric {
-    metrics
-        .iter()
-        .find(|m| m.name == name)
-        .unwrap_or_else(|| panic!("{name} in {metrics:?}"))
 }
 
 const DB_SLEEP: Duration = Duration::from_millis(5);

@@ -1,6 +1,8 @@
 //! The `Server-Timing` trailer for streamed bodies, end to end with a hyper client over
 //! HTTP/1.1 (chunked) and HTTP/2 (h2c prior knowledge) on loopback.
 
+mod metrics_support;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +16,7 @@ use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
+use metrics_support::names;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, ParsedMetric};
 use tokio::net::{TcpListener, TcpStream};
@@ -160,10 +163,6 @@ fn server_timing(headers: &HeaderMap) -> Vec<ParsedMetric> {
     let fields: Vec<_> = headers.get_all("server-timing").iter().collect();
     assert_eq!(fields.len(), 1, "one Server-Timing field: {fields:?}");
     parse(fields[0].to_str().unwrap())
-}
-
-fn names(metrics: &[ParsedMetric]) -> Vec<&str> {
-    metrics.iter().map(|m| m.name.as_str()).collect()
 }
 
 /// The field names the `Trailer` fields announce, however they were joined on the wire.
