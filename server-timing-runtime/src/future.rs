@@ -9,7 +9,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use crate::clock::Start;
-use crate::label::Label;
+use crate::label::{CallSite, Label};
 use crate::metric::{Measure, Outcome};
 use crate::staging;
 use crate::timings::{Scope, Timings};
@@ -70,12 +70,46 @@ pub trait FutureExt: Future + Sized {
 
 impl<F: Future> FutureExt for F {}
 
+/// Where a timed future's recording goes: a label given at run time, or the call site of a
+/// `#[server_timing]` fn (checked when compiled, so batched per thread like a sync fn's).
+trait Filing {
+    /// Record into the collector current on this thread, if any.
+    fn record_here(&mut self, elapsed: Duration, outcome: Outcome);
+    /// Record into `timings`, current here or not.
+    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome);
+}
+
+impl Filing for Label {
+    #[inline]
+    fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
+        match self {
+            Label::Site(site) => site.record_here(elapsed, outcome),
+            Label::Text { .. } => {
+                let label = self.take();
+                Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
+            }
+        }
+    }
+
+    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {
+        timings.add(self.take(), Measure::Duration(elapsed), outcome);
+    }
+}
+
+impl Filing for &'static CallSite {
+    #[inline]
+    fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
+        staging::record_here(self, elapsed, outcome);
+    }
+
+    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {
+        timings.add(Label::Site(self), Measure::Duration(elapsed), outcome);
+    }
+}
+
 enum State {
+    /// Not polled yet, or in its first poll: that poll times itself (see `FirstPoll`).
     NotStarted,
-    /// In its first poll, with a collector current: the one current until that poll returns.
-    FirstPoll {
-        start: Start,
-    },
     /// Past a first poll that returned `Pending`: the collector is held from then on, since
     /// later polls may run anywhere.
     Running {
@@ -86,8 +120,7 @@ enum State {
 }
 
 pin_project! {
-    /// A future timed under a name: made by [`FutureExt::timed`] and by
-    /// `#[server_timing]` on async fns.
+    /// A future timed under a name: made by [`FutureExt::timed`].
     ///
     /// ```
     /// use server_timing_runtime::{FutureExt, Timed};
@@ -105,10 +138,33 @@ pin_project! {
     impl<F> PinnedDrop for Timed<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            // Most are dropped once done: nothing to do then.
-            if !matches!(this.state, State::Done) {
-                finish(this.state, this.label, Outcome::Cancelled);
-            }
+            dropped(this.state, this.label);
+        }
+    }
+}
+
+pin_project! {
+    /// The future of a `#[server_timing]` async fn (or fn returning a future): [`Timed`] with
+    /// the fn's call site in place of a label. Not a public API.
+    ///
+    /// ```
+    /// use server_timing_runtime::__private::{timed, CallSite};
+    /// static SITE: CallSite = CallSite::new("seven", "");
+    /// assert_eq!(futures::executor::block_on(timed(&SITE, async { 7 })), 7);
+    /// ```
+    #[doc(hidden)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct TimedCall<F> {
+        #[pin]
+        future: F,
+        site: &'static CallSite,
+        state: State,
+    }
+
+    impl<F> PinnedDrop for TimedCall<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            dropped(this.state, this.site);
         }
     }
 }
@@ -135,44 +191,13 @@ impl<F> Timed<F> {
     }
 }
 
-fn finish(state: &mut State, label: &mut Label, outcome: Outcome) {
-    let (start, held) = match std::mem::replace(state, State::Done) {
-        State::FirstPoll { start } => (start, None),
-        State::Running { timings, start } => (start, Some(timings)),
-        State::NotStarted | State::Done => return,
-    };
-    let elapsed = start.elapsed();
-    match held {
-        Some(timings) if !timings.is_current_here() => {
-            timings.add(label.take(), Measure::Duration(elapsed), outcome);
-        }
-        _ => record_here(label, elapsed, outcome),
-    }
-}
-
-/// Record a timed call into the collector current here: a call site's completed call into
-/// this thread's batch.
-#[inline]
-fn record_here(label: &mut Label, elapsed: Duration, outcome: Outcome) {
-    match label {
-        Label::Site(site) => Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome)),
-        Label::Text { .. } => {
-            let label = label.take();
-            Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
-        }
-    }
-}
-
-/// Records the poll's panic, if it unwinds, before the future is dropped elsewhere.
-struct PanicGuard<'a> {
-    state: &'a mut State,
-    label: &'a mut Label,
-}
-
-impl Drop for PanicGuard<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            finish(self.state, self.label, Outcome::Panicked);
+impl<F> TimedCall<F> {
+    #[inline]
+    pub(crate) fn new(site: &'static CallSite, future: F) -> Self {
+        TimedCall {
+            future,
+            site,
+            state: State::NotStarted,
         }
     }
 }
@@ -182,42 +207,124 @@ impl<F: Future> Future for Timed<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if let State::NotStarted = this.state {
+        poll_timed(this.future, this.state, this.label, cx)
+    }
+}
+
+impl<F: Future> Future for TimedCall<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        poll_timed(this.future, this.state, this.site, cx)
+    }
+}
+
+#[inline]
+fn poll_timed<F: Future>(
+    future: Pin<&mut F>,
+    state: &mut State,
+    filing: &mut impl Filing,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    match state {
+        State::NotStarted => {
             if !Timings::is_current() {
-                *this.state = State::Done;
-                return this.future.poll(cx);
+                *state = State::Done;
+                return future.poll(cx);
             }
-            let start = Start::now();
-            *this.state = State::FirstPoll { start };
-            let guard = PanicGuard {
-                state: this.state,
-                label: this.label,
+            let first = FirstPoll {
+                start: Some(Start::now()),
+                state,
+                filing,
             };
-            let poll = this.future.poll(cx);
-            // The collector current now is the one current when this poll began.
-            *guard.state = if poll.is_ready() {
-                record_here(guard.label, start.elapsed(), Outcome::Completed);
-                State::Done
-            } else {
-                // Most timed futures complete in their first poll and never pay for this clone.
-                match Timings::current() {
-                    Some(timings) => State::Running { timings, start },
-                    None => State::Done,
-                }
-            };
-            return poll;
+            let poll = future.poll(cx);
+            first.end(poll.is_ready());
+            poll
         }
-        if let State::Done = this.state {
-            return this.future.poll(cx);
+        State::Done => future.poll(cx),
+        State::Running { .. } => {
+            let guard = PanicGuard { state, filing };
+            let poll = future.poll(cx);
+            if poll.is_ready() {
+                finish(guard.state, guard.filing, Outcome::Completed);
+            }
+            poll
         }
-        let guard = PanicGuard {
-            state: this.state,
-            label: this.label,
+    }
+}
+
+/// Dropped before it completed: the time so far, marked cancelled.
+#[inline]
+fn dropped(state: &mut State, filing: &mut impl Filing) {
+    // Most are dropped once done: nothing to do then.
+    if !matches!(state, State::Done) {
+        finish(state, filing, Outcome::Cancelled);
+    }
+}
+
+/// Record a future that held its collector since its first poll returned `Pending`.
+fn finish(state: &mut State, filing: &mut impl Filing, outcome: Outcome) {
+    let State::Running { timings, start } = std::mem::replace(state, State::Done) else {
+        return;
+    };
+    let elapsed = start.elapsed();
+    if timings.is_current_here() {
+        filing.record_here(elapsed, outcome);
+    } else {
+        filing.record_into(&timings, elapsed, outcome);
+    }
+}
+
+/// The first poll, run with a collector current: the one current until that poll returns, so
+/// none is held unless the poll returns `Pending` (most timed futures complete in it).
+/// Dropped without `end`, i.e. while its poll unwinds, it records the panic.
+struct FirstPoll<'a, L: Filing> {
+    start: Option<Start>,
+    state: &'a mut State,
+    filing: &'a mut L,
+}
+
+impl<L: Filing> FirstPoll<'_, L> {
+    #[inline]
+    fn end(mut self, ready: bool) {
+        let Some(start) = self.start.take() else {
+            return;
         };
-        let poll = this.future.poll(cx);
-        if poll.is_ready() {
-            finish(guard.state, guard.label, Outcome::Completed);
+        *self.state = if ready {
+            self.filing.record_here(start.elapsed(), Outcome::Completed);
+            State::Done
+        } else {
+            match Timings::current() {
+                Some(timings) => State::Running { timings, start },
+                None => State::Done,
+            }
+        };
+    }
+}
+
+impl<L: Filing> Drop for FirstPoll<'_, L> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(start) = self.start.take() {
+            self.filing.record_here(start.elapsed(), Outcome::Panicked);
+            *self.state = State::Done;
         }
-        poll
+    }
+}
+
+/// Records a later poll's panic, if it unwinds, before the future is dropped elsewhere.
+struct PanicGuard<'a, L: Filing> {
+    state: &'a mut State,
+    filing: &'a mut L,
+}
+
+impl<L: Filing> Drop for PanicGuard<'_, L> {
+    #[inline]
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            finish(self.state, self.filing, Outcome::Panicked);
+        }
     }
 }

@@ -84,8 +84,7 @@ pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_sta
 pub mod __private {
     use std::future::Future;
 
-    use crate::future::Timed;
-    use crate::label::Label;
+    pub use crate::future::TimedCall;
     use crate::record::SyncGuard;
 
     pub use crate::label::CallSite;
@@ -96,14 +95,14 @@ pub mod __private {
     }
 
     #[inline]
-    pub fn timed<F: Future>(site: &'static CallSite, future: F) -> Timed<F> {
-        Timed::new(Label::Site(site), future)
+    pub fn timed<F: Future>(site: &'static CallSite, future: F) -> TimedCall<F> {
+        TimedCall::new(site, future)
     }
 
     /// For fns returning `impl Future` whose body is not an `async` block: the closure keeps
     /// `return` in the body leaving the body.
     #[inline]
-    pub fn timed_call<F: Future>(site: &'static CallSite, make: impl FnOnce() -> F) -> Timed<F> {
+    pub fn timed_call<F: Future>(site: &'static CallSite, make: impl FnOnce() -> F) -> TimedCall<F> {
         timed(site, make())
     }
 }

@@ -109,3 +109,26 @@ fn a_call_first_polled_outside_any_scope_records_nothing_anywhere() {
     assert_eq!(timings.sync_scope(|| poll_once(call.as_mut())), Poll::Ready(7));
     assert!(timings.metrics().is_empty());
 }
+
+#[server_timing("explodes")]
+async fn explodes_at_once() -> u8 {
+    panic!("in the first poll")
+}
+
+#[test]
+fn a_call_panicking_in_its_first_poll_is_recorded_once_as_panicked() {
+    let timings = Timings::new();
+    let mut call = Box::pin(explodes_at_once());
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        timings.sync_scope(|| poll_once(call.as_mut()))
+    }));
+    assert!(caught.is_err());
+    // Dropped after the panic was caught, in the same scope: it must not count a second time.
+    timings.sync_scope(|| drop(call));
+    let metrics = timings.metrics();
+    assert_eq!(recorded_names(&timings), ["explodes"]);
+    assert_eq!(
+        (metrics[0].count(), metrics[0].panicked(), metrics[0].cancelled()),
+        (1, 1, 0)
+    );
+}
