@@ -99,7 +99,8 @@ impl Filing for Label {
 impl Filing for &'static CallSite {
     #[inline]
     fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
-        staging::record_here(self, elapsed, outcome);
+        let site = *self;
+        Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome));
     }
 
     fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {

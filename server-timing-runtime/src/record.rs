@@ -198,6 +198,6 @@ impl Drop for SyncGuard {
         } else {
             Outcome::Completed
         };
-        staging::record_here(self.site, elapsed, outcome);
+        Timings::with_current(|inner| staging::record(inner, self.site, elapsed, outcome));
     }
 }

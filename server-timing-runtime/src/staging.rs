@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::format::{Entry, Notes};
 use crate::label::{CallSite, Label};
 use crate::metric::{Measure, Outcome};
-use crate::timings::{Inner, Timings};
+use crate::timings::Inner;
 
 /// Distinct call sites one batch holds before it is flushed.
 const SLOTS: usize = 8;
@@ -68,12 +68,6 @@ thread_local! {
     // Only `Copy` data: no destructor is registered, so the batch stays usable while the
     // thread's other locals are destroyed.
     static BATCH: RefCell<Batch> = const { RefCell::new(Batch { slots: [EMPTY; SLOTS], len: 0 }) };
-}
-
-/// Record a timed call of `site` into the collector current on this thread, if any.
-#[inline]
-pub(crate) fn record_here(site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
-    Timings::with_current(|current| record(current, site, elapsed, outcome));
 }
 
 /// Record a timed call of `site` into `current`, the collector current on this thread: into
