@@ -26,6 +26,9 @@ use server_timing_runtime::actix::ServerTiming;
 #[path = "support/interleave.rs"]
 mod interleave;
 use interleave::{interleaved, Run, BLOCK};
+#[path = "support/paired.rs"]
+mod paired;
+use paired::{median, rounds};
 
 /// The clock reads one timed request needs: a start and an elapsed read per metric, and the
 /// same for `total`.
@@ -47,46 +50,6 @@ where
 {
     for _ in 0..count {
         black_box(system.block_on(call_service(app, make())));
-    }
-}
-
-/// Per-round figures of the summary: each round runs one block of every variant back to
-/// back, so that a change in the machine's speed between rounds cancels out of each ratio.
-struct Summary {
-    without: f64,
-    with: f64,
-    added: f64,
-    reads: f64,
-    ratio: f64,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// Medians over rounds of ns per call of `[without, with, clock reads]`, of the added ns, and
-/// of the per-round ratio of added ns to clock reads.
-fn summary(runs: &[Run<'_>; 3]) -> Summary {
-    let mut rounds = Vec::with_capacity(SUMMARY_BLOCKS);
-    for round in 0..SUMMARY_BLOCKS {
-        let mut ns = [0.0; 3];
-        // Alternate the order, so that neither app always runs right after the other.
-        let order = if round % 2 == 0 { [0, 1, 2] } else { [1, 0, 2] };
-        for index in order {
-            let started = Instant::now();
-            runs[index](BLOCK);
-            ns[index] = started.elapsed().as_secs_f64() * 1e9 / BLOCK as f64;
-        }
-        rounds.push(ns);
-    }
-    let column = |f: &dyn Fn(&[f64; 3]) -> f64| median(rounds.iter().map(f).collect());
-    Summary {
-        without: column(&|ns| ns[0]),
-        with: column(&|ns| ns[1]),
-        added: column(&|ns| ns[1] - ns[0]),
-        reads: column(&|ns| ns[2]),
-        ratio: column(&|ns| (ns[1] - ns[0]) / ns[2]),
     }
 }
 
@@ -127,13 +90,11 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let Summary {
-        without,
-        with,
-        added,
-        reads,
-        ratio,
-    } = summary(&runs);
+    let runs: Vec<&dyn Fn(u64)> = runs.iter().map(|run| &**run).collect();
+    let rounds = rounds(&runs, BLOCK, SUMMARY_BLOCKS);
+    let [without, with, reads] = [0, 1, 2].map(|i| median(&rounds, |ns| ns[i]));
+    let added = median(&rounds, |ns| ns[1] - ns[0]);
+    let ratio = median(&rounds, |ns| (ns[1] - ns[0]) / ns[2]);
     println!(
         "actix_request summary (medians over {SUMMARY_BLOCKS} rounds of one block of {BLOCK} per variant): \
          without {without:.0} ns, with {with:.0} ns, added {added:.0} ns; 12 clock reads {reads:.0} ns; \
