@@ -293,7 +293,7 @@ impl<L: Filing> FirstPoll<'_, L> {
         let Some(start) = self.start.take() else {
             return;
         };
-        *self.state = if ready {
+        let next = if ready {
             self.filing.record_here(start.elapsed(), Outcome::Completed);
             State::Done
         } else {
@@ -302,6 +302,8 @@ impl<L: Filing> FirstPoll<'_, L> {
                 None => State::Done,
             }
         };
+        // The state is `NotStarted` through the first poll: nothing to drop.
+        std::mem::forget(std::mem::replace(self.state, next));
     }
 }
 

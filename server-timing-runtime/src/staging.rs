@@ -82,28 +82,35 @@ pub(crate) fn record(current: &Inner, site: &'static CallSite, elapsed: Duration
     }
 }
 
-/// Add a completed timing of `site` to `current`'s batch.
+/// Add a completed timing of `site` to `current`'s batch. Kept small, so that it inlines
+/// into the timed call: only adding to the slot of a call site already in the batch.
 #[inline]
 fn stage(current: &Inner, site: &'static CallSite, elapsed: Duration) {
     let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    let added = BATCH.try_with(|batch| {
+        batch
+            .try_borrow_mut()
+            .is_ok_and(|mut batch| batch.add_to_slot(site, nanos))
+    });
+    if added != Ok(true) {
+        stage_new(current, site, nanos);
+    }
+}
+
+/// The first timing of `site` in this batch: a new slot, after a flush if the batch is full;
+/// straight into `current` if the batch cannot be used (its thread is ending, or a recording
+/// is being made while it is borrowed).
+#[inline(never)]
+fn stage_new(current: &Inner, site: &'static CallSite, nanos: u64) {
     let staged = BATCH.try_with(|batch| {
         let Ok(mut batch) = batch.try_borrow_mut() else {
             return false;
         };
-        let batch = &mut *batch;
+        if batch.len == SLOTS {
+            flush_batch(&mut batch, current);
+        }
         let len = batch.len;
-        if let Some(slot) = batch.slots[..len]
-            .iter_mut()
-            .find(|slot| std::ptr::eq(slot.site, site))
-        {
-            slot.nanos = slot.nanos.saturating_add(nanos);
-            slot.count = slot.count.saturating_add(1);
-            return true;
-        }
-        if len == SLOTS {
-            flush_batch(batch, current);
-        }
-        batch.slots[batch.len] = Slot {
+        batch.slots[len] = Slot {
             site,
             nanos,
             count: 1,
@@ -112,7 +119,25 @@ fn stage(current: &Inner, site: &'static CallSite, elapsed: Duration) {
         true
     });
     if staged != Ok(true) {
+        let elapsed = Duration::from_nanos(nanos);
         current.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
+    }
+}
+
+impl Batch {
+    /// Add a timing to `site`'s slot, if it has one.
+    #[inline]
+    fn add_to_slot(&mut self, site: &'static CallSite, nanos: u64) -> bool {
+        let len = self.len;
+        let Some(slot) = self.slots[..len]
+            .iter_mut()
+            .find(|slot| std::ptr::eq(slot.site, site))
+        else {
+            return false;
+        };
+        slot.nanos = slot.nanos.saturating_add(nanos);
+        slot.count = slot.count.saturating_add(1);
+        true
     }
 }
 
