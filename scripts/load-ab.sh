@@ -2,11 +2,12 @@
 # What the actix ServerTiming middleware adds to a whole request, measured A/B: the same
 # handlers without (A) and with (B) the middleware, under wrk on 127.0.0.1.
 #
-# One server process (examples/src/bin/load_app.rs, one worker) serves both: /without/... as
-# they are, /with/... wrapped in the middleware. Starting a process per variant does not work:
-# throughput differs by 10-20% from one process to the next (memory layout), which swamps the
-# 5-10% effect measured. With one process, A and B share the layout, and the server is started
-# once and warmed up before anything is recorded. Each round runs, per handler, one bounded
+# One process (examples/src/bin/load_app.rs) runs two servers of one worker each, the same app
+# without (A) and with (B) the middleware, on two ports. Starting a process per variant does
+# not work: throughput differs by 10-20% from one process to the next (memory layout), which
+# swamps the 5-10% effect measured. With one process, A and B share the layout, and the
+# process is started once and warmed up before anything is recorded; with one app per port
+# (rather than both under two paths of one app), A and B route alike. Each round runs, per handler, one bounded
 # wrk load against A and one against B back to back, in the order A B on odd rounds and B A on
 # even ones, so that a drifting machine load and any order effect hit both alike.
 #
@@ -67,14 +68,17 @@ fi
 # Fixed for the whole run: the same work for A and B whatever the load at the start.
 work_iters=$("$app" calibrate)
 
-# Starts the app serving both modes and sets $port once it is listening.
+# Starts the app serving both modes and sets ${port[without]} and ${port[with]} once both
+# are listening.
+declare -A port
 start_server() {
     "${server_cpu[@]}" "$app" serve --work-iters "$work_iters" >"$work_dir/server.out" 2>&1 &
     server_pid=$!
-    port=""
     for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work_dir/server.out" | head -n1)
-        [[ -n "$port" ]] && return 0
+        for mode in without with; do
+            port[$mode]=$(sed -n "s/^$mode listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p" "$work_dir/server.out" | head -n1)
+        done
+        [[ -n "${port[without]}" && -n "${port[with]}" ]] && return 0
         sleep 0.05
     done
     echo "load-ab.sh: load_app did not start:" >&2
@@ -88,11 +92,12 @@ server_cpu_ns() {
     cat /proc/"$server_pid"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f\n", ns }'
 }
 
-# One bounded wrk run of $2 seconds against path $1; prints "req/s server-CPU-ns-per-request".
+# One bounded wrk run of $3 seconds against mode $1's handler $2; prints
+# "req/s server-CPU-ns-per-request".
 load_once() {
     local before after out
     before=$(server_cpu_ns)
-    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"$2s" --timeout 2s "http://127.0.0.1:$port/$1")
+    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"$3s" --timeout 2s "http://127.0.0.1:${port[$1]}/$2")
     after=$(server_cpu_ns)
     awk -v cpu="$((after - before))" '
         / requests in / { requests = $1 }
@@ -109,7 +114,7 @@ start_server
 # one untimed run per route before the first recorded one.
 for mode in without with; do
     for handler in "${HANDLERS[@]}"; do
-        load_once "$mode/$handler" 1 >/dev/null
+        load_once "$mode" "$handler" 1 >/dev/null
     done
 done
 
@@ -117,7 +122,7 @@ for round in $(seq "$ROUNDS"); do
     if ((round % 2)); then order=(without with); else order=(with without); fi
     for handler in "${HANDLERS[@]}"; do
         for mode in "${order[@]}"; do
-            read -r rps cpu < <(load_once "$mode/$handler" "$SECONDS_PER_RUN")
+            read -r rps cpu < <(load_once "$mode" "$handler" "$SECONDS_PER_RUN")
             echo "$round $mode $handler $rps $cpu" >>"$work_dir/results"
             echo "  round $round  $mode  /$handler  $rps req/s  $cpu server-CPU ns/req" >&2
         done

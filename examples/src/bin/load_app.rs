@@ -7,14 +7,16 @@
 //! load_app clock-cost     # prints the cost of one Instant::now() read, in ns
 //! ```
 //!
-//! `serve` runs one worker on 127.0.0.1 (port 0 unless given) and prints
-//! `listening on 127.0.0.1:PORT` once bound. Two handlers, each calling the same 5
-//! instrumented fns: `trivial` nothing else, `cpu` about 50 µs of CPU work around them. Both
-//! are mounted twice, under `/without` as they are and under `/with` wrapped in
-//! `ServerTiming`: `/without/trivial`, `/without/cpu`, `/with/trivial`, `/with/cpu`. Serving
-//! both variants from one process, rather than one process per variant, keeps them on the
-//! same memory layout, whose changes from one process to the next move throughput by more
-//! than the effect measured.
+//! `serve` runs two servers of one worker each on 127.0.0.1, the same app without and with
+//! the middleware, and prints `without listening on 127.0.0.1:PORT` and `with listening on
+//! 127.0.0.1:PORT` once bound (ports 0, i.e. any free one, unless `--port N` gives the first;
+//! the second is then N + 1). Both serve two handlers, each calling the same 5 instrumented
+//! fns: `/trivial` nothing else, `/cpu` about 50 µs of CPU work around them.
+//!
+//! One process, rather than one per variant, keeps both on the same memory layout, whose
+//! changes from one process to the next move throughput by more than the effect measured.
+//! Two servers, rather than both variants under two paths of one app, give both the same
+//! routing: with one app, the variant registered second also pays a failed prefix match.
 
 use std::process::ExitCode;
 
@@ -52,29 +54,32 @@ fn parse_serve_args(mut args: impl Iterator<Item = String>) -> Result<ServeArgs,
     })
 }
 
-/// Serves both variants on one worker until the process is stopped.
+/// Serves both variants, one worker each, until the process is stopped.
 async fn serve(ServeArgs { port, work }: ServeArgs) -> std::io::Result<()> {
-    let server = HttpServer::new(move || {
-        // The middleware wraps only its scope, so `/without` runs none of it. `/without` is
-        // registered first: a `/with` request also fails one prefix match on the way, a few
-        // ns that count against the middleware rather than for it.
+    let without = HttpServer::new(move || App::new().app_data(web::Data::new(work)).configure(routes))
+        .workers(1)
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", port))?;
+    let with = HttpServer::new(move || {
         App::new()
+            .wrap(ServerTiming::new())
             .app_data(web::Data::new(work))
-            .service(web::scope("/without").configure(routes))
-            .service(web::scope("/with").wrap(ServerTiming::new()).configure(routes))
+            .configure(routes)
     })
-    // One worker, so that both variants run on the same thread and the script can pin it.
     .workers(1)
     .shutdown_timeout(1)
-    .bind(("127.0.0.1", port))?;
-    announce(&server.addrs());
-    server.run().await
+    .bind(("127.0.0.1", if port == 0 { 0 } else { port + 1 }))?;
+    announce("without", &without.addrs());
+    announce("with", &with.addrs());
+    let without = actix_web::rt::spawn(without.run());
+    with.run().await?;
+    without.await.map_err(std::io::Error::other)?
 }
 
-/// Prints the bound addresses, which the script reads to learn the port.
-fn announce(addresses: &[std::net::SocketAddr]) {
+/// Prints the bound addresses, which the script reads to learn the ports.
+fn announce(variant: &str, addresses: &[std::net::SocketAddr]) {
     for address in addresses {
-        println!("listening on {address}");
+        println!("{variant} listening on {address}");
     }
 }
 
