@@ -34,7 +34,7 @@ use actix_web::Error;
 use pin_project_lite::pin_project;
 
 use crate::options::Options;
-use crate::timings::{Scope, Timings};
+use crate::timings::{ReadAfter, Scope, Timings};
 
 // actix-web 4 is built on `http` 0.2, so the crate's `http` 1.x names cannot be used here.
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
@@ -268,7 +268,7 @@ where
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
 /// `Timing-Allow-Origin` values unless `headers` has that header already.
 fn append(headers: &mut HeaderMap, timings: &Timings) {
-    let Some(value) = timings.finish_value() else {
+    let Some(value) = timings.finish_value(ReadAfter::No) else {
         return;
     };
     // SAFETY: visible ASCII and spaces only (see `Timings::finish_value`), valid in any `http`

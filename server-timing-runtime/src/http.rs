@@ -29,7 +29,7 @@ use std::task::{Context, Poll};
 use http::HeaderMap;
 use pin_project_lite::pin_project;
 
-use crate::timings::{Scope, Timings};
+use crate::timings::{ReadAfter, Scope, Timings};
 
 /// A value that may carry response headers: what [`timed_response`] appends the
 /// `Server-Timing` field to.
@@ -137,7 +137,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.project().scope.poll_then(cx, |mut output, timings| {
             if let (Some(timings), Some(headers)) = (timings, output.response_headers_mut()) {
-                timings.append_to(headers);
+                timings.append(headers, ReadAfter::No);
             }
             output
         })

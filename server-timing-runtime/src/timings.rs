@@ -226,7 +226,9 @@ impl Timings {
     /// turned off) first, then every metric in order, within the header budget.
     ///
     /// Later recordings are ignored, and a second call returns `None`, so a response never
-    /// gets the same metrics twice. `None` also when there is nothing to write.
+    /// gets the same metrics twice. `None` also when there is nothing to write. What was
+    /// written stays readable through [`metrics`](Self::metrics), e.g. for a log line after
+    /// the response.
     ///
     /// ```
     /// use server_timing_runtime::{Options, Timings};
@@ -234,9 +236,10 @@ impl Timings {
     /// timings.sync_scope(|| server_timing_runtime::describe("cache", "hit"));
     /// assert_eq!(timings.finish().unwrap(), "cache;desc=hit");
     /// assert_eq!(timings.finish(), None);
+    /// assert_eq!(timings.metrics()[0].name(), "cache");
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        let value = self.finish_value()?;
+        let value = self.finish_value(ReadAfter::Yes)?;
         // SAFETY: `finish_value` holds visible ASCII and spaces only (see
         // `format::header_value`), all valid in a header value. Checking them again cost as much
         // as writing them; debug builds of `http` still check.
@@ -244,10 +247,15 @@ impl Timings {
     }
 
     /// [`finish`](Self::finish) as bytes, for adapters whose `HeaderValue` is another `http`
-    /// version's: only visible ASCII and spaces.
-    pub(crate) fn finish_value(&self) -> Option<Bytes> {
+    /// version's: only visible ASCII and spaces. The metrics stay readable through
+    /// [`metrics`](Self::metrics) unless `read_after` says the caller will not read them and
+    /// nothing else holds this collector.
+    pub(crate) fn finish_value(&self, read_after: ReadAfter) -> Option<Bytes> {
         let total = self.inner.started.elapsed();
         let config = self.inner.options.config();
+        // Only this handle exists (nobody can clone it meanwhile: it is not current on any
+        // other thread, which would take another handle), and its holder reads no metrics.
+        let unread = read_after == ReadAfter::No && Arc::strong_count(&self.inner) == 1;
         let mut state = self.inner.lock();
         if state.closed {
             return None;
@@ -255,9 +263,14 @@ impl Timings {
         if self.is_current_here() {
             let mut written = None;
             staging::drain(|slots| {
-                if state.metrics.is_empty() && state.omitted == 0 && slots.len() <= config.max_metrics {
+                if unread
+                    && state.metrics.is_empty()
+                    && state.omitted == 0
+                    && slots.len() <= config.max_metrics
+                {
                     // Every metric is still in this thread's batch (a request polled once, the
-                    // usual case): written straight from it, without making metrics of it.
+                    // usual case) and nobody will read them: written straight from it, without
+                    // making metrics of it.
                     written = Some(format::header_value(config, Some(total), slots, 0));
                 } else {
                     state.add_slots(slots, config.max_metrics);
@@ -269,6 +282,9 @@ impl Timings {
             }
         }
         state.closed = true;
+        if !unread {
+            return format::header_value(config, Some(total), &state.metrics, state.omitted);
+        }
         let (metrics, omitted) = (std::mem::take(&mut state.metrics), state.omitted);
         drop(state);
         let value = format::header_value(config, Some(total), &metrics, omitted);
@@ -293,10 +309,18 @@ impl Timings {
     /// assert_eq!(fields[0], "cdn;dur=1");
     /// ```
     pub fn append_to(&self, headers: &mut HeaderMap) -> bool {
-        let Some(value) = self.finish() else {
+        self.append(headers, ReadAfter::Yes)
+    }
+
+    /// [`append_to`](Self::append_to), for an adapter: see [`finish_value`](Self::finish_value).
+    pub(crate) fn append(&self, headers: &mut HeaderMap, read_after: ReadAfter) -> bool {
+        let Some(value) = self.finish_value(read_after) else {
             return false;
         };
-        headers.append(SERVER_TIMING, value);
+        // SAFETY: as in `finish`.
+        headers.append(SERVER_TIMING, unsafe {
+            HeaderValue::from_maybe_shared_unchecked(value)
+        });
         self.inner.options.append_allow_origins(headers);
         true
     }
@@ -471,6 +495,14 @@ impl State {
         self.storage().push(Metric::named(name));
         Some(self.metrics.len() - 1)
     }
+}
+
+/// Whether whoever writes a collector's value reads its metrics afterwards.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadAfter {
+    Yes,
+    /// An adapter, which only sends them.
+    No,
 }
 
 /// Makes a collector current until dropped, then restores the one before (also on unwind).

@@ -57,7 +57,7 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use crate::options::Options;
-use crate::timings::{Scope, Timings};
+use crate::timings::{ReadAfter, Scope, Timings};
 use crate::SERVER_TIMING;
 
 type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
@@ -312,7 +312,7 @@ where
                 let timings = timings.clone();
                 return Ok(response.map(|body| ServerTimingBody::with_trailer(body, timings)));
             }
-            timings.append_to(response.headers_mut());
+            timings.append(response.headers_mut(), ReadAfter::No);
             Ok(response.map(ServerTimingBody::untimed))
         })
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use server_timing_runtime::{
-    describe, record, record_value, timer, FutureExt, Options, Repeated, Timings, OMITTED_NAME,
+    describe, record, record_value, server_timing, timer, FutureExt, Options, Repeated, Timings, OMITTED_NAME,
 };
 
 fn header(timings: &Timings) -> String {
@@ -197,4 +197,24 @@ fn precision_is_configurable() {
     let timings = Timings::with_options(Options::new().no_total().precision(1));
     timings.sync_scope(|| record("db", Duration::from_micros(12_345)));
     assert_eq!(header(&timings), "db;dur=12.3");
+}
+
+#[server_timing("batched")]
+fn batched() {}
+
+#[test]
+fn metrics_stay_readable_after_the_value_is_written() {
+    // Closed inside its scope, with the call still in the thread's batch; and closed outside.
+    for closed_inside in [true, false] {
+        let timings = Timings::new();
+        let value = timings.sync_scope(|| {
+            batched();
+            closed_inside.then(|| timings.finish())
+        });
+        let value = value.unwrap_or_else(|| timings.finish());
+        assert!(value.is_some(), "closed inside: {closed_inside}");
+        let metrics = timings.metrics();
+        assert_eq!(metrics.len(), 1, "closed inside: {closed_inside}: {metrics:?}");
+        assert_eq!((metrics[0].name(), metrics[0].count()), ("batched", 1));
+    }
 }
