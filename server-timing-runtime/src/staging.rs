@@ -83,61 +83,61 @@ pub(crate) fn record(current: &Inner, site: &'static CallSite, elapsed: Duration
 }
 
 /// Add a completed timing of `site` to `current`'s batch. Kept small, so that it inlines
-/// into the timed call: only adding to the slot of a call site already in the batch.
+/// into the timed call: adding to the slot of a call site already in the batch is inline, a
+/// new slot is not.
 #[inline]
 fn stage(current: &Inner, site: &'static CallSite, elapsed: Duration) {
     let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-    let added = BATCH.try_with(|batch| {
-        batch
-            .try_borrow_mut()
-            .is_ok_and(|mut batch| batch.add_to_slot(site, nanos))
+    let staged = BATCH.try_with(|batch| match batch.try_borrow_mut() {
+        Ok(mut batch) => {
+            batch.add(current, site, nanos);
+            true
+        }
+        Err(_) => false,
     });
-    if added != Ok(true) {
-        stage_new(current, site, nanos);
+    if staged != Ok(true) {
+        unbatched(current, site, elapsed);
     }
 }
 
-/// The first timing of `site` in this batch: a new slot, after a flush if the batch is full;
-/// straight into `current` if the batch cannot be used (its thread is ending, or a recording
-/// is being made while it is borrowed).
+/// The batch cannot be used (its thread is ending, or a recording is being made while it is
+/// borrowed): straight into `current`.
+#[cold]
 #[inline(never)]
-fn stage_new(current: &Inner, site: &'static CallSite, nanos: u64) {
-    let staged = BATCH.try_with(|batch| {
-        let Ok(mut batch) = batch.try_borrow_mut() else {
-            return false;
-        };
-        if batch.len == SLOTS {
-            flush_batch(&mut batch, current);
+fn unbatched(current: &Inner, site: &'static CallSite, elapsed: Duration) {
+    current.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
+}
+
+impl Batch {
+    /// Add a timing of `site`, which belongs to `current`.
+    #[inline]
+    fn add(&mut self, current: &Inner, site: &'static CallSite, nanos: u64) {
+        let len = self.len;
+        match self.slots[..len]
+            .iter_mut()
+            .find(|slot| std::ptr::eq(slot.site, site))
+        {
+            Some(slot) => {
+                slot.nanos = slot.nanos.saturating_add(nanos);
+                slot.count = slot.count.saturating_add(1);
+            }
+            None => self.push(current, site, nanos),
         }
-        let len = batch.len;
-        batch.slots[len] = Slot {
+    }
+
+    /// The first timing of `site` in this batch: a new slot, after a flush if the batch is
+    /// full.
+    #[inline(never)]
+    fn push(&mut self, current: &Inner, site: &'static CallSite, nanos: u64) {
+        if self.len == SLOTS {
+            flush_batch(self, current);
+        }
+        self.slots[self.len] = Slot {
             site,
             nanos,
             count: 1,
         };
-        batch.len += 1;
-        true
-    });
-    if staged != Ok(true) {
-        let elapsed = Duration::from_nanos(nanos);
-        current.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
-    }
-}
-
-impl Batch {
-    /// Add a timing to `site`'s slot, if it has one.
-    #[inline]
-    fn add_to_slot(&mut self, site: &'static CallSite, nanos: u64) -> bool {
-        let len = self.len;
-        let Some(slot) = self.slots[..len]
-            .iter_mut()
-            .find(|slot| std::ptr::eq(slot.site, site))
-        else {
-            return false;
-        };
-        slot.nanos = slot.nanos.saturating_add(nanos);
-        slot.count = slot.count.saturating_add(1);
-        true
+        self.len += 1;
     }
 }
 
