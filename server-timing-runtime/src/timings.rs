@@ -239,11 +239,7 @@ impl Timings {
     /// assert_eq!(timings.metrics()[0].name(), "cache");
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        let value = self.finish_value(ReadAfter::Yes)?;
-        // SAFETY: `finish_value` holds visible ASCII and spaces only (see
-        // `format::header_value`), all valid in a header value. Checking them again cost as much
-        // as writing them; debug builds of `http` still check.
-        Some(unsafe { HeaderValue::from_maybe_shared_unchecked(value) })
+        self.finish_value(ReadAfter::Yes).map(into_header_value)
     }
 
     /// [`finish`](Self::finish) as bytes, for adapters whose `HeaderValue` is another `http`
@@ -317,10 +313,7 @@ impl Timings {
         let Some(value) = self.finish_value(read_after) else {
             return false;
         };
-        // SAFETY: as in `finish`.
-        headers.append(SERVER_TIMING, unsafe {
-            HeaderValue::from_maybe_shared_unchecked(value)
-        });
+        headers.append(SERVER_TIMING, into_header_value(value));
         self.inner.options.append_allow_origins(headers);
         true
     }
@@ -495,6 +488,14 @@ impl State {
         self.storage().push(Metric::named(name));
         Some(self.metrics.len() - 1)
     }
+}
+
+/// A value written by [`Timings::finish_value`] as a `HeaderValue`.
+fn into_header_value(value: Bytes) -> HeaderValue {
+    // SAFETY: `finish_value` holds visible ASCII and spaces only (see `format::header_value`),
+    // all valid in a header value. Checking them again cost as much as writing them; debug
+    // builds of `http` still check.
+    unsafe { HeaderValue::from_maybe_shared_unchecked(value) }
 }
 
 /// Whether whoever writes a collector's value reads its metrics afterwards.
