@@ -21,9 +21,9 @@
 # and the script also prints the server's own on-CPU time per request (from
 # /proc/PID/task/*/schedstat), which time lost to other processes does not inflate.
 #
-# On a shared 2-vCPU VM, per-round ratios spread by 5-20%: a 30-round median resolves the
-# trivial handler's target but not the 0.7% the middleware costs the ~50 us one; ROUNDS=150
-# (about 11 minutes) does.
+# On a shared 2-vCPU VM, per-round ratios spread by 5-20% or more: a 30-round median resolves
+# the trivial handler's target but not the 0.7% the middleware costs the ~50 us one, which
+# needs several hundred rounds (ROUNDS=150 takes about 11 minutes).
 #
 # Usage: scripts/load-ab.sh          (about 2.5 minutes with the defaults)
 # Environment: ROUNDS (30), SECONDS_PER_RUN (1), CONNECTIONS (16), PIN (1: server on CPU 0,
