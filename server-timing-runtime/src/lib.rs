@@ -84,9 +84,9 @@ pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_sta
 pub mod __private {
     use std::future::Future;
 
-    pub use crate::future::TimedCall;
     use crate::record::SyncGuard;
 
+    pub use crate::future::TimedCall;
     pub use crate::label::CallSite;
 
     #[inline]
