@@ -23,15 +23,19 @@
 #
 # On a shared 2-vCPU VM, per-round ratios spread by 5-20% or more: a 30-round median resolves
 # the trivial handler's target but not the 0.7% the middleware costs the ~50 us one, which
-# needs several hundred rounds (ROUNDS=150 takes about 11 minutes).
+# needs several hundred rounds: ROUNDS=150 takes about 11 minutes, and RESULTS pools the rounds
+# of several runs.
 #
 # Usage: scripts/load-ab.sh          (about 2.5 minutes with the defaults)
 # Environment: ROUNDS (30), SECONDS_PER_RUN (1), CONNECTIONS (16), PIN (1: server on CPU 0,
-# wrk on CPU 1, when there are two CPUs and taskset; 0: let the scheduler place them).
+# wrk on CPU 1, when there are two CPUs and taskset; 0: let the scheduler place them),
+# RESULTS (a file this run adds its rounds to, and whose rounds, earlier runs' included, the
+# tables summarize; unset: this run's rounds only).
 # Needs wrk: `apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS).
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-30}
+RUN_ID=$(date +%s)-$$
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-1}
 CONNECTIONS=${CONNECTIONS:-16}
 HANDLERS=(trivial cpu)
@@ -50,6 +54,7 @@ cargo build --release --quiet -p server-timing-examples --bin load_app
 app="${CARGO_TARGET_DIR:-$root/target}/release/load_app"
 
 work_dir=$(mktemp -d)
+results=${RESULTS:-$work_dir/results}
 server_pid=""
 cleanup() {
     if [[ -n "$server_pid" ]]; then
@@ -127,7 +132,7 @@ for round in $(seq "$ROUNDS"); do
     for handler in "${HANDLERS[@]}"; do
         for mode in "${order[@]}"; do
             read -r rps cpu < <(load_once "$mode" "$handler" "$SECONDS_PER_RUN")
-            echo "$round $mode $handler $rps $cpu" >>"$work_dir/results"
+            echo "$RUN_ID-$round $mode $handler $rps $cpu" >>"$results"
             echo "  round $round  $mode  /$handler  $rps req/s  $cpu server-CPU ns/req" >&2
         done
     done
@@ -151,6 +156,8 @@ summary='
     END {
         lo = 1e18; hi = -1e18
         for (r in a) {
+            # A round cut short by an interrupted run has one mode only.
+            if (!(r in b)) continue
             n++
             va[n] = a[r]; vb[n] = b[r]
             q[n] = field == 4 ? b[r] / a[r] : a[r] / b[r]
@@ -176,12 +183,13 @@ table() {
     printf '%-9s %13s %13s %12s %16s %13s %12s\n' \
         handler "$2" "$3" "$4" "per-round range" "added ns/req" "added/reads"
     for handler in "${HANDLERS[@]}"; do
-        awk -v h="$handler" -v reads="$reads_ns" -v field="$5" "$summary" "$work_dir/results"
+        awk -v h="$handler" -v reads="$reads_ns" -v field="$5" "$summary" "$results"
     done
     echo
 }
 
-table "Throughput (wrk -c$CONNECTIONS, $ROUNDS rounds x ${SECONDS_PER_RUN}s per mode; medians over rounds of the per-round A/B pair):" \
+pooled=$(awk '$3 == "trivial" && $2 == "with"' "$results" | wc -l)
+table "Throughput (wrk -c$CONNECTIONS, $pooled rounds x ${SECONDS_PER_RUN}s per mode; medians over rounds of the per-round A/B pair):" \
     "without req/s" "with req/s" "with/without" 4
 table "Server CPU time per request (scheduler on-CPU ns, all server threads; medians as above):" \
     "without ns" "with ns" "without/with" 5
