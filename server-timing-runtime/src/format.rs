@@ -296,7 +296,7 @@ fn write_millis<D: Decimals>(out: &mut String, duration: Duration, decimals: D) 
 /// zeros cut (no point for none), in one write.
 #[inline(always)]
 fn write_dur(out: &mut String, millis: u64, mut fraction: u64, mut decimals: u32) {
-    // `;dur=` + 20 digits + `.` + 6 digits
+    // `;dur=` + 20 digits + `.` + 6 digits, written from the end.
     let mut text = [0u8; 32];
     let mut at = text.len();
     if fraction != 0 {
@@ -310,9 +310,7 @@ fn write_dur(out: &mut String, millis: u64, mut fraction: u64, mut decimals: u32
         at -= 1;
         text[at] = b'.';
     }
-    let end = at;
-    at -= digit_count(millis);
-    put_digits(&mut text[at..end], millis);
+    at = put_number(&mut text[..at], millis);
     at -= DUR.len();
     text[at..at + DUR.len()].copy_from_slice(DUR);
     // SAFETY: ASCII keeps the string valid UTF-8. (Checking it with `from_utf8` cost more
@@ -320,18 +318,36 @@ fn write_dur(out: &mut String, millis: u64, mut fraction: u64, mut decimals: u32
     unsafe { out.as_mut_vec() }.extend_from_slice(&text[at..]);
 }
 
-/// Decimal digits of `n` (at least one).
-fn digit_count(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+/// Two-digit groups, `00` to `99`.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// `n` in decimal at the end of `to` (which has room for it), two digits at a time; returns
+/// where it starts. Written from the end, so its digits need not be counted first.
+fn put_number(to: &mut [u8], mut n: u64) -> usize {
+    let mut at = to.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        to[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        to[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        at -= 1;
+        to[at] = b'0' + n as u8;
+    }
+    at
 }
 
 /// `n` in decimal, zero-padded to fill `to` (which holds all its digits), two digits at a time.
 fn put_digits(to: &mut [u8], mut n: u64) {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-        2021222324252627282930313233343536373839\
-        4041424344454647484950515253545556575859\
-        6061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899";
     let mut end = to.len();
     while end >= 2 {
         let pair = (n % 100) as usize * 2;
@@ -451,6 +467,24 @@ mod tests {
             value(&options.clone().precision(6), &[timed("a", 1_000_001)]),
             "a;dur=1.000001"
         );
+    }
+
+    #[test]
+    fn millisecond_counts_of_every_length_are_written_whole() {
+        let options = Options::new().no_total();
+        let mut millis: u64 = 1;
+        for _ in 0..17 {
+            for n in [millis - 1, millis, millis + 1, millis * 10 - 1] {
+                let metric = Metric::new(
+                    Cow::Borrowed("a"),
+                    None,
+                    Measure::Duration(Duration::from_millis(n)),
+                    Outcome::Completed,
+                );
+                assert_eq!(value(&options, &[metric]), format!("a;dur={n}"));
+            }
+            millis *= 10;
+        }
     }
 
     #[test]
