@@ -388,12 +388,6 @@ fn write_value(out: &mut String, value: f64, precision: u8) {
 /// `;desc=` and `text` with `notes` as a quoted-string, `"` and `\\` escaped.
 #[inline(never)]
 fn write_quoted_description(out: &mut String, text: &str, notes: Notes) {
-    let has_notes = !notes.is_none();
-    let notes = [
-        (notes.calls, "calls"),
-        (notes.cancelled, "cancelled"),
-        (notes.panicked, "panicked"),
-    ];
     out.push_str(";desc=\"");
     // Bytes, not chars: both specials are ASCII, so every split is on a char boundary, and each
     // special starts the next run written as is.
@@ -406,25 +400,38 @@ fn write_quoted_description(out: &mut String, text: &str, notes: Notes) {
         }
     }
     out.push_str(&text[plain..]);
-    if has_notes {
-        out.push_str(if text.is_empty() { "" } else { " (" });
-        let single_call = notes[0].0 == 0;
-        let mut first = true;
-        for (n, what) in notes.into_iter().filter(|&(n, _)| n > 0) {
-            if !first {
-                out.push_str(", ");
-            }
-            first = false;
-            // A lone cancelled or panicked call reads better without "1".
-            if n == 1 && single_call {
-                out.push_str(what);
-            } else {
-                let _ = write!(out, "{n} {what}");
-            }
-        }
-        out.push_str(if text.is_empty() { "" } else { ")" });
+    if !notes.is_none() {
+        write_notes(out, text.is_empty(), notes);
     }
     out.push('"');
+}
+
+/// The notes of an entry inside its quoted description: after the text, in parentheses, if
+/// there is one.
+#[cold]
+#[inline(never)]
+fn write_notes(out: &mut String, alone: bool, notes: Notes) {
+    let single_call = notes.calls == 0;
+    let notes = [
+        (notes.calls, "calls"),
+        (notes.cancelled, "cancelled"),
+        (notes.panicked, "panicked"),
+    ];
+    out.push_str(if alone { "" } else { " (" });
+    let mut first = true;
+    for (n, what) in notes.into_iter().filter(|&(n, _)| n > 0) {
+        if !first {
+            out.push_str(", ");
+        }
+        first = false;
+        // A lone cancelled or panicked call reads better without "1".
+        if n == 1 && single_call {
+            out.push_str(what);
+        } else {
+            let _ = write!(out, "{n} {what}");
+        }
+    }
+    out.push_str(if alone { "" } else { ")" });
 }
 
 #[cfg(test)]
