@@ -346,18 +346,10 @@ fn put_number(to: &mut [u8], mut n: u64) -> usize {
     at
 }
 
-/// `n` in decimal, zero-padded to fill `to` (which holds all its digits), two digits at a time.
-fn put_digits(to: &mut [u8], mut n: u64) {
-    let mut end = to.len();
-    while end >= 2 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        to[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
-        end -= 2;
-    }
-    if end == 1 {
-        to[0] = b'0' + (n % 10) as u8;
-    }
+/// `n` in decimal, zero-padded to fill `to` (which holds all its digits).
+fn put_digits(to: &mut [u8], n: u64) {
+    to.fill(b'0');
+    put_number(to, n);
 }
 
 const DUR: &[u8] = b";dur=";
