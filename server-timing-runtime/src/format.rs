@@ -456,6 +456,8 @@ mod tests {
         assert_eq!(value(&options, &[timed("a", 12_345_500)]), "a;dur=12.346");
         assert_eq!(value(&options, &[timed("a", 12_000_000)]), "a;dur=12");
         assert_eq!(value(&options, &[timed("a", 12_500_000)]), "a;dur=12.5");
+        assert_eq!(value(&options, &[timed("a", 12_050_000)]), "a;dur=12.05");
+        assert_eq!(value(&options, &[timed("a", 12_005_000)]), "a;dur=12.005");
         assert_eq!(value(&options, &[timed("a", 400)]), "a;dur=0");
         assert_eq!(value(&options, &[timed("a", 500)]), "a;dur=0.001");
         assert_eq!(
