@@ -256,8 +256,8 @@ impl Timings {
         if state.closed {
             return None;
         }
+        let mut from_batch = None;
         if self.is_current_here() {
-            let mut written = None;
             staging::drain(|slots| {
                 if unread
                     && state.metrics.is_empty()
@@ -267,24 +267,21 @@ impl Timings {
                     // Every metric is still in this thread's batch (a request polled once, the
                     // usual case) and nobody will read them: written straight from it, without
                     // making metrics of it.
-                    written = Some(format::header_value(config, Some(total), slots, 0));
+                    from_batch = Some(format::header_value(config, Some(total), slots, 0));
                 } else {
                     state.add_slots(slots, config.max_metrics);
                 }
             });
-            if let Some(value) = written {
-                state.closed = true;
-                return value;
-            }
         }
         state.closed = true;
-        if !unread {
-            return format::header_value(config, Some(total), &state.metrics, state.omitted);
+        if let Some(value) = from_batch {
+            return value;
         }
-        let (metrics, omitted) = (std::mem::take(&mut state.metrics), state.omitted);
-        drop(state);
-        let value = format::header_value(config, Some(total), &metrics, omitted);
-        recycle(metrics);
+        // Written under the lock: unread, nobody else can be waiting for it.
+        let value = format::header_value(config, Some(total), &state.metrics, state.omitted);
+        if unread {
+            recycle(std::mem::take(&mut state.metrics));
+        }
         value
     }
 
