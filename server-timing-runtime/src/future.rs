@@ -80,15 +80,9 @@ trait Filing {
 }
 
 impl Filing for Label {
-    #[inline]
     fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
-        match self {
-            Label::Site(site) => site.record_here(elapsed, outcome),
-            Label::Text { .. } => {
-                let label = self.take();
-                Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
-            }
-        }
+        let label = self.take();
+        Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
     }
 
     fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {
