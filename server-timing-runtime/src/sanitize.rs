@@ -60,8 +60,8 @@ pub(crate) const fn is_tchar(byte: u8) -> bool {
 /// assert!(!is_token("db read"));
 /// assert!(!is_token(""));
 /// ```
-pub fn is_token(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(is_tchar)
+pub const fn is_token(text: &str) -> bool {
+    !text.is_empty() && fits(text, usize::MAX, &TCHAR)
 }
 
 /// Which bytes may stand in a description after sanitization: printable ASCII.
@@ -94,7 +94,7 @@ const fn fits(text: &str, max: usize, allowed: &[bool; 256]) -> bool {
 
 /// Whether `name` is kept as it is: what [`name`] would return unchanged.
 pub(crate) const fn is_clean_name(name: &str) -> bool {
-    !name.is_empty() && fits(name, MAX_NAME_LEN, &TCHAR)
+    name.len() <= MAX_NAME_LEN && is_token(name)
 }
 
 /// Whether `description` is kept as it is: what [`description`] would return unchanged.
