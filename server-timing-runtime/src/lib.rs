@@ -31,36 +31,37 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 
-mod clock;
-mod downstream;
-mod format;
-mod future;
-mod label;
-mod metric;
+// The collector and recording: `Timings`, the recording fns, the guards and future wrappers.
+mod collector;
+// The header: writing, browser-exact parsing, sanitizing, merging a downstream's.
+mod header;
+// What goes out and to whom.
 mod options;
-mod parse;
-mod record;
-mod sanitize;
-mod staging;
-mod timings;
+// Framework middleware and the `http` helper.
+mod adapters;
 
 #[cfg(feature = "actix-web")]
-pub mod actix;
-pub mod http;
+#[doc(inline)]
+pub use adapters::actix;
+#[doc(inline)]
+pub use adapters::http;
 #[cfg(feature = "tower")]
-pub mod tower;
+#[doc(inline)]
+pub use adapters::tower;
 
-pub use downstream::record_downstream;
-pub use format::OMITTED_NAME;
-pub use future::{FutureExt, Timed};
-pub use metric::Metric;
+pub use collector::future::{FutureExt, Timed};
+pub use collector::metric::Metric;
+pub use collector::record::{describe, record, record_value, timer, Timer};
+pub use collector::timings::{Scope, Timings};
+pub use header::downstream::record_downstream;
+pub use header::format::OMITTED_NAME;
+pub use header::parse::*;
+pub use header::sanitize::{
+    is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+};
 pub use options::{
     Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
 };
-pub use parse::*;
-pub use record::{describe, record, record_value, timer, Timer};
-pub use sanitize::{is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
-pub use timings::{Scope, Timings};
 
 #[doc(inline)]
 pub use server_timing_macros::server_timing;
@@ -84,10 +85,10 @@ pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_sta
 pub mod __private {
     use std::future::Future;
 
-    use crate::record::SyncGuard;
+    use crate::collector::record::SyncGuard;
 
-    pub use crate::future::TimedCall;
-    pub use crate::label::CallSite;
+    pub use crate::collector::future::TimedCall;
+    pub use crate::collector::label::CallSite;
 
     #[inline]
     pub fn guard(site: &'static CallSite) -> SyncGuard {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::sanitize;
+use crate::header::sanitize;
 use crate::TIMING_ALLOW_ORIGIN;
 
 /// Default for [`Options::header_budget`], in bytes of the `Server-Timing` value.

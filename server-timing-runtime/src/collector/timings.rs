@@ -14,13 +14,14 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use pin_project_lite::pin_project;
 
-use crate::clock::Start;
-use crate::format;
-use crate::label::Label;
-use crate::metric::{Measure, Metric, Outcome};
+use crate::collector::batch::{self, Slot};
+use crate::collector::clock::Start;
+use crate::collector::label::CallSite;
+use crate::collector::label::Label;
+use crate::collector::metric::{Measure, Metric, Outcome};
+use crate::header::format;
+use crate::header::sanitize;
 use crate::options::{Options, Repeated};
-use crate::sanitize;
-use crate::staging::{self, Slot};
 use crate::SERVER_TIMING;
 
 thread_local! {
@@ -258,7 +259,7 @@ impl Timings {
         }
         let mut from_batch = None;
         if self.is_current_here() {
-            staging::drain(|slots| {
+            batch::drain(|slots| {
                 if unread
                     && state.metrics.is_empty()
                     && state.omitted == 0
@@ -333,7 +334,7 @@ impl Timings {
         let mut state = self.inner.lock();
         if here {
             let max = self.inner.options.config().max_metrics;
-            staging::drain(|slots| state.add_slots(slots, max));
+            batch::drain(|slots| state.add_slots(slots, max));
         }
         state
     }
@@ -356,6 +357,13 @@ impl Timings {
     }
 }
 
+/// Record a timed call of `site` into the collector current on this thread, if any: how every
+/// `#[server_timing]` call ends.
+#[inline]
+pub(crate) fn record_call(site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
+    Timings::with_current(|inner| inner.record_call(site, elapsed, outcome));
+}
+
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Nothing panics while holding the lock, but a poisoned lock must not take the
@@ -363,26 +371,47 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether repeated names are folded into one entry (and so may be batched).
-    #[inline]
-    pub(crate) fn aggregates(&self) -> bool {
-        self.aggregate
-    }
-
     /// Add one recording, after this thread's batch so that first-recorded order is kept.
     pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
-        Timings::with_current(staging::flush);
+        Timings::with_current(Inner::flush);
         self.add_now(label, measure, outcome);
     }
 
+    /// Record a timed call of `site` (this collector is current on this thread): into the
+    /// batch when it can be batched (it completed, and repeated names are aggregated), else at
+    /// once.
+    #[inline]
+    fn record_call(&self, site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
+        if outcome == Outcome::Completed && self.aggregate {
+            if !batch::stage(site, elapsed, |slots| self.add_batch(slots)) {
+                self.unbatched(site, elapsed);
+            }
+        } else {
+            self.add(Label::Site(site), Measure::Duration(elapsed), outcome);
+        }
+    }
+
+    /// The batch cannot be used: straight in.
+    #[cold]
+    #[inline(never)]
+    fn unbatched(&self, site: &'static CallSite, elapsed: Duration) {
+        self.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
+    }
+
+    /// Move this thread's batch in (this collector is current on this thread).
+    #[inline]
+    fn flush(&self) {
+        batch::drain(|slots| self.add_batch(slots));
+    }
+
     /// Fold a thread's batch in, under one lock.
-    pub(crate) fn add_batch(&self, batch: &[Slot]) {
+    fn add_batch(&self, batch: &[Slot]) {
         let max = self.options.config().max_metrics;
         self.lock().add_slots(batch, max);
     }
 
     /// Add one recording under the lock.
-    pub(crate) fn add_now(&self, label: Label, measure: Measure, outcome: Outcome) {
+    fn add_now(&self, label: Label, measure: Measure, outcome: Outcome) {
         let mut state = self.lock();
         if state.closed {
             return;
@@ -511,7 +540,7 @@ struct Entered {
 impl Entered {
     fn new(inner: Option<&Arc<Inner>>) -> Self {
         // The batch belongs to the collector being left.
-        Timings::with_current(staging::flush);
+        Timings::with_current(Inner::flush);
         let next = inner.map_or(ptr::null(), Arc::as_ptr);
         let previous = CURRENT.try_with(|c| c.replace(next)).unwrap_or(ptr::null());
         Entered { previous }
@@ -520,7 +549,7 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        Timings::with_current(staging::flush);
+        Timings::with_current(Inner::flush);
         let _ = CURRENT.try_with(|c| c.set(self.previous));
     }
 }

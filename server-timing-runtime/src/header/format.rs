@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::metric::{Measure, Metric};
+use crate::collector::metric::{Measure, Metric};
+use crate::header::sanitize::is_token;
 use crate::options::{Config, DEFAULT_PRECISION};
-use crate::sanitize::is_token;
 
 /// Room kept for the `omitted` entry once something has to be left out:
 /// `, omitted;desc="4294967295 metrics"` is 36 bytes.
@@ -429,7 +429,7 @@ fn write_notes(out: &mut String, alone: bool, notes: Notes) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metric::Outcome;
+    use crate::collector::metric::Outcome;
     use crate::options::Options;
     use std::borrow::Cow;
 

@@ -33,8 +33,8 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::Error;
 use pin_project_lite::pin_project;
 
+use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
-use crate::timings::{ReadAfter, Scope, Timings};
 
 // actix-web 4 is built on `http` 0.2, so the crate's `http` 1.x names cannot be used here.
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");

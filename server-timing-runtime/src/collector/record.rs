@@ -3,11 +3,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::clock::Start;
-use crate::label::{CallSite, Label};
-use crate::metric::{Measure, Outcome};
-use crate::staging;
-use crate::timings::Timings;
+use crate::collector::clock::Start;
+use crate::collector::label::{CallSite, Label};
+use crate::collector::metric::{Measure, Outcome};
+use crate::collector::timings::{self, Timings};
 
 /// Add `duration` under `name` to the current collector; nothing happens outside a scope.
 ///
@@ -198,6 +197,6 @@ impl Drop for SyncGuard {
         } else {
             Outcome::Completed
         };
-        Timings::with_current(|inner| staging::record(inner, self.site, elapsed, outcome));
+        timings::record_call(self.site, elapsed, outcome);
     }
 }

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
-use crate::clock::Start;
-use crate::label::{CallSite, Label};
-use crate::metric::{Measure, Outcome};
-use crate::staging;
-use crate::timings::{Scope, Timings};
+use crate::collector::clock::Start;
+use crate::collector::label::{CallSite, Label};
+use crate::collector::metric::{Measure, Outcome};
+use crate::collector::timings::{self, Scope, Timings};
 
 /// Extension methods for every future.
 ///
@@ -94,7 +93,7 @@ impl Filing for &'static CallSite {
     #[inline]
     fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
         let site = *self;
-        Timings::with_current(|inner| staging::record(inner, site, elapsed, outcome));
+        timings::record_call(site, elapsed, outcome);
     }
 
     fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {

@@ -56,8 +56,8 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Versio
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
+use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
-use crate::timings::{ReadAfter, Scope, Timings};
 use crate::SERVER_TIMING;
 
 type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;

@@ -29,7 +29,7 @@ use std::task::{Context, Poll};
 use http::HeaderMap;
 use pin_project_lite::pin_project;
 
-use crate::timings::{ReadAfter, Scope, Timings};
+use crate::collector::timings::{ReadAfter, Scope, Timings};
 
 /// A value that may carry response headers: what [`timed_response`] appends the
 /// `Server-Timing` field to.

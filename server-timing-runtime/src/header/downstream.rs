@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
-use crate::label::Label;
-use crate::metric::{Measure, Outcome};
-use crate::parse::scan_headers;
-use crate::timings::Timings;
+use crate::collector::label::Label;
+use crate::collector::metric::{Measure, Outcome};
+use crate::collector::timings::Timings;
+use crate::header::parse::scan_headers;
 
 /// Re-record every metric of `headers`' `Server-Timing` fields into the current collector as
 /// `{prefix}.{name}`, with its duration and description, so that a gateway's response shows

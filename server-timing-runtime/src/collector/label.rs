@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::sanitize::{is_clean_description, is_clean_name};
+use crate::header::sanitize::{is_clean_description, is_clean_name};
 
 /// The name and description of a recording.
 #[derive(Debug)]

@@ -1,0 +1,8 @@
+//! Where a request meets the collector: framework middleware and the `http` helper, each
+//! behind its own feature (but for `http`, which the core needs anyway).
+
+#[cfg(feature = "actix-web")]
+pub mod actix;
+pub mod http;
+#[cfg(feature = "tower")]
+pub mod tower;
