@@ -45,6 +45,9 @@ mod adapters;
 pub use adapters::actix;
 #[doc(inline)]
 pub use adapters::http;
+#[cfg(feature = "reqwest")]
+#[doc(inline)]
+pub use adapters::reqwest;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
