@@ -46,7 +46,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 INSERT INTO orders (id, customer_id, status, day, total_cents)
 SELECT i,
        (i * 7919) % 1000 + 1,
-       CASE (i * 31) % 10 WHEN 0 THEN 'open' WHEN 1 THEN 'open' WHEN 2 THEN 'shipped' ELSE 'delivered' END,
+       CASE (i * 31) % 7 WHEN 0 THEN 'open' WHEN 1 THEN 'open' WHEN 2 THEN 'shipped' ELSE 'delivered' END,
        (i * 13) % 365,
        500 + (i * 104729) % 20000
 FROM n;
