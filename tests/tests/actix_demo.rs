@@ -20,7 +20,8 @@ fn metrics(response: &reqwest::Response) -> Vec<ParsedMetric> {
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     let set = response.headers().get("set-cookie")?.to_str().ok()?;
     let pair = set.split(';').next()?;
-    pair.starts_with(&format!("{SESSION_COOKIE}=")).then(|| pair.to_owned())
+    pair.starts_with(&format!("{SESSION_COOKIE}="))
+        .then(|| pair.to_owned())
 }
 
 #[actix_web::test]
@@ -62,8 +63,14 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
     assert!(html.contains(r#"performance.getEntriesByType("navigation")"#));
     assert!(html.contains(r#"getEntriesByName(href, "resource")"#));
     assert!(html.contains("Signed in as <strong>ada</strong>"));
-    assert!(html.contains("100 orders of yours"), "customer 1's orders, by the index");
-    assert!(html.contains(&format!("{IN_STOCK} items in stock")), "the server-rendered summary");
+    assert!(
+        html.contains("100 orders of yours"),
+        "customer 1's orders, by the index"
+    );
+    assert!(
+        html.contains(&format!("{IN_STOCK} items in stock")),
+        "the server-rendered summary"
+    );
     assert!(!html.contains("innerHTML"), "the page writes text only as text");
 
     // The reload: the session cookie verifies (no new one), the cache hits, `db` is gone.
@@ -74,7 +81,11 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
         .await
         .unwrap();
     assert_eq!(reload.status(), 200);
-    assert_eq!(session_cookie(&reload), None, "the session was verified, not replaced");
+    assert_eq!(
+        session_cookie(&reload),
+        None,
+        "the session was verified, not replaced"
+    );
     let reloaded = metrics(&reload);
     assert_eq!(find(&reloaded, "cache").description, "hit");
     assert!(find(&reloaded, "cache").duration > 0.0);
@@ -102,7 +113,11 @@ async fn a_signed_session_is_the_user_and_a_forged_one_is_not() {
         .await
         .unwrap();
     assert_eq!(session_cookie(&page), None);
-    assert!(page.text().await.unwrap().contains("Signed in as <strong>grace</strong>"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Signed in as <strong>grace</strong>"));
 
     // The same user and customer with another user's name: the signature no longer holds.
     let forged = signed.replacen("grace", "admin", 1);
@@ -112,7 +127,10 @@ async fn a_signed_session_is_the_user_and_a_forged_one_is_not() {
         .send()
         .await
         .unwrap();
-    assert!(session_cookie(&page).is_some(), "a new session replaces the forged one");
+    assert!(
+        session_cookie(&page).is_some(),
+        "a new session replaces the forged one"
+    );
     let html = page.text().await.unwrap();
     assert!(!html.contains("admin"));
     assert!(html.contains("Signed in as <strong>ada</strong>"));
@@ -150,7 +168,10 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
             "inventory.price"
         ]
     );
-    assert_eq!(stock.text().await.unwrap(), format!(r#"{{"in_stock":{IN_STOCK}}}"#));
+    assert_eq!(
+        stock.text().await.unwrap(),
+        format!(r#"{{"in_stock":{IN_STOCK}}}"#)
+    );
 
     let report = client.get(url("/api/report")).send().await.unwrap();
     assert_eq!(report.status(), 200);
@@ -192,7 +213,10 @@ async fn an_unreachable_inventory_is_a_502_with_the_breakdown() {
     assert_eq!(response.status(), 502);
     let metrics = metrics(&response);
     assert_eq!(names(&metrics), ["total", "auth", "inventory"]);
-    assert_eq!(find(&metrics, "inventory").description, "Inventory service (error)");
+    assert_eq!(
+        find(&metrics, "inventory").description,
+        "Inventory service (error)"
+    );
     server.stop().await;
 }
 

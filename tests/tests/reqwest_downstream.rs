@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::{
-    parse, Metric, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
-    OMITTED_NAME,
+    parse, Metric, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN,
+    MAX_NAME_LEN, OMITTED_NAME,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -49,7 +49,11 @@ async fn canned(response: Vec<u8>, connections: usize) -> (String, JoinHandle<()
 
 /// A response with these extra header lines (each `name: value`, raw bytes) and a body.
 fn response(status: &str, headers: &[&[u8]], body: &str) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len()).into_bytes();
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    )
+    .into_bytes();
     for header in headers {
         out.extend_from_slice(header);
         out.extend_from_slice(b"\r\n");
@@ -64,11 +68,16 @@ fn client_with(downstream: Downstream, timeout: Option<Duration>) -> ClientWithM
     if let Some(timeout) = timeout {
         builder = builder.timeout(timeout);
     }
-    ClientBuilder::new(builder.build().unwrap()).with(downstream).build()
+    ClientBuilder::new(builder.build().unwrap())
+        .with(downstream)
+        .build()
 }
 
 fn inventory() -> ClientWithMiddleware {
-    client_with(Downstream::new("inventory").description("Inventory service"), None)
+    client_with(
+        Downstream::new("inventory").description("Inventory service"),
+        None,
+    )
 }
 
 fn collector() -> Timings {
@@ -103,7 +112,11 @@ async fn a_call_is_recorded_and_its_metrics_merged_under_the_name() {
     let client = inventory();
     let response = within(timings.scope(client.get(&url).send())).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.text().await.unwrap(), "42", "the body is the caller's, untouched");
+    assert_eq!(
+        response.text().await.unwrap(),
+        "42",
+        "the body is the caller's, untouched"
+    );
 
     let metrics = timings.metrics();
     assert_eq!(
@@ -135,7 +148,11 @@ async fn a_downstream_without_server_timing_is_the_call_alone() {
 
 #[tokio::test]
 async fn an_error_status_is_a_completed_call_with_its_metrics() {
-    let (url, server) = canned(response("500 Internal Server Error", &[b"server-timing: db;dur=3"], ""), 1).await;
+    let (url, server) = canned(
+        response("500 Internal Server Error", &[b"server-timing: db;dur=3"], ""),
+        1,
+    )
+    .await;
     let timings = collector();
     let response = within(timings.scope(inventory().get(&url).send())).await.unwrap();
     assert_eq!(response.status(), 500, "the response is returned as it came");
@@ -248,7 +265,10 @@ async fn connection_refused_is_recorded_and_returned_unchanged() {
     }
     let metrics = timings.metrics();
     assert_eq!(names(&metrics), ["inventory"]);
-    assert_eq!(metrics[0].description(), Some("Inventory service (connect error)"));
+    assert_eq!(
+        metrics[0].description(),
+        Some("Inventory service (connect error)")
+    );
     assert!(metrics[0].duration().is_some());
 
     // Without a description the failure is the description.
@@ -279,7 +299,10 @@ async fn silent() -> (String, JoinHandle<()>) {
 async fn a_timeout_is_recorded_as_one_and_returned_unchanged() {
     let (url, server) = silent().await;
     let timeout = Duration::from_millis(200);
-    let client = client_with(Downstream::new("inventory").description("Inventory service"), Some(timeout));
+    let client = client_with(
+        Downstream::new("inventory").description("Inventory service"),
+        Some(timeout),
+    );
     let timings = collector();
     let error = within(timings.scope(client.get(&url).send())).await.unwrap_err();
     match &error {
@@ -300,7 +323,10 @@ async fn a_call_given_up_by_its_caller_is_marked_cancelled() {
     let timings = collector();
     let client = inventory();
     let gave_up = timings
-        .scope(tokio::time::timeout(Duration::from_millis(100), client.get(&url).send()))
+        .scope(tokio::time::timeout(
+            Duration::from_millis(100),
+            client.get(&url).send(),
+        ))
         .await;
     assert!(gave_up.is_err(), "the downstream never answers");
     let metrics = timings.metrics();

@@ -112,7 +112,8 @@ impl Sessions {
     /// assert!(sessions.sign(&User { name: "a;b".to_owned(), customer: 1 }).is_none());
     /// ```
     pub fn sign(&self, user: &User) -> Option<String> {
-        let valid = (1..=32).contains(&user.name.len()) && user.name.bytes().all(|b| b.is_ascii_alphanumeric());
+        let valid =
+            (1..=32).contains(&user.name.len()) && user.name.bytes().all(|b| b.is_ascii_alphanumeric());
         if !valid {
             return None;
         }
@@ -197,10 +198,12 @@ fn fresh_key() -> [u8; 32] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {

@@ -31,27 +31,31 @@ pub const CUSTOMERS: u32 = 1_000;
 /// The day (counted from the first seeded one) that the demo calls today.
 const TODAY: i64 = 364;
 
-/// The schema and the seed, in one script. The seed is a pure function of the row number,
-/// so that every start has the same data (and tests the same answers) without a random
-/// number generator.
-const SEED: &str = "
+const SCHEMA: &str = "
 CREATE TABLE orders (
     id INTEGER PRIMARY KEY,
     customer_id INTEGER NOT NULL,
     status TEXT NOT NULL,
     day INTEGER NOT NULL,
     total_cents INTEGER NOT NULL
-);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+)";
+
+/// The seed (`?1` orders of `?2` customers) is a pure function of the row number, so that
+/// every start has the same data (and tests the same answers) without a random number
+/// generator; status (mod 7) and day (mod 365) are independent, so that some orders shipped
+/// today, and 7919 is prime to the customer count, so that each customer has as many orders.
+const SEED: &str = "
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
 INSERT INTO orders (id, customer_id, status, day, total_cents)
 SELECT i,
-       (i * 7919) % 1000 + 1,
+       (i * 7919) % ?2 + 1,
        CASE (i * 31) % 7 WHEN 0 THEN 'open' WHEN 1 THEN 'open' WHEN 2 THEN 'shipped' ELSE 'delivered' END,
        (i * 13) % 365,
        500 + (i * 104729) % 20000
-FROM n;
-CREATE INDEX orders_by_customer ON orders (customer_id);
-";
+FROM n";
+
+/// Built after the seed: one pass over sorted keys instead of 100,000 index updates.
+const INDEX: &str = "CREATE INDEX orders_by_customer ON orders (customer_id)";
 
 /// What the order totals say.
 ///
@@ -145,7 +149,13 @@ impl Database {
     /// ```
     pub async fn open() -> Result<Self, DbError> {
         let pool = memory_pool().await?;
-        sqlx::raw_sql(SEED).execute(&pool).await?;
+        sqlx::query(SCHEMA).execute(&pool).await?;
+        sqlx::query(SEED)
+            .bind(ORDERS)
+            .bind(CUSTOMERS)
+            .execute(&pool)
+            .await?;
+        sqlx::query(INDEX).execute(&pool).await?;
         Ok(Database { pool })
     }
 
@@ -185,11 +195,12 @@ impl Database {
     /// ```
     #[server_timing("db-index", desc = "Your orders: index lookup")]
     pub async fn customer_orders(&self, customer: u32) -> Result<CustomerOrders, DbError> {
-        let (n, spent): (i64, i64) =
-            sqlx::query_as("SELECT count(*), coalesce(sum(total_cents), 0) FROM orders WHERE customer_id = ?1")
-                .bind(customer)
-                .fetch_one(&self.pool)
-                .await?;
+        let (n, spent): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(total_cents), 0) FROM orders WHERE customer_id = ?1",
+        )
+        .bind(customer)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(CustomerOrders {
             count: count(n),
             spent_cents: spent,

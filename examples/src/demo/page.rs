@@ -59,14 +59,30 @@ pub fn render(summary: &Summary) -> String {
         "Signed in as <strong>{}</strong> · {} orders of yours (${}.{:02}) · {} of {} orders open · {} shipped today · {}",
         escape_html(&summary.user.name),
         summary.mine.count,
-        summary.mine.spent_cents / 100,
+        grouped(summary.mine.spent_cents.div_euclid(100)),
         summary.mine.spent_cents.rem_euclid(100),
-        summary.orders.open,
-        super::db::ORDERS,
+        grouped(i64::from(summary.orders.open)),
+        grouped(i64::from(super::db::ORDERS)),
         summary.orders.shipped,
         stock
     );
     TEMPLATE.replacen(SUMMARY_SLOT, &line, 1)
+}
+
+/// `n` with its thousands separated by commas: `100,000`.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// `text` safe to place in HTML text or a quoted attribute.
@@ -92,6 +108,16 @@ mod tests {
     #[test]
     fn the_template_has_one_summary_slot() {
         assert_eq!(TEMPLATE.matches(SUMMARY_SLOT).count(), 1);
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(100_000), "100,000");
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(grouped(i64::MIN), "-9,223,372,036,854,775,808");
     }
 
     #[test]

@@ -297,7 +297,9 @@ async fn payments(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpRespons
         .send()
         .await;
     match charged {
-        Ok(response) if response.status().is_success() => Ok(json(&session, r#"{"charged":true}"#.to_owned())),
+        Ok(response) if response.status().is_success() => {
+            Ok(json(&session, r#"{"charged":true}"#.to_owned()))
+        }
         _ => Err(Failure::Payments),
     }
 }
