@@ -1,7 +1,8 @@
 //! `reqwest::Downstream` against real local servers over loopback: the call is recorded under
 //! the middleware's name and the response's `Server-Timing` merged as `name.*`, whatever the
 //! downstream sends; connection refused, a timeout and a call given up are recorded as such,
-//! and errors come back unchanged.
+//! and errors come back unchanged. The same through tower's `DownstreamLayer` on hyper-util's
+//! client.
 
 use std::time::Duration;
 
@@ -362,5 +363,88 @@ async fn a_name_that_is_not_a_token_is_sanitized() {
     let client = client_with(Downstream::new("my service"), None);
     within(timings.scope(client.get(&url).send())).await.unwrap();
     assert_eq!(names(&timings.metrics()), ["my_service", "my_service.db"]);
+    server.abort();
+}
+
+/// hyper-util's client with the tower layer on top, as a tower user would build it.
+fn hyper_client() -> impl tower::Service<
+    http::Request<http_body_util::Empty<bytes::Bytes>>,
+    Response = http::Response<hyper::body::Incoming>,
+    Error = hyper_util::client::legacy::Error,
+> + Clone {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use server_timing_runtime::tower::DownstreamLayer;
+    use tower::Layer;
+    let client = Client::builder(TokioExecutor::new()).build_http();
+    DownstreamLayer::new("inventory")
+        .description("Inventory service")
+        .layer(client)
+}
+
+fn get(url: &str) -> http::Request<http_body_util::Empty<bytes::Bytes>> {
+    http::Request::get(url)
+        .body(http_body_util::Empty::new())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_tower_layer_on_hyper_util_records_and_merges() {
+    use tower::ServiceExt;
+    let (url, server) = canned(
+        response(
+            "200 OK",
+            &[br#"server-timing: db;dur=12.5;desc="Stock DB""#],
+            "42",
+        ),
+        1,
+    )
+    .await;
+    let timings = collector();
+    let response = within(timings.scope(hyper_client().oneshot(get(&url))))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let metrics = timings.metrics();
+    assert_eq!(names(&metrics), ["inventory", "inventory.db"]);
+    assert_eq!(metrics[0].description(), Some("Inventory service"));
+    assert!(metrics[0].duration().is_some_and(|d| d > Duration::ZERO));
+    assert_eq!(metrics[1].duration(), Some(Duration::from_micros(12_500)));
+    server.abort();
+}
+
+#[tokio::test]
+async fn the_tower_layer_records_a_refused_connection_and_returns_the_error() {
+    use tower::ServiceExt;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let timings = collector();
+    let error = within(timings.scope(hyper_client().oneshot(get(&format!("http://{addr}/")))))
+        .await
+        .unwrap_err();
+    assert!(error.is_connect(), "hyper-util's own error: {error:?}");
+    let metrics = timings.metrics();
+    assert_eq!(names(&metrics), ["inventory"]);
+    assert_eq!(metrics[0].description(), Some("Inventory service (error)"));
+}
+
+#[tokio::test]
+async fn the_tower_layer_marks_a_call_given_up_as_cancelled() {
+    use tower::ServiceExt;
+    let (url, server) = silent().await;
+    let timings = collector();
+    let gave_up = timings
+        .scope(tokio::time::timeout(
+            Duration::from_millis(100),
+            hyper_client().oneshot(get(&url)),
+        ))
+        .await;
+    assert!(gave_up.is_err(), "the downstream never answers");
+    let header = timings.finish().unwrap();
+    let written = parse(header.to_str().unwrap());
+    assert_eq!(written[0].name, "inventory");
+    assert!(written[0].description.contains("cancelled"), "{written:?}");
     server.abort();
 }

@@ -5,6 +5,8 @@
 #[cfg(feature = "actix-web")]
 pub mod actix;
 pub mod http;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod outgoing;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "tower")]

@@ -3,10 +3,10 @@
 //! call.
 //!
 //! [`Downstream`] is a [`reqwest_middleware::Middleware`]. Inside a request's scope (any
-//! adapter's, or [`Timings::scope`]), a call through the client is recorded under the
+//! adapter's, or [`Timings::scope`](crate::Timings::scope)), a call through the client is recorded under the
 //! middleware's name, from when it is sent until the response head arrives (the body is the
 //! caller's to read, and its time the caller's to measure), and the response's `Server-Timing`
-//! metrics are merged in as `{name}.{metric}` (see [`record_downstream`]). Outside a scope the
+//! metrics are merged in as `{name}.{metric}` (see [`record_downstream`](crate::record_downstream)). Outside a scope the
 //! middleware only passes the call on.
 //!
 //! ```no_run
@@ -26,15 +26,12 @@
 //! [reqwest]: https://docs.rs/reqwest
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use crate::collector::clock::Start;
-use crate::collector::label::Label;
-use crate::collector::metric::{Measure, Outcome};
-use crate::collector::timings::Timings;
-use crate::header::downstream::record_downstream;
+use super::outgoing::{Call, Names};
 
 /// A [`reqwest_middleware::Middleware`] that records each call as one metric and merges the
 /// response's `Server-Timing` metrics under the same name.
@@ -80,8 +77,7 @@ use crate::header::downstream::record_downstream;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Downstream {
-    name: Cow<'static, str>,
-    description: Option<Cow<'static, str>>,
+    names: Arc<Names>,
 }
 
 impl Downstream {
@@ -94,8 +90,10 @@ impl Downstream {
     /// ```
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         Downstream {
-            name: name.into(),
-            description: None,
+            names: Arc::new(Names {
+                name: name.into(),
+                description: None,
+            }),
         }
     }
 
@@ -108,21 +106,12 @@ impl Downstream {
     /// # let _ = inventory;
     /// ```
     #[must_use]
-    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// The call's label, its description naming `failure` when there is one.
-    fn label(&self, failure: Option<&'static str>) -> Label {
-        let description = match (&self.description, failure) {
-            (description, None) => description.clone(),
-            (None, Some(failure)) => Some(Cow::Borrowed(failure)),
-            (Some(description), Some(failure)) => Some(Cow::Owned(format!("{description} ({failure})"))),
-        };
-        Label::Text {
-            name: self.name.clone(),
-            description,
+    pub fn description(self, description: impl Into<Cow<'static, str>>) -> Self {
+        Downstream {
+            names: Arc::new(Names {
+                name: self.names.name.clone(),
+                description: Some(description.into()),
+            }),
         }
     }
 }
@@ -136,53 +125,13 @@ impl Middleware for Downstream {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        let Some(timings) = Timings::current() else {
-            return next.run(req, extensions).await;
-        };
-        let mut call = Call {
-            running: Some((timings, Start::now())),
-            downstream: self,
-        };
+        let mut call = Call::start(&self.names);
         let result = next.run(req, extensions).await;
-        call.finish(&result);
+        match &result {
+            Ok(response) => call.responded(response.headers()),
+            Err(error) => call.failed(failure(error)),
+        }
         result
-    }
-}
-
-/// One call in flight: records into the collector that was current when it was sent, also
-/// when dropped before the response arrives.
-struct Call<'a> {
-    running: Option<(Timings, Start)>,
-    downstream: &'a Downstream,
-}
-
-impl Call<'_> {
-    fn finish(&mut self, result: &reqwest_middleware::Result<reqwest::Response>) {
-        let Some((timings, start)) = self.running.take() else {
-            return;
-        };
-        let elapsed = start.elapsed();
-        match result {
-            Ok(response) => {
-                let label = self.downstream.label(None);
-                timings.add(label, Measure::Duration(elapsed), Outcome::Completed);
-                // Into this call's collector, whichever is current where the call ends.
-                timings.sync_scope(|| record_downstream(&self.downstream.name, response.headers()));
-            }
-            Err(error) => {
-                let label = self.downstream.label(Some(failure(error)));
-                timings.add(label, Measure::Duration(elapsed), Outcome::Completed);
-            }
-        }
-    }
-}
-
-impl Drop for Call<'_> {
-    fn drop(&mut self) {
-        if let Some((timings, start)) = self.running.take() {
-            let label = self.downstream.label(None);
-            timings.add(label, Measure::Duration(start.elapsed()), Outcome::Cancelled);
-        }
     }
 }
 
