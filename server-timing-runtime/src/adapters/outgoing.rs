@@ -35,18 +35,36 @@ impl Names {
 }
 
 /// One call in flight: records into the collector that was current when it started, also
-/// when dropped before it ended (marked cancelled). Outside a scope it holds nothing.
+/// when dropped before it ended (marked cancelled). Started outside a scope, it holds nothing.
 #[derive(Debug)]
 pub(crate) struct Call {
     running: Option<(Timings, Start)>,
+    started: bool,
     names: Arc<Names>,
 }
 
 impl Call {
-    pub(crate) fn start(names: &Arc<Names>) -> Self {
+    /// A call that starts when [`start_here`](Self::start_here) is first called.
+    pub(crate) fn pending(names: &Arc<Names>) -> Self {
         Call {
-            running: Timings::current().map(|timings| (timings, Start::now())),
+            running: None,
+            started: false,
             names: Arc::clone(names),
+        }
+    }
+
+    /// A call that starts now.
+    pub(crate) fn start(names: &Arc<Names>) -> Self {
+        let mut call = Call::pending(names);
+        call.start_here();
+        call
+    }
+
+    /// Start the call, if not yet started, in the collector current here.
+    pub(crate) fn start_here(&mut self) {
+        if !self.started {
+            self.started = true;
+            self.running = Timings::current().map(|timings| (timings, Start::now()));
         }
     }
 

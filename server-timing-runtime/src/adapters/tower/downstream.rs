@@ -15,7 +15,8 @@ use tower_service::Service;
 use crate::adapters::outgoing::{Call, Names};
 
 /// A [`Layer`] for HTTP clients: inside a request's scope, each call through the wrapped
-/// service is recorded as `name`, from the call until the response head, and the response's
+/// service is recorded as `name`, from the response future's first poll until the response
+/// head, and the response's
 /// `Server-Timing` metrics are merged as `{name}.*`, as `reqwest::Downstream` (feature
 /// `reqwest`) does for reqwest. An error is recorded
 /// described `error` and returned unchanged; a call dropped before its response is marked
@@ -132,7 +133,9 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         DownstreamFuture {
-            call: Call::start(&self.names),
+            // Timed from the first poll, as an async `#[server_timing]` fn is: a future may be
+            // made outside the scope it is awaited in.
+            call: Call::pending(&self.names),
             inner: self.inner.call(request),
         }
     }
@@ -174,6 +177,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        this.call.start_here();
         let result = ready!(this.inner.poll(cx));
         match &result {
             Ok(response) => this.call.responded(response.headers()),
