@@ -3,11 +3,13 @@
 //! call.
 //!
 //! [`Downstream`] is a [`reqwest_middleware::Middleware`]. Inside a request's scope (any
-//! adapter's, or [`Timings::scope`](crate::Timings::scope)), a call through the client is recorded under the
-//! middleware's name, from when it is sent until the response head arrives (the body is the
-//! caller's to read, and its time the caller's to measure), and the response's `Server-Timing`
-//! metrics are merged in as `{name}.{metric}` (see [`record_downstream`](crate::record_downstream)). Outside a scope the
-//! middleware only passes the call on.
+//! adapter's, or [`Timings::scope`](crate::Timings::scope)), a call through the client is
+//! recorded under the middleware's name, from when it is sent until the response head arrives
+//! (the body is the caller's to read, and its time the caller's to measure), and the
+//! response's `Server-Timing` metrics are merged in as `{name}.{metric}` (see
+//! [`record_downstream`](crate::record_downstream)). Outside a scope the middleware only
+//! passes the call on. For tower clients (hyper-util's), the `tower` feature has the same as
+//! a layer, `tower::DownstreamLayer`.
 //!
 //! ```no_run
 //! use reqwest_middleware::ClientBuilder;
