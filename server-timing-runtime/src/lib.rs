@@ -28,6 +28,8 @@
 //! - [`Options`] says what is written: precision, repeated names, a header size budget,
 //!   descriptions, the `total` metric and `Timing-Allow-Origin`.
 //! - [`parse`] reads a `Server-Timing` value exactly as browsers do.
+//! - `reqwest::Downstream` (feature `reqwest`) and `tower::DownstreamLayer` (feature `tower`)
+//!   time outgoing calls and merge the called service's metrics as `name.*`.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 
@@ -45,6 +47,9 @@ mod adapters;
 pub use adapters::actix;
 #[doc(inline)]
 pub use adapters::http;
+#[cfg(feature = "reqwest")]
+#[doc(inline)]
+pub use adapters::reqwest;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;

@@ -165,7 +165,7 @@ async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {
     let Some(chromium) = Chromium::find("chromium_reads_the_demo_and_hostile_timings_as_recorded") else {
         return;
     };
-    let demo = DemoUnderTest::start(test_routes);
+    let demo = DemoUnderTest::start(test_routes).await;
     let url = demo.app.url(PROBE);
     let dom = in_browser(move || chromium.dump_dom(&url)).await;
     let observed = read_report(&dom);
@@ -216,7 +216,7 @@ async fn the_demo_page_renders_the_breakdowns_it_reads() {
     let Some(chromium) = Chromium::find("the_demo_page_renders_the_breakdowns_it_reads") else {
         return;
     };
-    let demo = DemoUnderTest::start(|_| {});
+    let demo = DemoUnderTest::start(|_| {}).await;
     let url = demo.app.url(DEMO_WITH_CALLS);
     let dom = in_browser(move || chromium.dump_dom(&url)).await;
     assert!(
@@ -268,7 +268,7 @@ async fn a_screenshot_of_the_demo_page() {
         return;
     };
     let page = ScreenshotPage::default();
-    let demo = DemoUnderTest::start(page.routes(DEMO_FOR_README));
+    let demo = DemoUnderTest::start(page.routes(DEMO_FOR_README)).await;
     let scratch = TempDir::new("screenshot");
     // With SERVER_TIMING_UPDATE_SCREENSHOT=1 the README's picture is replaced.
     let file = if std::env::var_os("SERVER_TIMING_UPDATE_SCREENSHOT").is_some_and(|v| v == "1") {

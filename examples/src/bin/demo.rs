@@ -17,10 +17,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let running = match demo::start(("127.0.0.1", port)) {
+    let running = match demo::start(("127.0.0.1", port)).await {
         Ok(running) => running,
         Err(e) => {
-            eprintln!("demo: cannot listen on 127.0.0.1:{port}: {e}");
+            eprintln!("demo: cannot start on 127.0.0.1:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };

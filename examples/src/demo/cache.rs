@@ -1,15 +1,14 @@
-//! The demo's in-memory cache, whose lookups say `hit` or `miss`.
+//! The demo's in-process cache (moka) in front of the order totals, whose lookups say `hit`
+//! or `miss`.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use server_timing_runtime::{describe, server_timing};
 
 use super::db::Orders;
 
-/// Cached orders, each kept for a while: reload the page within that time and the `cache`
-/// entry says `hit` and `db` is gone from the breakdown.
+/// Cached order totals, each kept for a while: reload the page within that time and the
+/// `cache` entry says `hit` and `db` is gone from the breakdown.
 ///
 /// ```
 /// use std::time::Duration;
@@ -21,11 +20,13 @@ use super::db::Orders;
 /// cache.put_orders("today", Orders { open: 1, shipped: 2 });
 /// assert_eq!(cache.orders("today"), Some(Orders { open: 1, shipped: 2 }));
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Cache {
-    ttl: Duration,
-    orders: Mutex<HashMap<String, (Instant, Orders)>>,
+    orders: moka::sync::Cache<String, Orders>,
 }
+
+/// Far more than the demo's one key: a bound, so that no key pattern can grow it without end.
+const CAPACITY: u64 = 1_000;
 
 impl Cache {
     /// An empty cache whose entries live for `ttl`.
@@ -36,28 +37,23 @@ impl Cache {
     /// ```
     pub fn new(ttl: Duration) -> Self {
         Cache {
-            ttl,
-            orders: Mutex::new(HashMap::new()),
+            orders: moka::sync::Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .build(),
         }
     }
 
-    /// The orders cached under `key`, if still fresh: recorded as `cache`, described `hit`
-    /// or `miss`.
+    /// The order totals cached under `key`, if still fresh: recorded as `cache`, described
+    /// `hit` or `miss`.
     ///
     /// ```
-    /// let cache = server_timing_examples::demo::cache::Cache::new(std::time::Duration::ZERO);
+    /// let cache = server_timing_examples::demo::cache::Cache::new(std::time::Duration::from_secs(5));
     /// assert_eq!(cache.orders("today"), None);
     /// ```
     #[server_timing("cache")]
     pub fn orders(&self, key: &str) -> Option<Orders> {
-        let found = self
-            .orders
-            .lock()
-            // A panic elsewhere while holding the lock leaves the map usable.
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(key)
-            .filter(|(stored, _)| stored.elapsed() < self.ttl)
-            .map(|&(_, orders)| orders);
+        let found = self.orders.get(key);
         describe("cache", if found.is_some() { "hit" } else { "miss" });
         found
     }
@@ -70,10 +66,7 @@ impl Cache {
     /// cache.put_orders("today", Orders { open: 1, shipped: 2 });
     /// ```
     pub fn put_orders(&self, key: &str, orders: Orders) {
-        self.orders
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.to_owned(), (Instant::now(), orders));
+        self.orders.insert(key.to_owned(), orders);
     }
 }
 
@@ -103,8 +96,9 @@ mod tests {
 
     #[test]
     fn stale_entries_are_misses() {
-        let cache = Cache::new(Duration::ZERO);
+        let cache = Cache::new(Duration::from_millis(1));
         cache.put_orders("k", Orders { open: 1, shipped: 2 });
+        std::thread::sleep(Duration::from_millis(20));
         assert_eq!(lookup(&cache), (None, Some("miss".to_owned())));
     }
 }

@@ -1,20 +1,45 @@
-//! The demo's call to the inventory service, whose own `Server-Timing` metrics are merged
-//! into this request's under the `downstream.` prefix.
+//! The demo's call to the inventory service, through a client with the
+//! [`Downstream`] middleware: the call is recorded as `inventory`, and the service's own
+//! `Server-Timing` metrics are merged in as `inventory.*`, with no code around the call.
 
 use std::fmt;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::ResponseError;
-use server_timing_runtime::{record_downstream, server_timing};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use server_timing_runtime::reqwest::Downstream;
+
+/// How long the demo waits for a downstream service.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A client for the downstream service recorded as `name` (described `description`).
+///
+/// ```
+/// let client = server_timing_examples::demo::inventory::client("inventory", "Inventory service");
+/// # let _ = client;
+/// ```
+pub fn client(name: &'static str, description: &'static str) -> ClientWithMiddleware {
+    let client = reqwest::Client::builder()
+        // The services are on loopback: a proxy from the environment must not stand in
+        // between.
+        .no_proxy()
+        .timeout(TIMEOUT)
+        .build()
+        .unwrap_or_default();
+    ClientBuilder::new(client)
+        .with(Downstream::new(name).description(description))
+        .build()
+}
 
 /// Why the inventory could not be read; the demo answers it with `502 Bad Gateway`.
 ///
 /// ```
 /// use actix_web::ResponseError;
+/// use server_timing_examples::demo::inventory::{client, items_in_stock};
 /// # actix_web::rt::System::new().block_on(async {
-/// let client = reqwest::Client::builder().no_proxy().build().unwrap();
 /// // Port 0 is never listening: the call fails.
-/// let error = server_timing_examples::demo::inventory::items_in_stock(&client, "http://127.0.0.1:0")
+/// let error = items_in_stock(&client("inventory", "Inventory service"), "http://127.0.0.1:0")
 ///     .await
 ///     .unwrap_err();
 /// assert_eq!(error.status_code(), 502);
@@ -39,20 +64,22 @@ impl ResponseError for InventoryError {
 }
 
 /// Ask the inventory service at `base` (e.g. `http://127.0.0.1:1234`) how many items are in
-/// stock: the call is recorded as `downstream`, and the service's own metrics as
-/// `downstream.total`, `downstream.search`, ...
+/// stock. `client`'s middleware records the call.
 ///
 /// ```no_run
+/// use server_timing_examples::demo::inventory::{client, items_in_stock};
 /// # actix_web::rt::System::new().block_on(async {
-/// let client = reqwest::Client::new();
-/// let items = server_timing_examples::demo::inventory::items_in_stock(&client, "http://127.0.0.1:1234").await;
+/// let inventory = client("inventory", "Inventory service");
+/// let items = items_in_stock(&inventory, "http://127.0.0.1:1234").await;
 /// # let _ = items;
 /// # });
 /// ```
-pub async fn items_in_stock(client: &reqwest::Client, base: &str) -> Result<u32, InventoryError> {
-    let response = call(client, base).await?;
-    // After the call is recorded, so that `downstream` comes before `downstream.*`.
-    record_downstream("downstream", response.headers());
+pub async fn items_in_stock(client: &ClientWithMiddleware, base: &str) -> Result<u32, InventoryError> {
+    let response = client
+        .get(format!("{base}/stock"))
+        .send()
+        .await
+        .map_err(|e| InventoryError(e.to_string()))?;
     if !response.status().is_success() {
         return Err(InventoryError(format!("status {}", response.status())));
     }
@@ -60,14 +87,4 @@ pub async fn items_in_stock(client: &reqwest::Client, base: &str) -> Result<u32,
     body.trim()
         .parse()
         .map_err(|_| InventoryError(format!("not a count: {body:?}")))
-}
-
-/// The request, until the service's response head has arrived.
-#[server_timing("downstream", desc = "Inventory service")]
-async fn call(client: &reqwest::Client, base: &str) -> Result<reqwest::Response, InventoryError> {
-    client
-        .get(format!("{base}/stock"))
-        .send()
-        .await
-        .map_err(|e| InventoryError(e.to_string()))
 }

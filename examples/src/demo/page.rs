@@ -6,7 +6,7 @@
 use server_timing_runtime::server_timing;
 
 use super::auth::User;
-use super::db::Orders;
+use super::db::{CustomerOrders, Orders};
 
 const TEMPLATE: &str = include_str!("page.html");
 const SUMMARY_SLOT: &str = "<!--summary-->";
@@ -14,10 +14,11 @@ const SUMMARY_SLOT: &str = "<!--summary-->";
 /// What the page's summary line says.
 ///
 /// ```
-/// use server_timing_examples::demo::{auth::User, db::Orders, page::Summary};
+/// use server_timing_examples::demo::{auth::User, db::{CustomerOrders, Orders}, page::Summary};
 /// let summary = Summary {
-///     user: User { name: "ada".to_owned() },
+///     user: User { name: "ada".to_owned(), customer: 1 },
 ///     orders: Orders { open: 1, shipped: 2 },
+///     mine: CustomerOrders { count: 100, spent_cents: 1_050_000 },
 ///     in_stock: Some(42),
 /// };
 /// # let _ = summary;
@@ -28,6 +29,8 @@ pub struct Summary {
     pub user: User,
     /// From the cache or the database.
     pub orders: Orders,
+    /// The user's own orders, from the database.
+    pub mine: CustomerOrders,
     /// From the inventory service; `None` when it could not be reached.
     pub in_stock: Option<u32>,
 }
@@ -35,14 +38,16 @@ pub struct Summary {
 /// The page, with `summary` written into it: recorded as `render`.
 ///
 /// ```
-/// use server_timing_examples::demo::{auth::User, db::Orders, page::{render, Summary}};
+/// use server_timing_examples::demo::{auth::User, db::{CustomerOrders, Orders}, page::{render, Summary}};
 /// let html = render(&Summary {
-///     user: User { name: "<ada>".to_owned() },
+///     user: User { name: "<ada>".to_owned(), customer: 1 },
 ///     orders: Orders { open: 1, shipped: 2 },
+///     mine: CustomerOrders { count: 3, spent_cents: 1234 },
 ///     in_stock: None,
 /// });
 /// assert!(html.contains("&lt;ada&gt;"));
 /// assert!(!html.contains("<ada>"));
+/// assert!(html.contains("3 orders of yours ($12.34)"));
 /// ```
 #[server_timing("render", desc = "Render page")]
 pub fn render(summary: &Summary) -> String {
@@ -51,13 +56,33 @@ pub fn render(summary: &Summary) -> String {
         |n| format!("{n} items in stock"),
     );
     let line = format!(
-        "Signed in as <strong>{}</strong> · {} open orders · {} shipped today · {}",
+        "Signed in as <strong>{}</strong> · {} orders of yours (${}.{:02}) · {} of {} orders open · {} shipped today · {}",
         escape_html(&summary.user.name),
-        summary.orders.open,
+        summary.mine.count,
+        grouped(summary.mine.spent_cents.div_euclid(100)),
+        summary.mine.spent_cents.rem_euclid(100),
+        grouped(i64::from(summary.orders.open)),
+        grouped(i64::from(super::db::ORDERS)),
         summary.orders.shipped,
         stock
     );
     TEMPLATE.replacen(SUMMARY_SLOT, &line, 1)
+}
+
+/// `n` with its thousands separated by commas: `100,000`.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// `text` safe to place in HTML text or a quoted attribute.
@@ -83,6 +108,16 @@ mod tests {
     #[test]
     fn the_template_has_one_summary_slot() {
         assert_eq!(TEMPLATE.matches(SUMMARY_SLOT).count(), 1);
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(100_000), "100,000");
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(grouped(i64::MIN), "-9,223,372,036,854,775,808");
     }
 
     #[test]

@@ -1,31 +1,25 @@
 //! The demo's routes and the state its handlers share.
 
 use std::fmt;
+use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{COOKIE, SET_COOKIE};
 use actix_web::http::StatusCode;
-use actix_web::{web, App, Error, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, App, Error, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use reqwest_middleware::ClientWithMiddleware;
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::server_timing;
 
-use super::auth::{self, User};
+use super::auth::{Session, Sessions, SESSION_COOKIE};
 use super::cache::Cache;
-use super::db::{self, Orders};
+use super::db::{Database, DbError, Orders};
 use super::inventory::{self, InventoryError};
 use super::page::{self, Summary};
-use super::simulate;
 
-/// The request header the demo reads as a session: its value is the user name.
-///
-/// ```sh
-/// curl -H 'demo-user: ada' http://127.0.0.1:8080/
-/// ```
-pub const SESSION_HEADER: &str = "demo-user";
-
-/// How long cached orders stay fresh: reload the page within this to see a cache hit.
+/// How long cached order totals stay fresh: reload the page within this to see a cache hit.
 ///
 /// ```
 /// assert!(server_timing_examples::demo::CACHE_TTL.as_secs() >= 1);
@@ -34,14 +28,15 @@ pub const CACHE_TTL: Duration = Duration::from_secs(5);
 
 const ORDERS_KEY: &str = "orders:today";
 
-/// What the demo's handlers share: the cache, and how to reach the inventory service.
+/// What the demo's handlers share: the database, the cache, the session key, and clients for
+/// the services it calls.
 ///
 /// ```
 /// use actix_web::test::{call_service, init_service, TestRequest};
 /// use server_timing_examples::demo::Demo;
 ///
 /// # actix_web::rt::System::new().block_on(async {
-/// let demo = Demo::new("http://127.0.0.1:9"); // no inventory service: `/` still renders
+/// let demo = Demo::open("http://127.0.0.1:9").await.unwrap(); // no inventory service: `/` still renders
 /// let app = init_service(demo.app()).await;
 /// let response = call_service(&app, TestRequest::get().uri("/").to_request()).await;
 /// assert!(response.status().is_success());
@@ -50,32 +45,49 @@ const ORDERS_KEY: &str = "orders:today";
 /// ```
 #[derive(Clone, Debug)]
 pub struct Demo {
-    cache: Arc<Cache>,
-    client: reqwest::Client,
-    inventory: Arc<str>,
+    db: Database,
+    cache: Cache,
+    sessions: Sessions,
+    inventory: ClientWithMiddleware,
+    inventory_base: Arc<str>,
+    payments: ClientWithMiddleware,
+    payments_base: Arc<str>,
 }
 
 impl Demo {
-    /// The demo's state, calling the inventory service at `inventory_base`
-    /// (e.g. `http://127.0.0.1:1234`).
+    /// The demo's state: its database created and seeded, calling the inventory service at
+    /// `inventory_base` (e.g. `http://127.0.0.1:1234`).
     ///
     /// ```
-    /// let demo = server_timing_examples::demo::Demo::new("http://127.0.0.1:1234");
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let demo = server_timing_examples::demo::Demo::open("http://127.0.0.1:1234").await.unwrap();
     /// # let _ = demo;
+    /// # });
     /// ```
-    pub fn new(inventory_base: &str) -> Self {
-        let client = reqwest::Client::builder()
-            // The inventory service is on loopback: a proxy from the environment must not
-            // stand in between.
-            .no_proxy()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
-        Demo {
-            cache: Arc::new(Cache::new(CACHE_TTL)),
-            client,
-            inventory: Arc::from(inventory_base.trim_end_matches('/')),
-        }
+    pub async fn open(inventory_base: &str) -> Result<Self, DbError> {
+        Ok(Demo {
+            db: Database::open().await?,
+            cache: Cache::new(CACHE_TTL),
+            sessions: Sessions::new(),
+            inventory: inventory::client("inventory", "Inventory service"),
+            inventory_base: Arc::from(inventory_base.trim_end_matches('/')),
+            payments: inventory::client("payments", "Payment provider"),
+            payments_base: Arc::from(closed_port_url().as_str()),
+        })
+    }
+
+    /// The demo's session key, to sign a session cookie for a chosen user (a test's, say).
+    ///
+    /// ```
+    /// use server_timing_examples::demo::{auth::User, Demo};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let demo = Demo::open("http://127.0.0.1:1234").await.unwrap();
+    /// let cookie = demo.sessions().sign(&User { name: "grace".to_owned(), customer: 7 });
+    /// assert!(cookie.is_some());
+    /// # });
+    /// ```
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     /// Register the demo's routes and state on `cfg`, for an app that adds its own routes
@@ -85,12 +97,14 @@ impl Demo {
     /// use actix_web::{web, App, HttpResponse};
     /// use server_timing_examples::demo::{server_timing, Demo};
     ///
-    /// let demo = Demo::new("http://127.0.0.1:1234");
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let demo = Demo::open("http://127.0.0.1:1234").await.unwrap();
     /// let app = App::new()
     ///     .wrap(server_timing())
     ///     .configure(|cfg| demo.configure(cfg))
     ///     .route("/extra", web::get().to(HttpResponse::Ok));
     /// # let _ = app;
+    /// # });
     /// ```
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(self.clone()))
@@ -106,9 +120,11 @@ impl Demo {
     ///
     /// ```
     /// use actix_web::{web, HttpResponse};
-    /// let demo = server_timing_examples::demo::Demo::new("http://127.0.0.1:1234");
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let demo = server_timing_examples::demo::Demo::open("http://127.0.0.1:1234").await.unwrap();
     /// let app = demo.app().route("/extra", web::get().to(HttpResponse::Ok));
     /// # let _ = app;
+    /// # });
     /// ```
     pub fn app(
         &self,
@@ -126,19 +142,33 @@ impl Demo {
             .configure(|cfg| self.configure(cfg))
     }
 
-    /// Today's orders, from the cache when fresh, else from the database (then cached).
-    async fn orders(&self) -> Orders {
+    /// The order totals, from the cache when fresh, else from the database (then cached).
+    async fn orders(&self) -> Result<Orders, DbError> {
         if let Some(orders) = self.cache.orders(ORDERS_KEY) {
-            return orders;
+            return Ok(orders);
         }
-        let orders = db::query_orders().await;
+        let orders = self.db.order_totals().await?;
         self.cache.put_orders(ORDERS_KEY, orders);
-        orders
+        Ok(orders)
     }
 
     async fn in_stock(&self) -> Result<u32, InventoryError> {
-        inventory::items_in_stock(&self.client, &self.inventory).await
+        inventory::items_in_stock(&self.inventory, &self.inventory_base).await
     }
+
+    fn session(&self, req: &HttpRequest) -> Session {
+        let cookies = req.headers().get(COOKIE).and_then(|v| v.to_str().ok());
+        self.sessions.authenticate(cookies)
+    }
+}
+
+/// A URL on loopback where nothing listens (a port the system just handed out and took
+/// back): the demo's payment provider, which is down, so `/api/payments` shows a failed call.
+fn closed_port_url() -> String {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .map_or(9, |addr| addr.port());
+    format!("http://127.0.0.1:{port}")
 }
 
 /// The middleware as the demo configures it.
@@ -151,85 +181,125 @@ pub fn server_timing() -> ServerTiming {
     ServerTiming::new().total_description("Whole request")
 }
 
-async fn user(req: &HttpRequest) -> User {
-    let session = req.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok());
-    auth::authenticate(session).await
+/// A response that sets the session's cookie when it is a new one.
+fn response(status: StatusCode, session: &Session) -> HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    // Every load should reach the server, so that its breakdown is fresh.
+    response.insert_header(("cache-control", "no-store"));
+    if let Some(cookie) = &session.set_cookie {
+        response.insert_header((
+            SET_COOKIE,
+            format!("{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"),
+        ));
+    }
+    response
 }
 
-async fn index(req: HttpRequest, demo: web::Data<Demo>) -> HttpResponse {
-    let user = user(&req).await;
-    let orders = demo.orders().await;
-    let in_stock = demo.in_stock().await.ok();
-    let html = page::render(&Summary {
-        user,
-        orders,
-        in_stock,
-    });
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        // Every load should reach the server, so that its breakdown is fresh.
-        .insert_header(("cache-control", "no-store"))
-        .body(html)
-}
-
-fn json(body: String) -> HttpResponse {
-    HttpResponse::Ok()
+fn json(session: &Session, body: String) -> HttpResponse {
+    response(StatusCode::OK, session)
         .content_type("application/json")
-        .insert_header(("cache-control", "no-store"))
         .body(body)
 }
 
-async fn orders(req: HttpRequest, demo: web::Data<Demo>) -> HttpResponse {
-    user(&req).await;
-    let orders = demo.orders().await;
-    json(format!(
-        r#"{{"open":{},"shipped":{}}}"#,
-        orders.open, orders.shipped
-    ))
-}
-
-async fn stock(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, InventoryError> {
-    user(&req).await;
-    let in_stock = demo.in_stock().await?;
-    Ok(json(format!(r#"{{"in_stock":{in_stock}}}"#)))
-}
-
-/// Orders and stock at once: the two run concurrently, so on a cache miss `db` and
-/// `downstream` add up to more than `total`.
-async fn report(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, InventoryError> {
-    user(&req).await;
-    let (orders, in_stock) = tokio::join!(demo.orders(), demo.in_stock());
-    let in_stock = in_stock?;
-    Ok(json(format!(
-        r#"{{"open":{},"shipped":{},"in_stock":{in_stock}}}"#,
-        orders.open, orders.shipped
-    )))
-}
-
-/// The payment provider is down: the 503 carries the breakdown too.
-async fn payments(req: HttpRequest) -> Result<HttpResponse, PaymentsUnavailable> {
-    user(&req).await;
-    Err(charge().await)
-}
-
-#[server_timing("payments", desc = "Payment provider")]
-async fn charge() -> PaymentsUnavailable {
-    simulate::latency(15, 5).await;
-    PaymentsUnavailable
-}
-
-/// The error `/api/payments` always answers.
+/// What a handler may fail with: each answers its own status, with the breakdown.
 #[derive(Debug)]
-struct PaymentsUnavailable;
+enum Failure {
+    Db(DbError),
+    Inventory(InventoryError),
+    Payments,
+}
 
-impl fmt::Display for PaymentsUnavailable {
+impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment provider unavailable")
+        match self {
+            Failure::Db(e) => e.fmt(f),
+            Failure::Inventory(e) => e.fmt(f),
+            Failure::Payments => f.write_str("payment provider unavailable"),
+        }
     }
 }
 
-impl ResponseError for PaymentsUnavailable {
+impl ResponseError for Failure {
     fn status_code(&self) -> StatusCode {
-        StatusCode::SERVICE_UNAVAILABLE
+        match self {
+            Failure::Db(e) => e.status_code(),
+            Failure::Inventory(e) => e.status_code(),
+            Failure::Payments => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Db(e)
+    }
+}
+
+impl From<InventoryError> for Failure {
+    fn from(e: InventoryError) -> Self {
+        Failure::Inventory(e)
+    }
+}
+
+async fn index(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, Failure> {
+    let session = demo.session(&req);
+    let orders = demo.orders().await?;
+    let mine = demo.db.customer_orders(session.user.customer).await?;
+    let in_stock = demo.in_stock().await.ok();
+    let html = page::render(&Summary {
+        user: session.user.clone(),
+        orders,
+        mine,
+        in_stock,
+    });
+    Ok(response(StatusCode::OK, &session)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+async fn orders(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, Failure> {
+    let session = demo.session(&req);
+    let orders = demo.orders().await?;
+    Ok(json(
+        &session,
+        format!(r#"{{"open":{},"shipped":{}}}"#, orders.open, orders.shipped),
+    ))
+}
+
+async fn stock(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, Failure> {
+    let session = demo.session(&req);
+    let in_stock = demo.in_stock().await?;
+    Ok(json(&session, format!(r#"{{"in_stock":{in_stock}}}"#)))
+}
+
+/// Orders and stock at once: the two run concurrently, so on a cache miss `db` and
+/// `inventory` add up to more than `total`.
+async fn report(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, Failure> {
+    let session = demo.session(&req);
+    let (orders, in_stock) = tokio::join!(demo.orders(), demo.in_stock());
+    let (orders, in_stock) = (orders?, in_stock?);
+    Ok(json(
+        &session,
+        format!(
+            r#"{{"open":{},"shipped":{},"in_stock":{in_stock}}}"#,
+            orders.open, orders.shipped
+        ),
+    ))
+}
+
+/// The payment provider is down: the call fails (recorded as `payments`, described as the
+/// failure), and the 503 carries the breakdown too.
+async fn payments(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, Failure> {
+    let session = demo.session(&req);
+    let charged = demo
+        .payments
+        .post(format!("{}/charge", demo.payments_base))
+        .send()
+        .await;
+    match charged {
+        Ok(response) if response.status().is_success() => {
+            Ok(json(&session, r#"{"charged":true}"#.to_owned()))
+        }
+        _ => Err(Failure::Payments),
     }
 }

@@ -14,7 +14,7 @@ use super::routes::Demo;
 ///
 /// ```
 /// # actix_web::rt::System::new().block_on(async {
-/// let running = server_timing_examples::demo::start("127.0.0.1:0").unwrap();
+/// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
 /// assert_ne!(running.addr().port(), 0);
 /// running.stop().await;
 /// # });
@@ -33,7 +33,7 @@ impl Running {
     ///
     /// ```
     /// # actix_web::rt::System::new().block_on(async {
-    /// let running = server_timing_examples::demo::start("127.0.0.1:0").unwrap();
+    /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert!(running.addr().ip().is_loopback());
     /// # running.stop().await;
     /// # });
@@ -46,7 +46,7 @@ impl Running {
     ///
     /// ```
     /// # actix_web::rt::System::new().block_on(async {
-    /// let running = server_timing_examples::demo::start("127.0.0.1:0").unwrap();
+    /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert_ne!(running.inventory_addr(), running.addr());
     /// # running.stop().await;
     /// # });
@@ -59,7 +59,7 @@ impl Running {
     ///
     /// ```
     /// # actix_web::rt::System::new().block_on(async {
-    /// let running = server_timing_examples::demo::start("127.0.0.1:0").unwrap();
+    /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert!(running.url().starts_with("http://127.0.0.1:"));
     /// # running.stop().await;
     /// # });
@@ -73,7 +73,7 @@ impl Running {
     ///
     /// ```no_run
     /// # actix_web::rt::System::new().block_on(async {
-    /// server_timing_examples::demo::start("127.0.0.1:8080")?.wait().await
+    /// server_timing_examples::demo::start("127.0.0.1:8080").await?.wait().await
     /// # }).unwrap();
     /// ```
     pub async fn wait(self) -> io::Result<()> {
@@ -86,7 +86,7 @@ impl Running {
     ///
     /// ```
     /// # actix_web::rt::System::new().block_on(async {
-    /// server_timing_examples::demo::start("127.0.0.1:0").unwrap().stop().await;
+    /// server_timing_examples::demo::start("127.0.0.1:0").await.unwrap().stop().await;
     /// # });
     /// ```
     pub async fn stop(self) {
@@ -95,7 +95,8 @@ impl Running {
     }
 }
 
-/// Start the demo on `addr` (port 0 for any free port). Call it inside an actix-web runtime
+/// Seed the demo's databases, then start the demo on `addr` (port 0 for any free port).
+/// Call it inside an actix-web runtime
 /// (`#[actix_web::main]`, `#[actix_web::test]`, `actix_web::rt::System`).
 ///
 /// The app runs two workers; its inventory service one, on another loopback port. Neither
@@ -103,12 +104,12 @@ impl Running {
 ///
 /// ```
 /// # actix_web::rt::System::new().block_on(async {
-/// let running = server_timing_examples::demo::start("127.0.0.1:0").unwrap();
+/// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
 /// # running.stop().await;
 /// # });
 /// ```
-pub fn start(addr: impl ToSocketAddrs) -> io::Result<Running> {
-    start_with(addr, |_| {})
+pub async fn start(addr: impl ToSocketAddrs) -> io::Result<Running> {
+    start_with(addr, |_| {}).await
 }
 
 /// [`start`], with `routes` added to the demo app (inside its `ServerTiming` middleware),
@@ -120,25 +121,31 @@ pub fn start(addr: impl ToSocketAddrs) -> io::Result<Running> {
 /// let running = server_timing_examples::demo::start_with("127.0.0.1:0", |cfg| {
 ///     cfg.route("/extra", web::get().to(HttpResponse::Ok));
 /// })
+/// .await
 /// .unwrap();
 /// # running.stop().await;
 /// # });
 /// ```
-pub fn start_with(
+pub async fn start_with(
     addr: impl ToSocketAddrs,
     routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 ) -> io::Result<Running> {
-    let inventory = HttpServer::new(inventory_service::app)
+    let store = inventory_service::Store::open().await.map_err(io::Error::other)?;
+    let inventory = HttpServer::new(move || inventory_service::app(store.clone()))
         .workers(1)
         .disable_signals()
         .shutdown_timeout(1)
         .bind(("127.0.0.1", 0))?;
     let inventory_addr = first_addr(&inventory.addrs())?;
+    // Both databases are seeded before either server runs, so the first request is answered
+    // at once; a failure here drops the bound inventory server unstarted.
+    let demo = Demo::open(&format!("http://{inventory_addr}"))
+        .await
+        .map_err(io::Error::other)?;
     let inventory = inventory.run();
     let inventory_handle = inventory.handle();
     actix_web::rt::spawn(inventory);
 
-    let demo = Demo::new(&format!("http://{inventory_addr}"));
     let server = HttpServer::new(move || {
         let routes = routes.clone();
         demo.app().configure(routes)

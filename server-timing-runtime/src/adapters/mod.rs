@@ -1,8 +1,13 @@
-//! Where a request meets the collector: framework middleware and the `http` helper, each
-//! behind its own feature (but for `http`, which the core needs anyway).
+//! Where a request meets the collector: framework middleware, the `http` helper and the
+//! outgoing-call middleware, each behind its own feature (but for `http`, which the core
+//! needs anyway).
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
 pub mod http;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod outgoing;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -60,6 +60,10 @@ use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
 use crate::SERVER_TIMING;
 
+// The client side: outgoing calls timed and their metrics merged.
+mod downstream;
+pub use downstream::{DownstreamFuture, DownstreamLayer, DownstreamService};
+
 type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 
 /// Adds per-request Server-Timing to a tower service: a [`Timings`] scope around the inner

@@ -47,15 +47,20 @@ impl DemoUnderTest {
     /// Start the inventory service, then the demo app: [`Demo::configure`] and `routes` inside
     /// [`demo::server_timing`], with [`snapshot_recorded`] inside the middleware and
     /// [`log_exchange`] outside it.
-    pub fn start(routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> Self {
-        let inventory = HttpServer::new(inventory_service::app)
+    pub async fn start(routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> Self {
+        let store = inventory_service::Store::open()
+            .await
+            .expect("seed the inventory");
+        let inventory = HttpServer::new(move || inventory_service::app(store.clone()))
             .workers(1)
             .disable_signals()
             .shutdown_timeout(1)
             .bind(("127.0.0.1", 0))
             .expect("bind 127.0.0.1:0");
         let inventory = Running::spawn(inventory.addrs()[0], inventory.run());
-        let demo = Demo::new(&inventory.url(""));
+        let demo = Demo::open(&inventory.url(""))
+            .await
+            .expect("seed the demo's database");
         let exchanges = Exchanges::default();
         let logged = exchanges.clone();
         let app = HttpServer::new(move || {

@@ -1,0 +1,147 @@
+//! Outgoing calls with [reqwest]: time each call and merge the called service's own
+//! `Server-Timing` metrics, with one line at client construction instead of code around every
+//! call.
+//!
+//! [`Downstream`] is a [`reqwest_middleware::Middleware`]. Inside a request's scope (any
+//! adapter's, or [`Timings::scope`](crate::Timings::scope)), a call through the client is
+//! recorded under the middleware's name, from when it is sent until the response head arrives
+//! (the body is the caller's to read, and its time the caller's to measure), and the
+//! response's `Server-Timing` metrics are merged in as `{name}.{metric}` (see
+//! [`record_downstream`](crate::record_downstream)). Outside a scope the middleware only
+//! passes the call on. For tower clients (hyper-util's), the `tower` feature has the same as
+//! a layer, `tower::DownstreamLayer`.
+//!
+//! ```no_run
+//! use reqwest_middleware::ClientBuilder;
+//! use server_timing_runtime::reqwest::Downstream;
+//!
+//! let inventory = ClientBuilder::new(reqwest::Client::new())
+//!     .with(Downstream::new("inventory").description("Inventory service"))
+//!     .build();
+//! # async {
+//! // In a handler: recorded as `inventory`, `inventory.total`, `inventory.db`, ...
+//! let response = inventory.get("http://inventory.internal/stock").send().await?;
+//! # Ok::<_, reqwest_middleware::Error>(response)
+//! # };
+//! ```
+//!
+//! [reqwest]: https://docs.rs/reqwest
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use http::Extensions;
+use reqwest_middleware::{Middleware, Next};
+
+use super::outgoing::{Call, Names};
+
+/// A [`reqwest_middleware::Middleware`] that records each call as one metric and merges the
+/// response's `Server-Timing` metrics under the same name.
+///
+/// - A response (any status) records `{name}` with the time to its head, then each of its
+///   `Server-Timing` metrics as `{name}.{metric}`: read as a browser reads them, sanitized,
+///   and bounded by the collector's [`Options::max_metrics`](crate::Options::max_metrics),
+///   whatever the called service sends.
+/// - An error (connection refused, timeout, ...) records `{name}` with the time until it,
+///   described as what failed (`connect error`, `timeout`, `error`), and is returned
+///   unchanged.
+/// - A call dropped before its response (the caller gave up) records the time so far,
+///   marked cancelled, as a dropped `#[server_timing]` future is.
+///
+/// ```
+/// use server_timing_runtime::reqwest::Downstream;
+/// use server_timing_runtime::{Options, Timings};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A downstream service that answers with its own breakdown, on a loopback port.
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let url = format!("http://{}/", listener.local_addr().unwrap());
+/// tokio::spawn(async move {
+///     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///     let (mut socket, _) = listener.accept().await.unwrap();
+///     let mut request = [0; 1024];
+///     let _ = socket.read(&mut request).await;
+///     let head = "HTTP/1.1 200 OK\r\nserver-timing: db;dur=2.5\r\ncontent-length: 0\r\n\r\n";
+///     socket.write_all(head.as_bytes()).await.unwrap();
+/// });
+///
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
+///     .with(Downstream::new("inventory"))
+///     .build();
+/// let timings = Timings::with_options(Options::new().no_total());
+/// let response = timings.scope(client.get(url).send()).await.unwrap();
+/// assert_eq!(response.status(), 200);
+///
+/// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+/// assert_eq!(names, ["inventory", "inventory.db"]);
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Downstream {
+    names: Arc<Names>,
+}
+
+impl Downstream {
+    /// Record calls as `name`, and merge their responses' metrics as `name.*`. A name that is
+    /// not an HTTP token is [sanitized](crate::sanitize_name).
+    ///
+    /// ```
+    /// let payments = server_timing_runtime::reqwest::Downstream::new("payments");
+    /// # let _ = payments;
+    /// ```
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        Downstream {
+            names: Arc::new(Names {
+                name: name.into(),
+                description: None,
+            }),
+        }
+    }
+
+    /// Describe the call's metric, e.g. `"Inventory service"`; an error is described as
+    /// `"Inventory service (timeout)"`.
+    ///
+    /// ```
+    /// use server_timing_runtime::reqwest::Downstream;
+    /// let inventory = Downstream::new("inventory").description("Inventory service");
+    /// # let _ = inventory;
+    /// ```
+    #[must_use]
+    pub fn description(self, description: impl Into<Cow<'static, str>>) -> Self {
+        Downstream {
+            names: Arc::new(Names {
+                name: self.names.name.clone(),
+                description: Some(description.into()),
+            }),
+        }
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+impl Middleware for Downstream {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let mut call = Call::start(&self.names);
+        let result = next.run(req, extensions).await;
+        match &result {
+            Ok(response) => call.responded(response.headers()),
+            Err(error) => call.failed(failure(error)),
+        }
+        result
+    }
+}
+
+/// What went wrong, in the words the metric's description uses.
+fn failure(error: &reqwest_middleware::Error) -> &'static str {
+    match error {
+        reqwest_middleware::Error::Reqwest(e) if e.is_timeout() => "timeout",
+        reqwest_middleware::Error::Reqwest(e) if e.is_connect() => "connect error",
+        _ => "error",
+    }
+}

@@ -1,0 +1,188 @@
+//! The client side: a layer for tower HTTP clients (hyper-util's `Client`, a `tower::Service`
+//! stack) that times each call and merges the response's `Server-Timing`.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::adapters::outgoing::{Call, Names};
+
+/// A [`Layer`] for HTTP clients: inside a request's scope, each call through the wrapped
+/// service is recorded as `name`, from the response future's first poll until the response
+/// head, and the response's
+/// `Server-Timing` metrics are merged as `{name}.*`, as `reqwest::Downstream` (feature
+/// `reqwest`) does for reqwest. An error is recorded
+/// described `error` and returned unchanged; a call dropped before its response is marked
+/// cancelled. Outside a scope the layer only passes calls on.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use http::{Request, Response};
+/// use server_timing_runtime::tower::DownstreamLayer;
+/// use server_timing_runtime::{Options, Timings};
+/// use tower_layer::Layer;
+/// use tower_service::Service;
+///
+/// // Stands in for hyper-util's `Client`: a downstream that answers with its own breakdown.
+/// #[derive(Clone)]
+/// struct Inventory;
+/// impl Service<Request<()>> for Inventory {
+///     type Response = Response<()>;
+///     type Error = Infallible;
+///     type Future = std::future::Ready<Result<Response<()>, Infallible>>;
+///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+///         std::task::Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, _: Request<()>) -> Self::Future {
+///         std::future::ready(Ok(Response::builder().header("server-timing", "db;dur=2").body(()).unwrap()))
+///     }
+/// }
+///
+/// let mut client = DownstreamLayer::new("inventory").layer(Inventory);
+/// let timings = Timings::with_options(Options::new().no_total());
+/// # futures::executor::block_on(async {
+/// timings.scope(client.call(Request::new(()))).await.unwrap();
+/// # });
+/// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+/// assert_eq!(names, ["inventory", "inventory.db"]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct DownstreamLayer {
+    names: Arc<Names>,
+}
+
+impl DownstreamLayer {
+    /// Record calls as `name` (sanitized if it is not an HTTP token), and merge their
+    /// responses' metrics as `name.*`.
+    ///
+    /// ```
+    /// let layer = server_timing_runtime::tower::DownstreamLayer::new("inventory");
+    /// # let _ = layer;
+    /// ```
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        DownstreamLayer {
+            names: Arc::new(Names {
+                name: name.into(),
+                description: None,
+            }),
+        }
+    }
+
+    /// Describe the call's metric; an error is described as `"{description} (error)"`.
+    ///
+    /// ```
+    /// use server_timing_runtime::tower::DownstreamLayer;
+    /// let layer = DownstreamLayer::new("inventory").description("Inventory service");
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn description(self, description: impl Into<Cow<'static, str>>) -> Self {
+        DownstreamLayer {
+            names: Arc::new(Names {
+                name: self.names.name.clone(),
+                description: Some(description.into()),
+            }),
+        }
+    }
+}
+
+impl<S> Layer<S> for DownstreamLayer {
+    type Service = DownstreamService<S>;
+
+    fn layer(&self, inner: S) -> DownstreamService<S> {
+        DownstreamService {
+            inner,
+            names: Arc::clone(&self.names),
+        }
+    }
+}
+
+/// The client service [`DownstreamLayer`] makes.
+///
+/// ```
+/// # #[derive(Clone)] struct Client;
+/// use server_timing_runtime::tower::{DownstreamLayer, DownstreamService};
+/// use tower_layer::Layer;
+/// let client: DownstreamService<Client> = DownstreamLayer::new("inventory").layer(Client);
+/// # let _ = client;
+/// ```
+#[derive(Clone, Debug)]
+pub struct DownstreamService<S> {
+    inner: S,
+    names: Arc<Names>,
+}
+
+impl<S, B, RB> Service<Request<B>> for DownstreamService<S>
+where
+    S: Service<Request<B>, Response = Response<RB>>,
+{
+    type Response = Response<RB>;
+    type Error = S::Error;
+    type Future = DownstreamFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        DownstreamFuture {
+            // Timed from the first poll, as an async `#[server_timing]` fn is: a future may be
+            // made outside the scope it is awaited in.
+            call: Call::pending(&self.names),
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`DownstreamService`]: the inner one's, recorded when it
+    /// resolves (or is dropped).
+    ///
+    /// ```
+    /// # #[derive(Clone)] struct Client;
+    /// # impl tower_service::Service<http::Request<()>> for Client {
+    /// #     type Response = http::Response<()>;
+    /// #     type Error = std::convert::Infallible;
+    /// #     type Future = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;
+    /// #     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> { std::task::Poll::Ready(Ok(())) }
+    /// #     fn call(&mut self, _: http::Request<()>) -> Self::Future { std::future::ready(Ok(http::Response::new(()))) }
+    /// # }
+    /// use server_timing_runtime::tower::{DownstreamFuture, DownstreamLayer};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    /// let mut client = DownstreamLayer::new("inventory").layer(Client);
+    /// let future: DownstreamFuture<_> = client.call(http::Request::new(()));
+    /// assert!(futures::executor::block_on(future).is_ok());
+    /// ```
+    #[derive(Debug)]
+    pub struct DownstreamFuture<F> {
+        #[pin]
+        inner: F,
+        call: Call,
+    }
+}
+
+impl<F, RB, E> Future for DownstreamFuture<F>
+where
+    F: Future<Output = Result<Response<RB>, E>>,
+{
+    type Output = Result<Response<RB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        this.call.start_here();
+        let result = ready!(this.inner.poll(cx));
+        match &result {
+            Ok(response) => this.call.responded(response.headers()),
+            Err(_) => this.call.failed("error"),
+        }
+        Poll::Ready(result)
+    }
+}
