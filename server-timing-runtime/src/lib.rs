@@ -48,6 +48,11 @@ pub use adapters::http;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
+#[cfg(feature = "metrics")]
+#[doc(inline)]
+pub use adapters::metrics;
+
+pub use adapters::completed::Completed;
 
 pub use collector::future::{FutureExt, Timed};
 pub use collector::metric::Metric;

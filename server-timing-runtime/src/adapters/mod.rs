@@ -3,6 +3,9 @@
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
+pub(crate) mod completed;
 pub mod http;
 #[cfg(feature = "tower")]
 pub mod tower;
+#[cfg(feature = "metrics")]
+pub mod metrics;
