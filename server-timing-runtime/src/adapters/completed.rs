@@ -356,7 +356,7 @@ impl Pending {
     }
 
     /// The response is done (or, `aborted`, ended early): run the hook.
-    pub(crate) fn finish(mut self: Box<Self>, aborted: bool) {
+    pub(crate) fn finish(&mut self, aborted: bool) {
         self.run(aborted);
     }
 

@@ -182,7 +182,6 @@ impl<F> TimedResponse<F> {
     /// futures::executor::block_on(response);
     /// assert_eq!(rx.recv().unwrap(), ("/report".to_owned(), http::StatusCode::OK));
     /// ```
-    #[must_use]
     pub fn on_complete(mut self, request: &Parts, hook: Arc<dyn Fn(&Completed<'_>) + Send + Sync>) -> Self {
         if let Some(timings) = self.scope.timings() {
             let path = Path::Uri(request.uri.clone());
@@ -204,7 +203,6 @@ impl<F> TimedResponse<F> {
     /// let response = futures::executor::block_on(response);
     /// assert!(!response.headers().contains_key("server-timing"));
     /// ```
-    #[must_use]
     pub fn send_when(mut self, send: bool) -> Self {
         self.send = send;
         self

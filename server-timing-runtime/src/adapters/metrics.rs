@@ -60,7 +60,6 @@ pub const OTHER: &str = "other";
 /// let timing = ServerTiming::new().on_complete(server_timing_runtime::metrics::histograms());
 /// # let _ = timing;
 /// ```
-#[must_use]
 pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
     Histograms::new().build()
 }
@@ -137,7 +136,6 @@ impl Histograms {
     /// let layer = ServerTimingLayer::new().on_complete(server_timing_runtime::metrics::Histograms::new().build());
     /// # let _ = layer;
     /// ```
-    #[must_use]
     pub fn build(self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
         metrics::describe_histogram!(HISTOGRAM, Unit::Seconds, "Server-Timing durations per request");
         metrics::describe_counter!(OMITTED_COUNTER, "Server-Timing recordings dropped past max_metrics");

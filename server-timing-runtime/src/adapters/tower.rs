@@ -609,8 +609,10 @@ impl<B: Body> Body for ServerTimingBody<B> {
             Some(Ok(_)) if !matches!(this.trailer, Trailer::Pending(_)) && inner.is_end_stream() => Some(false),
             Some(Ok(_)) => None,
         };
-        if let (Some(aborted), Some(done)) = (ended, this.done.take()) {
-            done.finish(aborted);
+        if let Some(aborted) = ended {
+            if let Some(mut done) = this.done.take() {
+                done.finish(aborted);
+            }
         }
         Poll::Ready(polled)
     }
@@ -631,6 +633,8 @@ impl<B: Body> Body for ServerTimingBody<B> {
     }
 }
 
+type PolledFrame<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
+
 /// The next frame of `inner`, the metrics trailer after it when `trailer` is pending; `done`
 /// learns whether that trailer was sent.
 fn poll_frame<B: Body>(
@@ -638,7 +642,7 @@ fn poll_frame<B: Body>(
     trailer: &mut Trailer,
     cx: &mut Context<'_>,
     mut done: Option<&mut Box<Pending>>,
-) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+) -> PolledFrame<B> {
     let polled = match &*trailer {
         Trailer::None => return inner.poll_frame(cx),
         Trailer::Sent => return Poll::Ready(None),
