@@ -45,12 +45,12 @@ mod adapters;
 pub use adapters::actix;
 #[doc(inline)]
 pub use adapters::http;
-#[cfg(feature = "tower")]
-#[doc(inline)]
-pub use adapters::tower;
 #[cfg(feature = "metrics")]
 #[doc(inline)]
 pub use adapters::metrics;
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use adapters::tower;
 
 pub use adapters::completed::Completed;
 

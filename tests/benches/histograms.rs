@@ -42,7 +42,9 @@ const RECORDINGS: f64 = 6.0;
 const NAMES: [&str; 5] = ["parse", "auth", "db", "cache", "render"];
 
 fn step(input: u64) -> u64 {
-    black_box(input).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(7)
+    black_box(input)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(7)
 }
 
 #[server_timing("parse")]
@@ -112,15 +114,24 @@ fn run(runtime: &Runtime, app: &Router, requests: u64) {
 
 fn main() {
     let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Full(HISTOGRAM.to_owned()), &[0.0001, 0.001, 0.01, 0.1, 1.0])
+        .set_buckets_for_metric(
+            Matcher::Full(HISTOGRAM.to_owned()),
+            &[0.0001, 0.001, 0.01, 0.1, 1.0],
+        )
         .unwrap()
         .install_recorder()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let apps = [
         ("no_hook", app(ServerTimingLayer::new())),
-        ("facade_by_hand", app(ServerTimingLayer::new().on_complete(facade_by_hand))),
-        ("histograms", app(ServerTimingLayer::new().on_complete(histograms()))),
+        (
+            "facade_by_hand",
+            app(ServerTimingLayer::new().on_complete(facade_by_hand)),
+        ),
+        (
+            "histograms",
+            app(ServerTimingLayer::new().on_complete(histograms())),
+        ),
     ];
 
     // Both hooks record the same series: six per request.
@@ -147,12 +158,17 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut group = criterion.benchmark_group("histograms/5_metrics");
     for (measured, (name, _)) in apps.iter().enumerate() {
-        group.bench_function(*name, |b| b.iter_custom(|iters| interleaved(&runs, measured, iters)));
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| interleaved(&runs, measured, iters))
+        });
     }
     group.finish();
     criterion.final_summary();
 
-    let timed: Vec<&dyn Fn(u64)> = runs[..apps.len()].iter().map(|run| &**run as &dyn Fn(u64)).collect();
+    let timed: Vec<&dyn Fn(u64)> = runs[..apps.len()]
+        .iter()
+        .map(|run| &**run as &dyn Fn(u64))
+        .collect();
     let rounds: Vec<Vec<f64>> = (0..60)
         .flat_map(|_| {
             let round = paired::rounds(&timed, 256, 1);

@@ -21,9 +21,15 @@ fn query() {
 fn snapshot(snapshotter: &Snapshotter) -> BTreeMap<String, BTreeMap<String, DebugValue>> {
     let mut all: BTreeMap<String, BTreeMap<String, DebugValue>> = BTreeMap::new();
     for (key, _, _, value) in snapshotter.snapshot().into_vec() {
-        let mut labels: Vec<String> = key.key().labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+        let mut labels: Vec<String> = key
+            .key()
+            .labels()
+            .map(|l| format!("{}={}", l.key(), l.value()))
+            .collect();
         labels.sort();
-        all.entry(key.key().name().to_owned()).or_default().insert(labels.join(","), value);
+        all.entry(key.key().name().to_owned())
+            .or_default()
+            .insert(labels.join(","), value);
     }
     all
 }
@@ -82,10 +88,17 @@ async fn each_duration_goes_into_the_histogram_labelled_by_metric_and_route() {
         "a description alone (`cache`) has no duration: not recorded"
     );
     let db = observations(&series["metric=db,route=/user/{id}"]);
-    assert_eq!(db.len(), 1, "one observation per request, the calls summed: {db:?}");
+    assert_eq!(
+        db.len(),
+        1,
+        "one observation per request, the calls summed: {db:?}"
+    );
     assert!(db[0] >= 0.002, "seconds: {db:?}");
     assert_eq!(observations(&series["metric=other,route=/user/{id}"]), [0.003]);
-    assert_eq!(observations(&series["metric=allowed_dyn,route=/user/{id}"]), [0.004]);
+    assert_eq!(
+        observations(&series["metric=allowed_dyn,route=/user/{id}"]),
+        [0.004]
+    );
     let total = observations(&series["metric=total,route=/user/{id}"]);
     assert!(total[0] >= db[0], "{total:?}");
     assert!(!all.contains_key(OMITTED_COUNTER), "nothing was omitted");
@@ -96,7 +109,12 @@ async fn by_default_names_made_at_run_time_are_other_and_routes_can_be_left_out(
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _local = metrics::set_default_local_recorder(&recorder);
-    request(Histograms::new().routes(false).build(), Options::new().total("app"), "/user/2").await;
+    request(
+        Histograms::new().routes(false).build(),
+        Options::new().total("app"),
+        "/user/2",
+    )
+    .await;
     let all = snapshot(&snapshotter);
     let series = &all[HISTOGRAM];
     let keys: Vec<&str> = series.keys().map(String::as_str).collect();
@@ -119,6 +137,12 @@ async fn recordings_past_max_metrics_are_counted() {
     let omitted = &all[OMITTED_COUNTER];
     assert_eq!(omitted.len(), 1, "{omitted:?}");
     // Each request kept `db` and `cache`, and dropped its two run-time names.
-    assert!(matches!(omitted["route=/user/{id}"], DebugValue::Counter(4)), "{omitted:?}");
-    assert_eq!(observations(&all[HISTOGRAM]["metric=db,route=/user/{id}"]).len(), 2);
+    assert!(
+        matches!(omitted["route=/user/{id}"], DebugValue::Counter(4)),
+        "{omitted:?}"
+    );
+    assert_eq!(
+        observations(&all[HISTOGRAM]["metric=db,route=/user/{id}"]).len(),
+        2
+    );
 }

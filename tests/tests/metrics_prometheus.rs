@@ -106,7 +106,11 @@ async fn the_metrics_endpoint_serves_a_histogram_per_metric_and_route() {
     let server = actix_support::serve(timing, routes);
     let client = actix_support::client();
     for id in 0..USERS {
-        let response = client.get(server.url(&format!("/user/{id}"))).send().await.unwrap();
+        let response = client
+            .get(server.url(&format!("/user/{id}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
     }
     for _ in 0..MISSING {
@@ -141,14 +145,20 @@ async fn the_metrics_endpoint_serves_a_histogram_per_metric_and_route() {
             }
             last = count;
         }
-        assert_eq!(get("_bucket", &format!("le=\"+Inf\",{labels}")), users, "{metric}");
+        assert_eq!(
+            get("_bucket", &format!("le=\"+Inf\",{labels}")),
+            users,
+            "{metric}"
+        );
         assert!(get("_sum", &labels) >= users * DB.as_secs_f64(), "{metric}");
     }
     // A 404 knows no route and records only `total`.
     let missing = "metric=\"total\"";
     assert_eq!(get("_count", missing), MISSING as f64);
     assert!(
-        !samples.keys().any(|(name, labels)| name.starts_with(HISTOGRAM) && labels.contains("/nowhere")),
+        !samples
+            .keys()
+            .any(|(name, labels)| name.starts_with(HISTOGRAM) && labels.contains("/nowhere")),
         "a path is never a label"
     );
 }

@@ -56,7 +56,10 @@ async fn hanging() -> HttpResponse {
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/user/{id}", web::get().to(user))
-        .route("/untimed", web::get().to(|| async { HttpResponse::Ok().body(render("nobody")) }))
+        .route(
+            "/untimed",
+            web::get().to(|| async { HttpResponse::Ok().body(render("nobody")) }),
+        )
         .route("/error", web::get().to(failing))
         .route("/panic", web::get().to(panicking))
         .route("/hang", web::get().to(hanging));
@@ -103,7 +106,10 @@ async fn error_responses_and_404_are_reported_with_their_status() {
     let response = client().get(server.url("/nowhere")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     let call = calls.one().await;
-    assert_eq!((call.status, call.path.as_str(), call.route.as_deref()), (404, "/nowhere", None));
+    assert_eq!(
+        (call.status, call.path.as_str(), call.route.as_deref()),
+        (404, "/nowhere", None)
+    );
     assert!(call.metrics.is_empty() && call.sent);
     assert_same_metrics(&call, &header_metrics(response.headers()));
     server.stop().await;
@@ -145,10 +151,17 @@ async fn a_client_that_resets_mid_request_is_reported_with_what_ran() {
     let call = calls.one().await;
     assert_eq!(call.status, 499);
     assert!(call.aborted && !call.sent, "{call:?}");
-    assert!(call.total >= ran && call.total < Duration::from_secs(10), "{:?}", call.total);
+    assert!(
+        call.total >= ran && call.total < Duration::from_secs(10),
+        "{:?}",
+        call.total
+    );
     assert_eq!(call.names(), ["db", "slow"]);
     let slow = call.metric("slow");
-    assert!(slow.duration().unwrap() >= ran - Duration::from_millis(10), "{slow:?}");
+    assert!(
+        slow.duration().unwrap() >= ran - Duration::from_millis(10),
+        "{slow:?}"
+    );
     assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
     server.stop().await;
 }
@@ -170,7 +183,12 @@ async fn send_when_false_collects_without_sending() {
     assert_eq!(call.names(), ["db", "render"]);
 
     // An error response too.
-    let response = client().get(server.url("/error")).header("x-no-send", "1").send().await.unwrap();
+    let response = client()
+        .get(server.url("/error"))
+        .header("x-no-send", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 503);
     assert!(!response.headers().contains_key("server-timing"));
     let call = calls.one().await;

@@ -31,7 +31,10 @@ async fn called_once_with_the_metrics_the_header_carried() {
     .on_complete(&head("/orders?x=1"), calls.arc_hook())
     .await;
     let call = calls.one().await;
-    assert_eq!((call.method.as_str(), call.path.as_str(), call.route.as_deref()), ("POST", "/orders", None));
+    assert_eq!(
+        (call.method.as_str(), call.path.as_str(), call.route.as_deref()),
+        ("POST", "/orders", None)
+    );
     assert_eq!(call.status, 201);
     assert!(call.sent && !call.aborted);
     assert_eq!(call.names(), ["db", "render"]);

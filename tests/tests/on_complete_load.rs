@@ -46,7 +46,10 @@ fn work(id: usize) -> Duration {
 }
 
 fn id_of(path: &str) -> usize {
-    path.rsplit('/').next().and_then(|id| id.parse().ok()).unwrap_or(usize::MAX)
+    path.rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(usize::MAX)
 }
 
 /// Send `REQUESTS` requests to `/n/{id}`, `CONCURRENT` at a time; every response must carry
@@ -66,7 +69,10 @@ async fn load(addr: SocketAddr) {
                 let response = client.get(format!("http://{addr}/n/{id}")).send().await.unwrap();
                 assert_eq!(response.status(), 200);
                 let header = parse(response.headers()["server-timing"].to_str().unwrap());
-                let desc = header.iter().find(|m| m.name == "id").map(|m| m.description.clone());
+                let desc = header
+                    .iter()
+                    .find(|m| m.name == "id")
+                    .map(|m| m.description.clone());
                 assert_eq!(desc, Some(id.to_string()), "request {id}'s header: {header:?}");
                 assert_eq!(response.text().await.unwrap(), format!("request {id}"));
             }
@@ -85,7 +91,11 @@ async fn check(calls: &Calls) {
         let id = id_of(&call.path);
         assert!(seen.insert(id), "a second call for request {id}");
         assert_eq!(call.names(), ["id", "work", "render"], "{call:?}");
-        assert_eq!(call.metric("id").description(), Some(id.to_string().as_str()), "{call:?}");
+        assert_eq!(
+            call.metric("id").description(),
+            Some(id.to_string().as_str()),
+            "{call:?}"
+        );
         let own = call.metric("work");
         assert_eq!((own.duration(), own.count()), (Some(work(id)), 1), "{call:?}");
         assert!(call.sent && !call.aborted && call.status == 200, "{call:?}");
@@ -135,7 +145,10 @@ async fn tower() {
     load(addr).await;
     check(&calls).await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,5 +185,8 @@ async fn http_helper() {
     load(addr).await;
     check(&calls).await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
 }

@@ -17,7 +17,10 @@ use tokio::sync::oneshot;
 const REQUESTS: usize = 200;
 
 fn id_of(path: &str) -> usize {
-    path.rsplit('/').next().and_then(|id| id.parse().ok()).unwrap_or(usize::MAX)
+    path.rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(usize::MAX)
 }
 
 /// Panics for odd request ids, records the even ones in `calls`.
@@ -38,7 +41,9 @@ fn handle(id: usize) -> String {
 async fn requests(addr: std::net::SocketAddr) {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     for id in 0..REQUESTS {
-        let response = bounded(client.get(format!("http://{addr}/n/{id}")).send()).await.unwrap();
+        let response = bounded(client.get(format!("http://{addr}/n/{id}")).send())
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "request {id}");
         assert!(response.headers().contains_key("server-timing"));
         assert_eq!(response.text().await.unwrap(), format!("request {id}"));
@@ -54,7 +59,11 @@ async fn check(calls: &Calls, workers: usize) {
         assert_eq!(call.metric("id").description(), Some(id.as_str()), "{call:?}");
     }
     let threads: HashSet<_> = calls.iter().map(|c| c.thread).collect();
-    assert!(threads.len() <= workers, "a worker was replaced: calls ran on {} threads", threads.len());
+    assert!(
+        threads.len() <= workers,
+        "a worker was replaced: calls ran on {} threads",
+        threads.len()
+    );
 }
 
 /// Quiet the default panic hook for the expected panics, keeping the others loud.
@@ -119,5 +128,8 @@ async fn tower() {
     requests(addr).await;
     check(&calls, 2).await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
 }

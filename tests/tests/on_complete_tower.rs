@@ -133,7 +133,9 @@ async fn fetch(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Result
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = sender.send_request(request.body(Empty::<Bytes>::new()).unwrap()).await?;
+        let response = sender
+            .send_request(request.body(Empty::<Bytes>::new()).unwrap())
+            .await?;
         let (parts, body) = response.into_parts();
         let collected = body.collect().await?;
         Ok(Received {
@@ -171,7 +173,11 @@ async fn a_streamed_body_is_done_when_it_ends() {
     let received = fetch(server.addr, "/stream", &[]).await.unwrap();
     let call = calls.one().await;
     let streamed = CHUNK_DELAY * CHUNKS;
-    assert!(call.total >= streamed, "total {:?} ends before the body did", call.total);
+    assert!(
+        call.total >= streamed,
+        "total {:?} ends before the body did",
+        call.total
+    );
     // The header was written with the head, before the body streamed.
     let header = header_metrics(&received.headers);
     assert!(header[0].duration < streamed.as_secs_f64() * 1e3, "{header:?}");
@@ -184,7 +190,9 @@ async fn a_streamed_body_is_done_when_it_ends() {
 async fn a_trailer_carries_what_the_call_holds() {
     let calls = Calls::new();
     let server = serve(&calls).await;
-    let received = fetch(server.addr, "/stream", &[("te", "trailers")]).await.unwrap();
+    let received = fetch(server.addr, "/stream", &[("te", "trailers")])
+        .await
+        .unwrap();
     assert!(!received.headers.contains_key("server-timing"));
     let trailers = received.trailers.expect("a Server-Timing trailer");
     let call = calls.one().await;
@@ -212,7 +220,10 @@ async fn error_responses_and_404_are_reported_with_their_status() {
     let received = fetch(server.addr, "/nowhere", &[]).await.unwrap();
     assert_eq!(received.status, 404);
     let call = calls.one().await;
-    assert_eq!((call.status, call.path.as_str(), call.route.as_deref()), (404, "/nowhere", None));
+    assert_eq!(
+        (call.status, call.path.as_str(), call.route.as_deref()),
+        (404, "/nowhere", None)
+    );
     assert!(call.metrics.is_empty() && call.sent);
     assert_same_metrics(&call, &header_metrics(&received.headers));
     server.stop().await;
@@ -222,7 +233,10 @@ async fn error_responses_and_404_are_reported_with_their_status() {
 async fn a_panicking_handler_is_reported_as_a_500_with_what_it_recorded() {
     let calls = Calls::new();
     let server = serve(&calls).await;
-    assert!(fetch(server.addr, "/panic", &[]).await.is_err(), "hyper drops the connection");
+    assert!(
+        fetch(server.addr, "/panic", &[]).await.is_err(),
+        "hyper drops the connection"
+    );
     let call = calls.one().await;
     assert_eq!(call.status, 500);
     assert!(call.aborted && !call.sent, "{call:?}");
@@ -249,10 +263,17 @@ async fn a_client_that_resets_mid_request_is_reported_with_what_ran() {
     let call = calls.one().await;
     assert_eq!(call.status, 499);
     assert!(call.aborted && !call.sent, "{call:?}");
-    assert!(call.total >= ran && call.total < Duration::from_secs(10), "{:?}", call.total);
+    assert!(
+        call.total >= ran && call.total < Duration::from_secs(10),
+        "{:?}",
+        call.total
+    );
     assert_eq!(call.names(), ["db", "slow"]);
     let slow = call.metric("slow");
-    assert!(slow.duration().unwrap() >= ran - Duration::from_millis(10), "{slow:?}");
+    assert!(
+        slow.duration().unwrap() >= ran - Duration::from_millis(10),
+        "{slow:?}"
+    );
     assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
     server.stop().await;
 }
@@ -261,7 +282,9 @@ async fn a_client_that_resets_mid_request_is_reported_with_what_ran() {
 async fn send_when_false_collects_without_sending() {
     let calls = Calls::new();
     let server = serve(&calls).await;
-    let received = fetch(server.addr, "/user/3", &[("x-no-send", "1")]).await.unwrap();
+    let received = fetch(server.addr, "/user/3", &[("x-no-send", "1")])
+        .await
+        .unwrap();
     assert_eq!(received.status, 200);
     assert!(!received.headers.contains_key("server-timing"));
     let call = calls.one().await;
@@ -269,7 +292,9 @@ async fn send_when_false_collects_without_sending() {
     assert_eq!(call.names(), ["db", "render"]);
 
     // Nor in a trailer.
-    let received = fetch(server.addr, "/stream", &[("x-no-send", "1"), ("te", "trailers")]).await.unwrap();
+    let received = fetch(server.addr, "/stream", &[("x-no-send", "1"), ("te", "trailers")])
+        .await
+        .unwrap();
     assert!(received.trailers.is_none() && !received.headers.contains_key("server-timing"));
     let call = calls.one().await;
     assert!(!call.sent && call.total >= CHUNK_DELAY * CHUNKS, "{call:?}");

@@ -92,8 +92,14 @@ impl fmt::Debug for ServerTiming {
         f.debug_struct("ServerTiming")
             .field("options", &self.options)
             .field("when", &self.when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"))
-            .field("send_when", &self.send_when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"))
-            .field("on_complete", &self.on_complete.as_ref().map(|_| "Fn(&Completed)"))
+            .field(
+                "send_when",
+                &self.send_when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"),
+            )
+            .field(
+                "on_complete",
+                &self.on_complete.as_ref().map(|_| "Fn(&Completed)"),
+            )
             .finish()
     }
 }
@@ -250,12 +256,21 @@ where
         if !wanted {
             return ServerTimingFuture::new(Scope::new(None, self.service.call(req)));
         }
-        let send = self.inner.send_when.as_ref().map_or(true, |send_when| send_when(&req));
+        let send = self
+            .inner
+            .send_when
+            .as_ref()
+            .map_or(true, |send_when| send_when(&req));
         let timings = Timings::with_options(self.inner.options.clone());
         let done = self.inner.on_complete.as_ref().map(|hook| {
             // actix-web 4's `Method` is `http` 0.2's: the same method in the crate's `http`.
             let method = http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or_default();
-            Pending::new(hook.clone(), timings.clone(), method, Path::Actix(req.uri().clone()))
+            Pending::new(
+                hook.clone(),
+                timings.clone(),
+                method,
+                Path::Actix(req.uri().clone()),
+            )
         });
         // Inner middleware may record while it builds its future, not only while polled.
         let future = timings.sync_scope(|| self.service.call(req));
@@ -356,7 +371,12 @@ where
                     let mut response = error.error_response();
                     let sent = timings.is_some_and(|t| append(response.headers_mut(), t, ReadAfter::Yes));
                     let status = response.status().as_u16();
-                    (Err(InternalError::from_response(error, response).into()), status, None, sent)
+                    (
+                        Err(InternalError::from_response(error, response).into()),
+                        status,
+                        None,
+                        sent,
+                    )
                 }
             }
         });

@@ -66,6 +66,7 @@ pub struct Completed<'a> {
     route: Option<&'a str>,
     status: StatusCode,
     total: Duration,
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) total_name: Option<&'a str>,
     metrics: &'a [Metric],
     omitted: u32,
@@ -327,6 +328,7 @@ impl Pending {
         })
     }
 
+    #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(dead_code))]
     pub(crate) fn set_route(&mut self, route: Option<String>) {
         self.route = route;
     }
@@ -343,14 +345,18 @@ impl Pending {
     }
 
     /// The metrics went out after all, in a trailer.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn sent_in_trailer(&mut self) {
         self.sent = true;
     }
 
     /// Whether the client is owed body frames: else a body dropped unpolled is no abort.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn expects_body(&self) -> bool {
         let bodiless = self.status.is_some_and(|status| {
-            status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED
+            status.is_informational()
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED
         });
         self.method != Method::HEAD && !bodiless
     }

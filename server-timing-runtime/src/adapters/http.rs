@@ -32,8 +32,8 @@ use http::{HeaderMap, StatusCode};
 use pin_project_lite::pin_project;
 
 use crate::adapters::completed::{Path, Pending};
-use crate::Completed;
 use crate::collector::timings::{ReadAfter, Scope, Timings};
+use crate::Completed;
 
 /// A value that may carry response headers: what [`timed_response`] appends the
 /// `Server-Timing` field to.
@@ -233,7 +233,9 @@ where
                 (Some(timings), Some(headers), true) => timings.append(headers, ReadAfter::Yes),
                 _ => false,
             };
-            let status = output.response_status().unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = output
+                .response_status()
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (output, status, sent)
         });
         done.polling(false);

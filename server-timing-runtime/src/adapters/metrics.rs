@@ -138,12 +138,18 @@ impl Histograms {
     /// ```
     pub fn build(self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
         metrics::describe_histogram!(HISTOGRAM, Unit::Seconds, "Server-Timing durations per request");
-        metrics::describe_counter!(OMITTED_COUNTER, "Server-Timing recordings dropped past max_metrics");
+        metrics::describe_counter!(
+            OMITTED_COUNTER,
+            "Server-Timing recordings dropped past max_metrics"
+        );
         move |done| self.record(done)
     }
 
     fn record(&self, done: &Completed<'_>) {
-        let route = done.route().filter(|_| self.routes).map(|route| Label::new("route", route.to_owned()));
+        let route = done
+            .route()
+            .filter(|_| self.routes)
+            .map(|route| Label::new("route", route.to_owned()));
         let total = done.total_name.unwrap_or(DEFAULT_TOTAL_NAME);
         // The application names its `total` once: a bounded value whatever it is.
         let total = if total == DEFAULT_TOTAL_NAME {

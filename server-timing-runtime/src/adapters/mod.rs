@@ -5,7 +5,7 @@
 pub mod actix;
 pub(crate) mod completed;
 pub mod http;
-#[cfg(feature = "tower")]
-pub mod tower;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "tower")]
+pub mod tower;

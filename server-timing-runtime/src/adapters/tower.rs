@@ -94,8 +94,14 @@ impl fmt::Debug for ServerTimingLayer {
             .field("options", &self.options)
             .field("when", &self.when.as_ref().map(|_| "Fn(&Parts) -> bool"))
             .field("trailers", &self.trailers)
-            .field("send_when", &self.send_when.as_ref().map(|_| "Fn(&Parts) -> bool"))
-            .field("on_complete", &self.on_complete.as_ref().map(|_| "Fn(&Completed)"))
+            .field(
+                "send_when",
+                &self.send_when.as_ref().map(|_| "Fn(&Parts) -> bool"),
+            )
+            .field(
+                "on_complete",
+                &self.on_complete.as_ref().map(|_| "Fn(&Completed)"),
+            )
             .finish()
     }
 }
@@ -268,7 +274,11 @@ where
             let (parts, body) = request.into_parts();
             let timed = self.layer.when.as_ref().map_or(true, |when| when(&parts));
             if timed {
-                send = self.layer.send_when.as_ref().map_or(true, |send_when| send_when(&parts));
+                send = self
+                    .layer
+                    .send_when
+                    .as_ref()
+                    .map_or(true, |send_when| send_when(&parts));
             }
             let request = Request::from_parts(parts, body);
             if !timed {
@@ -426,7 +436,10 @@ where
         if trailers && body_streams(&response) {
             announce_trailer(response.headers_mut(), timings.options());
             let timings = timings.clone();
-            return Ok((response.map(|body| ServerTimingBody::with_trailer(body, timings)), false));
+            return Ok((
+                response.map(|body| ServerTimingBody::with_trailer(body, timings)),
+                false,
+            ));
         }
         let sent = timings.append(response.headers_mut(), ReadAfter::Yes);
         Ok((response.map(ServerTimingBody::untimed), sent))
@@ -606,7 +619,9 @@ impl<B: Body> Body for ServerTimingBody<B> {
             Some(Err(_)) => Some(true),
             Some(Ok(frame)) if frame.is_trailers() => Some(false),
             // The server stops polling once the body says it is over.
-            Some(Ok(_)) if !matches!(this.trailer, Trailer::Pending(_)) && inner.is_end_stream() => Some(false),
+            Some(Ok(_)) if !matches!(this.trailer, Trailer::Pending(_)) && inner.is_end_stream() => {
+                Some(false)
+            }
             Some(Ok(_)) => None,
         };
         if let Some(aborted) = ended {

@@ -155,10 +155,20 @@ pub fn assert_same_metrics(call: &Call, header: &[ParsedMetric]) {
         );
         // The writer adds notes after the text: "DB read (3 calls)".
         let text = kept.description().unwrap_or("");
-        assert!(sent.description.starts_with(text), "{}: {:?} / {text:?}", sent.name, sent.description);
+        assert!(
+            sent.description.starts_with(text),
+            "{}: {:?} / {text:?}",
+            sent.name,
+            sent.description
+        );
         if kept.count() > 1 {
             let calls = format!("{} calls", kept.count());
-            assert!(sent.description.contains(&calls), "{}: {:?}", sent.name, sent.description);
+            assert!(
+                sent.description.contains(&calls),
+                "{}: {:?}",
+                sent.name,
+                sent.description
+            );
         }
     }
 }
