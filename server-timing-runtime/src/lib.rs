@@ -50,9 +50,14 @@ pub use adapters::http;
 #[cfg(feature = "reqwest")]
 #[doc(inline)]
 pub use adapters::reqwest;
+#[cfg(feature = "metrics")]
+#[doc(inline)]
+pub use adapters::metrics;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
+
+pub use adapters::completed::Completed;
 
 pub use collector::future::{FutureExt, Timed};
 pub use collector::metric::Metric;

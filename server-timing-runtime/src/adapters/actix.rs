@@ -25,7 +25,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::error::InternalError;
@@ -33,8 +33,10 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::Error;
 use pin_project_lite::pin_project;
 
+use crate::adapters::completed::{Hook, Path, Pending};
 use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
+use crate::Completed;
 
 // actix-web 4 is built on `http` 0.2, so the crate's `http` 1.x names cannot be used here.
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
@@ -81,6 +83,8 @@ type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 pub struct ServerTiming {
     options: Options,
     when: Option<Arc<Predicate>>,
+    send_when: Option<Arc<Predicate>>,
+    on_complete: Option<Hook>,
 }
 
 impl fmt::Debug for ServerTiming {
@@ -88,6 +92,14 @@ impl fmt::Debug for ServerTiming {
         f.debug_struct("ServerTiming")
             .field("options", &self.options)
             .field("when", &self.when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"))
+            .field(
+                "send_when",
+                &self.send_when.as_ref().map(|_| "Fn(&ServiceRequest) -> bool"),
+            )
+            .field(
+                "on_complete",
+                &self.on_complete.as_ref().map(|_| "Fn(&Completed)"),
+            )
             .finish()
     }
 }
@@ -121,12 +133,63 @@ impl ServerTiming {
         self.when = Some(Arc::new(predicate));
         self
     }
+
+    /// Send the metrics (and `Timing-Allow-Origin`) only for requests for which `predicate`
+    /// returns `true`; the others are still collected (as [`when`](Self::when) says) and
+    /// handed to [`on_complete`](Self::on_complete). So: collect for everyone, send to staff.
+    /// A second call replaces the first predicate.
+    ///
+    /// ```
+    /// use server_timing_runtime::actix::ServerTiming;
+    ///
+    /// let timing = ServerTiming::new()
+    ///     .send_when(|req| req.headers().contains_key("x-staff"))
+    ///     .on_complete(|done| println!("{} {:?}", done.path(), done.total()));
+    /// # let _ = timing;
+    /// ```
+    #[must_use]
+    pub fn send_when(mut self, predicate: impl Fn(&ServiceRequest) -> bool + Send + Sync + 'static) -> Self {
+        self.send_when = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Call `hook` once per timed request, when its response leaves this middleware, whether
+    /// the metrics were sent or not: also for error responses, the default service's 404, a
+    /// handler that panicked and a client that went away first (see
+    /// [`Completed::aborted`](crate::Completed::aborted)). Requests that [`when`](Self::when)
+    /// leaves out are not timed and do not reach it. The [route](crate::Completed::route) is
+    /// actix's `match_pattern()`.
+    ///
+    /// A streamed body is not awaited: actix hands the middleware no end-of-body event short
+    /// of changing the response's body type, so `total` and the metrics cover the time until
+    /// the response head is ready, as the header's do.
+    ///
+    /// It runs on the worker thread, inside the request: keep it short (a log line, a metrics
+    /// update) and hand slow work to a channel. A panic in it is contained (see `Completed`).
+    /// A second call replaces the first hook.
+    ///
+    /// ```
+    /// use server_timing_runtime::actix::ServerTiming;
+    ///
+    /// let timing = ServerTiming::new().on_complete(|done| {
+    ///     let db = done.metrics().iter().find(|m| m.name() == "db").and_then(|m| m.duration());
+    ///     println!("{} {:?} {} {:?} db={db:?}", done.method(), done.route(), done.status(), done.total());
+    /// });
+    /// # let _ = timing;
+    /// ```
+    #[must_use]
+    pub fn on_complete(mut self, hook: impl Fn(&Completed<'_>) + Send + Sync + 'static) -> Self {
+        self.on_complete = Some(Arc::new(hook));
+        self
+    }
 }
 
 /// What every request of one worker's middleware reads.
 struct Inner {
     options: Options,
     when: Option<Arc<Predicate>>,
+    send_when: Option<Arc<Predicate>>,
+    on_complete: Option<Hook>,
 }
 
 impl<S, B> Transform<S, ServiceRequest> for ServerTiming
@@ -145,6 +208,8 @@ where
             inner: Rc::new(Inner {
                 options: self.options.clone(),
                 when: self.when.clone(),
+                send_when: self.send_when.clone(),
+                on_complete: self.on_complete.clone(),
             }),
         }))
     }
@@ -191,10 +256,28 @@ where
         if !wanted {
             return ServerTimingFuture::new(Scope::new(None, self.service.call(req)));
         }
+        let send = self
+            .inner
+            .send_when
+            .as_ref()
+            .map_or(true, |send_when| send_when(&req));
         let timings = Timings::with_options(self.inner.options.clone());
+        let done = self.inner.on_complete.as_ref().map(|hook| {
+            // actix-web 4's `Method` is `http` 0.2's: the same method in the crate's `http`.
+            let method = http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or_default();
+            Pending::new(
+                hook.clone(),
+                timings.clone(),
+                method,
+                Path::Actix(req.uri().clone()),
+            )
+        });
         // Inner middleware may record while it builds its future, not only while polled.
         let future = timings.sync_scope(|| self.service.call(req));
-        ServerTimingFuture::new(Scope::new(Some(timings), future))
+        let mut future = ServerTimingFuture::new(Scope::new(Some(timings), future));
+        future.send = send;
+        future.done = done;
+        future
     }
 }
 
@@ -218,6 +301,11 @@ pin_project! {
     pub struct ServerTimingFuture<F, B> {
         #[pin]
         future: Scope<F>,
+        // `send_when` holds.
+        send: bool,
+        // After `future`: dropped after it, so a request cut short reports what its dropped
+        // futures recorded.
+        done: Option<Box<Pending>>,
         _body: PhantomData<B>,
     }
 }
@@ -226,6 +314,8 @@ impl<F, B> ServerTimingFuture<F, B> {
     fn new(future: Scope<F>) -> Self {
         ServerTimingFuture {
             future,
+            send: true,
+            done: None,
             _body: PhantomData,
         }
     }
@@ -246,30 +336,70 @@ where
     type Output = Result<ServiceResponse<B>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().future.poll_then(cx, |result, timings| {
-            let Some(timings) = timings else {
-                return result;
-            };
+        let this = self.project();
+        let Some(done) = this.done.as_mut() else {
+            let send = *this.send;
+            return this.future.poll_then(cx, |result, timings| {
+                let Some(timings) = timings.filter(|_| send) else {
+                    return result;
+                };
+                match result {
+                    Ok(mut response) => {
+                        append(response.headers_mut(), timings, ReadAfter::No);
+                        Ok(response)
+                    }
+                    Err(error) => {
+                        let mut response = error.error_response();
+                        append(response.headers_mut(), timings, ReadAfter::No);
+                        Err(InternalError::from_response(error, response).into())
+                    }
+                }
+            });
+        };
+        done.polling(true);
+        let send = *this.send;
+        let polled = this.future.poll_then(cx, |result, timings| {
+            let timings = timings.filter(|_| send);
             match result {
                 Ok(mut response) => {
-                    append(response.headers_mut(), timings);
-                    Ok(response)
+                    let sent = timings.is_some_and(|t| append(response.headers_mut(), t, ReadAfter::Yes));
+                    let status = response.status().as_u16();
+                    let route = response.request().match_pattern();
+                    (Ok(response), status, route, sent)
                 }
                 Err(error) => {
                     let mut response = error.error_response();
-                    append(response.headers_mut(), timings);
-                    Err(InternalError::from_response(error, response).into())
+                    let sent = timings.is_some_and(|t| append(response.headers_mut(), t, ReadAfter::Yes));
+                    let status = response.status().as_u16();
+                    (
+                        Err(InternalError::from_response(error, response).into()),
+                        status,
+                        None,
+                        sent,
+                    )
                 }
             }
-        })
+        });
+        done.polling(false);
+        let (result, status, route, sent) = ready!(polled);
+        if let Some(mut done) = this.done.take() {
+            done.respond(
+                http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                sent,
+            );
+            done.set_route(route);
+            done.finish(false);
+        }
+        Poll::Ready(result)
     }
 }
 
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
-/// `Timing-Allow-Origin` values unless `headers` has that header already.
-fn append(headers: &mut HeaderMap, timings: &Timings) {
-    let Some(value) = timings.finish_value(ReadAfter::No) else {
-        return;
+/// `Timing-Allow-Origin` values unless `headers` has that header already. Returns whether a
+/// field was appended.
+fn append(headers: &mut HeaderMap, timings: &Timings, read_after: ReadAfter) -> bool {
+    let Some(value) = timings.finish_value(read_after) else {
+        return false;
     };
     // SAFETY: visible ASCII and spaces only (see `Timings::finish_value`), valid in any `http`
     // version's header value; debug builds of `http` check again.
@@ -283,4 +413,5 @@ fn append(headers: &mut HeaderMap, timings: &Timings) {
             headers.append(TIMING_ALLOW_ORIGIN, origin);
         }
     }
+    true
 }

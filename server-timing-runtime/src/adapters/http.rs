@@ -24,12 +24,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
-use http::HeaderMap;
+use http::request::Parts;
+use http::{HeaderMap, StatusCode};
 use pin_project_lite::pin_project;
 
+use crate::adapters::completed::{Path, Pending};
 use crate::collector::timings::{ReadAfter, Scope, Timings};
+use crate::Completed;
 
 /// A value that may carry response headers: what [`timed_response`] appends the
 /// `Server-Timing` field to.
@@ -53,11 +57,28 @@ pub trait ResponseHeaders {
     /// assert!(failed.response_headers_mut().is_none());
     /// ```
     fn response_headers_mut(&mut self) -> Option<&mut HeaderMap>;
+
+    /// The response's status, for [`Completed::status`](crate::Completed::status); `None`
+    /// (the default) is reported as `500`, as for an `Err`.
+    ///
+    /// ```
+    /// use server_timing_runtime::http::ResponseHeaders;
+    ///
+    /// let response = http::Response::builder().status(404).body(()).unwrap();
+    /// assert_eq!(response.response_status(), Some(http::StatusCode::NOT_FOUND));
+    /// ```
+    fn response_status(&self) -> Option<StatusCode> {
+        None
+    }
 }
 
 impl<B> ResponseHeaders for http::Response<B> {
     fn response_headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(self.headers_mut())
+    }
+
+    fn response_status(&self) -> Option<StatusCode> {
+        Some(self.status())
     }
 }
 
@@ -65,11 +86,19 @@ impl ResponseHeaders for http::response::Parts {
     fn response_headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(&mut self.headers)
     }
+
+    fn response_status(&self) -> Option<StatusCode> {
+        Some(self.status)
+    }
 }
 
 impl<T: ResponseHeaders, E> ResponseHeaders for Result<T, E> {
     fn response_headers_mut(&mut self) -> Option<&mut HeaderMap> {
         self.as_mut().ok()?.response_headers_mut()
+    }
+
+    fn response_status(&self) -> Option<StatusCode> {
+        self.as_ref().ok()?.response_status()
     }
 }
 
@@ -105,6 +134,8 @@ where
 {
     TimedResponse {
         scope: timings.scope(future),
+        send: true,
+        done: None,
     }
 }
 
@@ -124,6 +155,57 @@ pin_project! {
     pub struct TimedResponse<F> {
         #[pin]
         scope: Scope<F>,
+        send: bool,
+        // After `scope`: dropped after it, so a request cut short reports what its dropped
+        // futures recorded.
+        done: Option<Box<Pending>>,
+    }
+}
+
+impl<F> TimedResponse<F> {
+    /// Call `hook` once the response is ready (this helper never sees the body), with the
+    /// request's method and path from `request`, its status and every metric; also when the
+    /// future is dropped before (then [`aborted`](crate::Completed::aborted)). Make `hook`
+    /// once and clone it per request. A panic in `hook` is contained (see `Completed`).
+    ///
+    /// ```
+    /// use std::sync::{mpsc, Arc};
+    /// use server_timing_runtime::http::timed_response;
+    /// use server_timing_runtime::{Completed, Timings};
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook: Arc<dyn Fn(&Completed) + Send + Sync> =
+    ///     Arc::new(move |done: &Completed| tx.send((done.path().to_owned(), done.status())).unwrap());
+    /// let (request, ()) = http::Request::get("/report").body(()).unwrap().into_parts();
+    /// let response = timed_response(Timings::new(), async { http::Response::new(()) })
+    ///     .on_complete(&request, hook.clone());
+    /// futures::executor::block_on(response);
+    /// assert_eq!(rx.recv().unwrap(), ("/report".to_owned(), http::StatusCode::OK));
+    /// ```
+    pub fn on_complete(mut self, request: &Parts, hook: Arc<dyn Fn(&Completed<'_>) + Send + Sync>) -> Self {
+        if let Some(timings) = self.scope.timings() {
+            let path = Path::Uri(request.uri.clone());
+            self.done = Some(Pending::new(hook, timings.clone(), request.method.clone(), path));
+        }
+        self
+    }
+
+    /// Whether the response gets the `Server-Timing` field (default `true`): the caller
+    /// decides from its own request, e.g. staff only. The metrics are collected either way
+    /// and handed to [`on_complete`](Self::on_complete).
+    ///
+    /// ```
+    /// use server_timing_runtime::http::timed_response;
+    /// use server_timing_runtime::Timings;
+    ///
+    /// let staff = false;
+    /// let response = timed_response(Timings::new(), async { http::Response::new(()) }).send_when(staff);
+    /// let response = futures::executor::block_on(response);
+    /// assert!(!response.headers().contains_key("server-timing"));
+    /// ```
+    pub fn send_when(mut self, send: bool) -> Self {
+        self.send = send;
+        self
     }
 }
 
@@ -135,11 +217,33 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().scope.poll_then(cx, |mut output, timings| {
-            if let (Some(timings), Some(headers)) = (timings, output.response_headers_mut()) {
-                timings.append(headers, ReadAfter::No);
-            }
-            output
-        })
+        let this = self.project();
+        let send = *this.send;
+        let Some(done) = this.done.as_mut() else {
+            return this.scope.poll_then(cx, |mut output, timings| {
+                if let (Some(timings), Some(headers), true) = (timings, output.response_headers_mut(), send) {
+                    timings.append(headers, ReadAfter::No);
+                }
+                output
+            });
+        };
+        done.polling(true);
+        let polled = this.scope.poll_then(cx, |mut output, timings| {
+            let sent = match (timings, output.response_headers_mut(), send) {
+                (Some(timings), Some(headers), true) => timings.append(headers, ReadAfter::Yes),
+                _ => false,
+            };
+            let status = output
+                .response_status()
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (output, status, sent)
+        });
+        done.polling(false);
+        let (output, status, sent) = ready!(polled);
+        if let Some(mut done) = this.done.take() {
+            done.respond(status, sent);
+            done.finish(false);
+        }
+        Poll::Ready(output)
     }
 }

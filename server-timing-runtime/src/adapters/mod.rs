@@ -4,10 +4,13 @@
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
+pub(crate) mod completed;
 pub mod http;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod outgoing;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -56,9 +56,10 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Versio
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
+use crate::adapters::completed::{Hook, Path, Pending};
 use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
-use crate::SERVER_TIMING;
+use crate::{Completed, SERVER_TIMING};
 
 // The client side: outgoing calls timed and their metrics merged.
 mod downstream;
@@ -87,6 +88,8 @@ pub struct ServerTimingLayer {
     options: Options,
     when: Option<Predicate>,
     trailers: bool,
+    send_when: Option<Predicate>,
+    on_complete: Option<Hook>,
 }
 
 impl fmt::Debug for ServerTimingLayer {
@@ -95,6 +98,14 @@ impl fmt::Debug for ServerTimingLayer {
             .field("options", &self.options)
             .field("when", &self.when.as_ref().map(|_| "Fn(&Parts) -> bool"))
             .field("trailers", &self.trailers)
+            .field(
+                "send_when",
+                &self.send_when.as_ref().map(|_| "Fn(&Parts) -> bool"),
+            )
+            .field(
+                "on_complete",
+                &self.on_complete.as_ref().map(|_| "Fn(&Completed)"),
+            )
             .finish()
     }
 }
@@ -155,6 +166,57 @@ impl ServerTimingLayer {
         self.trailers = enabled;
         self
     }
+
+    /// Send the metrics (header or trailer, and `Timing-Allow-Origin`) only for requests for
+    /// which `predicate` returns `true`; the others are still collected (as
+    /// [`when`](Self::when) says) and handed to [`on_complete`](Self::on_complete). So:
+    /// collect for everyone, send to staff. A second call replaces the first predicate.
+    ///
+    /// ```
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    ///
+    /// let layer = ServerTimingLayer::new()
+    ///     .send_when(|head| head.headers.contains_key("x-staff"))
+    ///     .on_complete(|done| println!("{} {:?}", done.path(), done.total()));
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn send_when<P>(mut self, predicate: P) -> Self
+    where
+        P: Fn(&Parts) -> bool + Send + Sync + 'static,
+    {
+        self.send_when = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Call `hook` once per timed request, after its response body has ended (or failed, or
+    /// was dropped because the client went away: see
+    /// [`Completed::aborted`](crate::Completed::aborted)), whether the metrics were sent or
+    /// not. Requests that [`when`](Self::when) leaves out are not timed and do not reach it.
+    /// With feature `axum` and the layer added by `Router::layer`, the
+    /// [route](crate::Completed::route) is axum's `MatchedPath`.
+    ///
+    /// It runs on the thread that ends the body, inside the server's task: keep it short (a
+    /// log line, a metrics update) and hand slow work to a channel. A panic in it is contained
+    /// (see `Completed`). A second call replaces the first hook.
+    ///
+    /// ```
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    ///
+    /// let layer = ServerTimingLayer::new().on_complete(|done| {
+    ///     let db = done.metrics().iter().find(|m| m.name() == "db").and_then(|m| m.duration());
+    ///     println!("{} {} {:?} db={db:?}", done.method(), done.status(), done.total());
+    /// });
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn on_complete<H>(mut self, hook: H) -> Self
+    where
+        H: Fn(&Completed<'_>) + Send + Sync + 'static,
+    {
+        self.on_complete = Some(Arc::new(hook));
+        self
+    }
 }
 
 impl<S> tower_layer::Layer<S> for ServerTimingLayer {
@@ -211,30 +273,49 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let request = match &self.layer.when {
-            Some(when) => {
-                let (parts, body) = request.into_parts();
-                let timed = when(&parts);
-                let request = Request::from_parts(parts, body);
-                if !timed {
-                    return ResponseFuture {
-                        kind: Kind::Untimed {
-                            future: self.inner.call(request),
-                        },
-                    };
-                }
-                request
+        let mut send = true;
+        let request = if self.layer.when.is_some() || self.layer.send_when.is_some() {
+            let (parts, body) = request.into_parts();
+            let timed = self.layer.when.as_ref().map_or(true, |when| when(&parts));
+            if timed {
+                send = self
+                    .layer
+                    .send_when
+                    .as_ref()
+                    .map_or(true, |send_when| send_when(&parts));
             }
-            None => request,
+            let request = Request::from_parts(parts, body);
+            if !timed {
+                return ResponseFuture {
+                    kind: Kind::Untimed {
+                        future: self.inner.call(request),
+                    },
+                };
+            }
+            request
+        } else {
+            request
         };
-        let trailers = self.layer.trailers && accepts_trailers(&request);
+        let trailers = send && self.layer.trailers && accepts_trailers(&request);
         let timings = Timings::with_options(self.layer.options.clone());
+        let done = self.layer.on_complete.as_ref().map(|hook| {
+            let mut done = Pending::new(
+                hook.clone(),
+                timings.clone(),
+                request.method().clone(),
+                Path::Uri(request.uri().clone()),
+            );
+            done.set_route(route(&request));
+            done
+        });
         // Routers do work in `call` (axum matches the route there), so that is timed too.
         let future = timings.sync_scope(|| self.inner.call(request));
         ResponseFuture {
             kind: Kind::Timed {
                 scope: Scope::new(Some(timings), future),
                 trailers,
+                send,
+                done,
             },
         }
     }
@@ -282,6 +363,11 @@ pin_project! {
             scope: Scope<F>,
             // The layer allows trailers and the request accepts them.
             trailers: bool,
+            // `send_when` holds.
+            send: bool,
+            // After `scope`: dropped after it, so a request cut short reports what its
+            // dropped futures recorded.
+            done: Option<Box<Pending>>,
         },
         // The predicate said no.
         Untimed {
@@ -299,13 +385,21 @@ where
     type Output = Result<Response<ServerTimingBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (scope, trailers) = match self.project().kind.project() {
+        let (scope, trailers, send, done) = match self.project().kind.project() {
             KindProj::Untimed { future } => {
                 let response = ready!(future.poll(cx))?;
                 return Poll::Ready(Ok(response.map(ServerTimingBody::untimed)));
             }
-            KindProj::Timed { scope, trailers } => (scope, *trailers),
+            KindProj::Timed {
+                scope,
+                trailers,
+                send,
+                done,
+            } => (scope, *trailers, *send, done),
         };
+        if done.is_some() {
+            return poll_completing(scope, cx, trailers, send, done);
+        }
         scope.poll_then(cx, |result, timings| {
             let mut response = result?;
             let Some(timings) = timings else {
@@ -319,6 +413,83 @@ where
             timings.append(response.headers_mut(), ReadAfter::No);
             Ok(response.map(ServerTimingBody::untimed))
         })
+    }
+}
+
+/// [`ResponseFuture::poll`] with an `on_complete` hook: the hook goes with the body, or runs
+/// now when there is no response.
+fn poll_completing<F, B, E>(
+    scope: Pin<&mut Scope<F>>,
+    cx: &mut Context<'_>,
+    trailers: bool,
+    send: bool,
+    done: &mut Option<Box<Pending>>,
+) -> Poll<Result<Response<ServerTimingBody<B>>, E>>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+{
+    if let Some(done) = done.as_mut() {
+        done.polling(true);
+    }
+    let polled = scope.poll_then(cx, |result, timings| {
+        let mut response = result?;
+        let (Some(timings), true) = (timings, send) else {
+            return Ok((response.map(ServerTimingBody::untimed), false));
+        };
+        if trailers && body_streams(&response) {
+            announce_trailer(response.headers_mut(), timings.options());
+            let timings = timings.clone();
+            return Ok((
+                response.map(|body| ServerTimingBody::with_trailer(body, timings)),
+                false,
+            ));
+        }
+        let sent = timings.append(response.headers_mut(), ReadAfter::Yes);
+        Ok((response.map(ServerTimingBody::untimed), sent))
+    });
+    if let Some(done) = done.as_mut() {
+        done.polling(false);
+    }
+    let polled = ready!(polled);
+    let Some(mut pending) = done.take() else {
+        // Polled again after it was ready: whatever the inner future says, without a hook.
+        return Poll::Ready(polled.map(|(response, _)| response));
+    };
+    match polled {
+        Ok((mut response, sent)) => {
+            pending.respond(response.status(), sent);
+            // A body the server will not poll (empty, or not owed) ends with the head.
+            if response.body().is_end_stream() || !pending.expects_body() {
+                pending.finish(false);
+            } else {
+                response.body_mut().done = Some(pending);
+            }
+            Poll::Ready(Ok(response))
+        }
+        Err(error) => {
+            // No response: the server drops the connection.
+            pending.respond(StatusCode::INTERNAL_SERVER_ERROR, false);
+            pending.finish(true);
+            Poll::Ready(Err(error))
+        }
+    }
+}
+
+/// The route pattern the router matched, where it says (axum's `MatchedPath`, present when
+/// this layer runs after routing).
+fn route<B>(request: &Request<B>) -> Option<String> {
+    #[cfg(feature = "axum")]
+    {
+        request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|matched| matched.as_str().to_owned())
+    }
+    #[cfg(not(feature = "axum"))]
+    {
+        let _ = request;
+        None
     }
 }
 
@@ -394,6 +565,9 @@ pin_project! {
         #[pin]
         inner: B,
         trailer: Trailer,
+        // The `on_complete` hook, run at the body's end; dropped unrun (after `inner`), it
+        // reports the request as aborted.
+        done: Option<Box<Pending>>,
     }
 }
 
@@ -408,6 +582,7 @@ impl<B> ServerTimingBody<B> {
         ServerTimingBody {
             inner,
             trailer: Trailer::None,
+            done: None,
         }
     }
 
@@ -415,6 +590,7 @@ impl<B> ServerTimingBody<B> {
         ServerTimingBody {
             inner,
             trailer: Trailer::Pending(timings),
+            done: None,
         }
     }
 }
@@ -437,38 +613,27 @@ impl<B: Body> Body for ServerTimingBody<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
         let this = self.project();
-        let inner = this.inner;
-        let polled = match &*this.trailer {
-            Trailer::None => return inner.poll_frame(cx),
-            Trailer::Sent => return Poll::Ready(None),
-            Trailer::Pending(timings) => ready!(timings.sync_scope(|| inner.poll_frame(cx))),
+        let Some(done) = this.done.as_mut() else {
+            return poll_frame(this.inner, this.trailer, cx, None);
         };
-        match polled {
-            Some(Ok(mut frame)) => {
-                if let Some(trailers) = frame.trailers_mut() {
-                    if let Trailer::Pending(timings) = std::mem::replace(this.trailer, Trailer::Sent) {
-                        append_finished(trailers, &timings);
-                    }
-                }
-                Poll::Ready(Some(Ok(frame)))
+        let mut inner = this.inner;
+        let polled = ready!(poll_frame(inner.as_mut(), this.trailer, cx, Some(done)));
+        let ended = match &polled {
+            None => Some(false),
+            Some(Err(_)) => Some(true),
+            Some(Ok(frame)) if frame.is_trailers() => Some(false),
+            // The server stops polling once the body says it is over.
+            Some(Ok(_)) if !matches!(this.trailer, Trailer::Pending(_)) && inner.is_end_stream() => {
+                Some(false)
             }
-            Some(Err(error)) => {
-                // A failed body sends no trailers; leave the inner body to say what follows.
-                *this.trailer = Trailer::None;
-                Poll::Ready(Some(Err(error)))
-            }
-            None => {
-                let Trailer::Pending(timings) = std::mem::replace(this.trailer, Trailer::Sent) else {
-                    return Poll::Ready(None);
-                };
-                let mut trailers = HeaderMap::with_capacity(1);
-                if append_finished(&mut trailers, &timings) {
-                    Poll::Ready(Some(Ok(Frame::trailers(trailers))))
-                } else {
-                    Poll::Ready(None)
-                }
+            Some(Ok(_)) => None,
+        };
+        if let Some(aborted) = ended {
+            if let Some(mut done) = this.done.take() {
+                done.finish(aborted);
             }
         }
+        Poll::Ready(polled)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -483,6 +648,56 @@ impl<B: Body> Body for ServerTimingBody<B> {
         match self.trailer {
             Trailer::None | Trailer::Pending(_) => self.inner.size_hint(),
             Trailer::Sent => SizeHint::with_exact(0),
+        }
+    }
+}
+
+type PolledFrame<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
+
+/// The next frame of `inner`, the metrics trailer after it when `trailer` is pending; `done`
+/// learns whether that trailer was sent.
+fn poll_frame<B: Body>(
+    inner: Pin<&mut B>,
+    trailer: &mut Trailer,
+    cx: &mut Context<'_>,
+    mut done: Option<&mut Box<Pending>>,
+) -> PolledFrame<B> {
+    let polled = match &*trailer {
+        Trailer::None => return inner.poll_frame(cx),
+        Trailer::Sent => return Poll::Ready(None),
+        Trailer::Pending(timings) => ready!(timings.sync_scope(|| inner.poll_frame(cx))),
+    };
+    match polled {
+        Some(Ok(mut frame)) => {
+            if let Some(trailers) = frame.trailers_mut() {
+                if let Trailer::Pending(timings) = std::mem::replace(trailer, Trailer::Sent) {
+                    if append_finished(trailers, &timings) {
+                        if let Some(done) = done.as_mut() {
+                            done.sent_in_trailer();
+                        }
+                    }
+                }
+            }
+            Poll::Ready(Some(Ok(frame)))
+        }
+        Some(Err(error)) => {
+            // A failed body sends no trailers; leave the inner body to say what follows.
+            *trailer = Trailer::None;
+            Poll::Ready(Some(Err(error)))
+        }
+        None => {
+            let Trailer::Pending(timings) = std::mem::replace(trailer, Trailer::Sent) else {
+                return Poll::Ready(None);
+            };
+            let mut trailers = HeaderMap::with_capacity(1);
+            if append_finished(&mut trailers, &timings) {
+                if let Some(done) = done.as_mut() {
+                    done.sent_in_trailer();
+                }
+                Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+            } else {
+                Poll::Ready(None)
+            }
         }
     }
 }

@@ -1,0 +1,412 @@
+//! After the response: what an `on_complete` hook is handed, and running it once per request.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+use crate::collector::metric::Metric;
+use crate::collector::timings::Timings;
+
+/// An `on_complete` hook as the adapters keep it.
+pub(crate) type Hook = Arc<dyn Fn(&Completed<'_>) + Send + Sync>;
+
+/// The status reported when the client went away before a response was made: nginx's
+/// "client closed request", which log tools already know.
+const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// One finished request, as an `on_complete` hook sees it: what was asked, what was answered,
+/// and everything its collector holds.
+///
+/// Handed to the hook set with `.on_complete(..)` on `actix::ServerTiming`,
+/// `tower::ServerTimingLayer` or [`TimedResponse`](crate::http::TimedResponse), once per
+/// request whose collector was made (its `when` held), whether its header was sent or not.
+///
+/// A structured log line per request:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use server_timing_runtime::http::timed_response;
+/// use server_timing_runtime::{record, Completed, Timings};
+///
+/// let log = |done: &Completed| {
+///     let metrics: Vec<String> = done
+///         .metrics()
+///         .iter()
+///         .map(|m| format!("{}={:?}", m.name(), m.duration().unwrap_or_default()))
+///         .collect();
+///     // e.g. tracing::info!(method = %done.method(), route = done.route(), status = done.status().as_u16(), ...)
+///     println!(
+///         "{} {} {} total={:?} sent={} {}",
+///         done.method(),
+///         done.path(),
+///         done.status().as_u16(),
+///         done.total(),
+///         done.sent(),
+///         metrics.join(" "),
+///     );
+/// };
+/// let (request, ()) = http::Request::get("/user/7").body(()).unwrap().into_parts();
+/// # futures::executor::block_on(async {
+/// let response = timed_response(Timings::new(), async {
+///     record("db", Duration::from_millis(4));
+///     http::Response::new(())
+/// })
+/// .on_complete(&request, Arc::new(log))
+/// .await;
+/// # let _ = response;
+/// # });
+/// ```
+pub struct Completed<'a> {
+    method: &'a Method,
+    path: &'a str,
+    route: Option<&'a str>,
+    status: StatusCode,
+    total: Duration,
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) total_name: Option<&'a str>,
+    metrics: &'a [Metric],
+    omitted: u32,
+    sent: bool,
+    aborted: bool,
+}
+
+impl fmt::Debug for Completed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Completed")
+            .field("method", self.method)
+            .field("path", &self.path)
+            .field("route", &self.route)
+            .field("status", &self.status)
+            .field("total", &self.total)
+            .field("metrics", &self.metrics)
+            .field("omitted", &self.omitted)
+            .field("sent", &self.sent)
+            .field("aborted", &self.aborted)
+            .finish()
+    }
+}
+
+impl<'a> Completed<'a> {
+    /// The request's method.
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.method().clone()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), http::Method::GET);
+    /// ```
+    pub fn method(&self) -> &'a Method {
+        self.method
+    }
+
+    /// The request's path, as the client sent it (no query).
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/user/7?page=2").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.path().to_owned()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), "/user/7");
+    /// ```
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The route pattern that matched, where the framework says: actix's `match_pattern()`
+    /// (`/user/{id}`), axum's `MatchedPath` (feature `axum`, with the layer added by
+    /// `Router::layer` or `route_layer`, which run after routing). `None` otherwise, and
+    /// always for the `http` helper. Unlike [`path`](Self::path) it takes few values: fit
+    /// for a metrics label.
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.route().map(str::to_owned)).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), None); // the http helper knows no routes
+    /// ```
+    pub fn route(&self) -> Option<&'a str> {
+        self.route
+    }
+
+    /// The response's status. When no response was made: `500` if the handler panicked (or
+    /// returned an error the server turns into one), `499` if the client went away first
+    /// (see [`aborted`](Self::aborted)).
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.status()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), http::StatusCode::OK);
+    /// ```
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The whole request, from the collector's start to completion: to the body's end where
+    /// the adapter sees it (the tower layer), else to the response head. Covers only what ran
+    /// when the request was [`aborted`](Self::aborted).
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.total()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert!(rx.recv().unwrap() >= std::time::Duration::ZERO);
+    /// ```
+    pub fn total(&self) -> Duration {
+        self.total
+    }
+
+    /// Every metric the request recorded, in first-recorded order, after aggregation: those
+    /// in the header, and those the header budget left out. `total` is not among them (see
+    /// [`total`](Self::total)).
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.metrics().to_vec()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// let metrics = rx.recv().unwrap();
+    /// assert_eq!(metrics[0].name(), "db");
+    /// assert_eq!(metrics[0].duration(), Some(std::time::Duration::from_millis(2)));
+    /// ```
+    pub fn metrics(&self) -> &'a [Metric] {
+        self.metrics
+    }
+
+    /// Recordings not kept because [`Options::max_metrics`](crate::Options::max_metrics) was
+    /// reached.
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.omitted()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), 0);
+    /// ```
+    pub fn omitted(&self) -> u32 {
+        self.omitted
+    }
+
+    /// Whether the response carried a `Server-Timing` field (or trailer) from these metrics:
+    /// `false` where `send_when` said no, or the request was aborted before it was written.
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.sent()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert!(rx.recv().unwrap());
+    /// ```
+    pub fn sent(&self) -> bool {
+        self.sent
+    }
+
+    /// Whether the request ended before its response did: the client went away (its future
+    /// or body was dropped), the handler panicked, or the body failed.
+    /// [`total`](Self::total) and [`metrics`](Self::metrics) then cover what ran, futures cut
+    /// short included (marked as such in their metric).
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.aborted()).unwrap());
+    /// # let response = timed_response(Timings::new(), async {
+    /// #     server_timing_runtime::record("db", std::time::Duration::from_millis(2));
+    /// #     http::Response::new(())
+    /// # });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert!(!rx.recv().unwrap());
+    /// ```
+    pub fn aborted(&self) -> bool {
+        self.aborted
+    }
+}
+
+/// The request's path as the framework keeps it, without copying it.
+pub(crate) enum Path {
+    Uri(http::Uri),
+    #[cfg(feature = "actix-web")]
+    Actix(actix_web::http::Uri),
+}
+
+impl Path {
+    fn as_str(&self) -> &str {
+        match self {
+            Path::Uri(uri) => uri.path(),
+            #[cfg(feature = "actix-web")]
+            Path::Actix(uri) => uri.path(),
+        }
+    }
+}
+
+/// A request whose hook has not run yet. It runs exactly once: from [`finish`](Self::finish)
+/// when the response is done, or, when this is dropped before, as an aborted request.
+pub(crate) struct Pending {
+    hook: Hook,
+    timings: Timings,
+    method: Method,
+    path: Path,
+    route: Option<String>,
+    status: Option<StatusCode>,
+    sent: bool,
+    // Set around every poll of the request's future: still set when it is dropped means the
+    // poll unwound (the handler panicked), whoever caught the panic.
+    polling: bool,
+    done: bool,
+}
+
+impl Pending {
+    pub(crate) fn new(hook: Hook, timings: Timings, method: Method, path: Path) -> Box<Self> {
+        Box::new(Pending {
+            hook,
+            timings,
+            method,
+            path,
+            route: None,
+            status: None,
+            sent: false,
+            polling: false,
+            done: false,
+        })
+    }
+
+    #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(dead_code))]
+    pub(crate) fn set_route(&mut self, route: Option<String>) {
+        self.route = route;
+    }
+
+    /// Around a poll of the request's future; see `polling`.
+    pub(crate) fn polling(&mut self, polling: bool) {
+        self.polling = polling;
+    }
+
+    /// The response head is ready; `sent` says whether it carries the metrics.
+    pub(crate) fn respond(&mut self, status: StatusCode, sent: bool) {
+        self.status = Some(status);
+        self.sent = sent;
+    }
+
+    /// The metrics went out after all, in a trailer.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn sent_in_trailer(&mut self) {
+        self.sent = true;
+    }
+
+    /// Whether the client is owed body frames: else a body dropped unpolled is no abort.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn expects_body(&self) -> bool {
+        let bodiless = self.status.is_some_and(|status| {
+            status.is_informational()
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED
+        });
+        self.method != Method::HEAD && !bodiless
+    }
+
+    /// The response is done (or, `aborted`, ended early): run the hook.
+    pub(crate) fn finish(&mut self, aborted: bool) {
+        self.run(aborted);
+    }
+
+    fn run(&mut self, aborted: bool) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let total = self.timings.elapsed();
+        let metrics = self.timings.metrics();
+        let panicked = self.polling || std::thread::panicking();
+        let status = match self.status {
+            Some(status) => status,
+            None if panicked => StatusCode::INTERNAL_SERVER_ERROR,
+            None => StatusCode::from_u16(CLIENT_CLOSED_REQUEST).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        };
+        let completed = Completed {
+            method: &self.method,
+            path: self.path.as_str(),
+            route: self.route.as_deref(),
+            status,
+            total,
+            total_name: self.timings.options().config().total.as_deref(),
+            metrics: &metrics,
+            omitted: self.timings.omitted(),
+            sent: self.sent,
+            aborted: aborted || panicked,
+        };
+        run_hook(&*self.hook, &completed);
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.run(true);
+    }
+}
+
+/// Run `hook`, containing a panic in it: the response, the worker and every other request go
+/// on. The panic hook of the process has reported the panic (std's default prints it to
+/// stderr) before it is caught here; this request's call of the hook is what is lost.
+/// With `panic = "abort"` nothing can be contained: the process ends, as for any panic.
+fn run_hook(hook: &(dyn Fn(&Completed<'_>) + Send + Sync), completed: &Completed<'_>) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| hook(completed))) {
+        // A payload whose own drop panics must not escape either.
+        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    }
+}

@@ -1,0 +1,164 @@
+//! `metrics::histograms()` behind a real Prometheus exporter (metrics-exporter-prometheus), as
+//! the demo serves it: an actix app with `/metrics`. After some requests its text is checked
+//! by `promtool check metrics` (Debian's `prometheus` package) and read back: every bucket
+//! and count matches the requests made.
+//!
+//! Without promtool the check is skipped, loudly; with `SERVER_TIMING_REQUIRE_PROMTOOL=1` (CI)
+//! it fails instead.
+
+mod actix_support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use server_timing_runtime::server_timing;
+
+const BUCKETS: [f64; 6] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5];
+const DB: Duration = Duration::from_millis(6);
+const USERS: usize = 20;
+const MISSING: usize = 5;
+
+#[server_timing("db", desc = "DB read")]
+async fn load_user(id: u32) -> String {
+    actix_web::rt::time::sleep(DB).await;
+    format!("user {id}")
+}
+
+async fn user(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(load_user(*id).await)
+}
+
+async fn scrape(handle: web::Data<PrometheusHandle>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(handle.render())
+}
+
+/// `name{labels} value` lines of the exposition text, by name and sorted label text.
+fn samples(text: &str) -> BTreeMap<(String, String), f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("`series value`");
+            let (name, labels) = match series.split_once('{') {
+                Some((name, labels)) => (name, labels.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            let mut labels: Vec<&str> = labels.split(',').filter(|l| !l.is_empty()).collect();
+            labels.sort_unstable();
+            let value = value.parse().unwrap_or_else(|_| panic!("a number in {line:?}"));
+            ((name.to_owned(), labels.join(",")), value)
+        })
+        .collect()
+}
+
+fn promtool_check(text: &str) {
+    let required = std::env::var("SERVER_TIMING_REQUIRE_PROMTOOL").is_ok_and(|v| v == "1");
+    let spawned = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) if !required => {
+            eprintln!(
+                "\n*** SKIPPED: promtool not found ({error}); `apt-get install prometheus` to run \
+                 this check (SERVER_TIMING_REQUIRE_PROMTOOL=1 makes this a failure) ***\n"
+            );
+            return;
+        }
+        Err(error) => panic!("promtool is required (SERVER_TIMING_REQUIRE_PROMTOOL=1): {error}"),
+    };
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[actix_web::test]
+async fn the_metrics_endpoint_serves_a_histogram_per_metric_and_route() {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(HISTOGRAM.to_owned()), &BUCKETS)
+        .unwrap()
+        .install_recorder()
+        .expect("the only recorder of this test binary");
+    let timing = ServerTiming::new().on_complete(histograms());
+    let routes = {
+        let handle = web::Data::new(handle);
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(handle.clone())
+                .route("/user/{id}", web::get().to(user))
+                .route("/metrics", web::get().to(scrape));
+        }
+    };
+    let server = actix_support::serve(timing, routes);
+    let client = actix_support::client();
+    for id in 0..USERS {
+        let response = client
+            .get(server.url(&format!("/user/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    for _ in 0..MISSING {
+        let response = client.get(server.url("/nowhere")).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+    }
+    // The hook runs as each response leaves the middleware, before the client has it.
+    let response = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    server.stop().await;
+
+    promtool_check(&text);
+    assert!(text.contains(&format!("# TYPE {HISTOGRAM} histogram")), "{text}");
+    let samples = samples(&text);
+    let get = |suffix: &str, labels: &str| {
+        *samples
+            .get(&(format!("{HISTOGRAM}{suffix}"), labels.to_owned()))
+            .unwrap_or_else(|| panic!("no {HISTOGRAM}{suffix}{{{labels}}} in\n{text}"))
+    };
+    let users = USERS as f64;
+    for metric in ["db", "total"] {
+        let labels = format!("metric=\"{metric}\",route=\"/user/{{id}}\"");
+        assert_eq!(get("_count", &labels), users, "{metric}");
+        let mut last = 0.0;
+        for bound in BUCKETS {
+            let count = get("_bucket", &format!("le=\"{bound}\",{labels}"));
+            assert!(count >= last, "{metric}: buckets only grow: {count} after {last}");
+            // Every `db` call slept `DB`: none is at or under 1 ms.
+            if metric == "db" && Duration::from_secs_f64(bound) < DB {
+                assert_eq!(count, 0.0, "{metric} le={bound}");
+            }
+            last = count;
+        }
+        assert_eq!(
+            get("_bucket", &format!("le=\"+Inf\",{labels}")),
+            users,
+            "{metric}"
+        );
+        assert!(get("_sum", &labels) >= users * DB.as_secs_f64(), "{metric}");
+    }
+    // A 404 knows no route and records only `total`.
+    let missing = "metric=\"total\"";
+    assert_eq!(get("_count", missing), MISSING as f64);
+    assert!(
+        !samples
+            .keys()
+            .any(|(name, labels)| name.starts_with(HISTOGRAM) && labels.contains("/nowhere")),
+        "a path is never a label"
+    );
+}

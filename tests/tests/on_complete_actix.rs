@@ -1,0 +1,208 @@
+//! `actix::ServerTiming::on_complete` and `send_when`, end to end: a real 2-worker actix
+//! server on loopback, reqwest and raw sockets as clients.
+//!
+//! actix gives a middleware no end-of-body event, so the hook runs when the response head
+//! leaves the middleware (documented on `ServerTiming::on_complete`); there is no streamed
+//! case here.
+
+mod actix_support;
+mod on_complete_support;
+
+use std::time::Duration;
+
+use actix_support::{client, serve};
+use actix_web::{error, web, HttpResponse};
+use on_complete_support::{assert_same_metrics, header_metrics, Calls};
+use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::server_timing;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+#[server_timing("db", desc = "DB read")]
+async fn load_user(id: u32) -> String {
+    actix_web::rt::time::sleep(Duration::from_millis(2)).await;
+    format!("user {id}")
+}
+
+#[server_timing]
+fn render(user: &str) -> String {
+    format!("<p>{user}</p>")
+}
+
+#[server_timing("slow")]
+async fn slow() {
+    actix_web::rt::time::sleep(Duration::from_secs(30)).await;
+}
+
+async fn user(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(render(&load_user(*id).await))
+}
+
+async fn failing() -> Result<HttpResponse, actix_web::Error> {
+    let _ = load_user(0).await;
+    Err(error::ErrorServiceUnavailable("down"))
+}
+
+async fn panicking() -> HttpResponse {
+    let _ = load_user(0).await;
+    panic!("handler panic (expected by the test)");
+}
+
+async fn hanging() -> HttpResponse {
+    let _ = load_user(0).await;
+    slow().await;
+    HttpResponse::Ok().finish()
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/user/{id}", web::get().to(user))
+        .route(
+            "/untimed",
+            web::get().to(|| async { HttpResponse::Ok().body(render("nobody")) }),
+        )
+        .route("/error", web::get().to(failing))
+        .route("/panic", web::get().to(panicking))
+        .route("/hang", web::get().to(hanging));
+}
+
+fn timing(calls: &Calls) -> ServerTiming {
+    ServerTiming::new()
+        .when(|req| req.path() != "/untimed")
+        .send_when(|req| !req.headers().contains_key("x-no-send"))
+        .on_complete(calls.hook())
+}
+
+#[actix_web::test]
+async fn called_once_with_the_metrics_the_header_carried() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let response = client().get(server.url("/user/7?page=2")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let call = calls.one().await;
+    assert_eq!(
+        (call.method.as_str(), call.path.as_str(), call.route.as_deref()),
+        ("GET", "/user/7", Some("/user/{id}"))
+    );
+    assert_eq!(call.status, 200);
+    assert!(call.sent && !call.aborted && call.omitted == 0, "{call:?}");
+    assert_eq!(call.names(), ["db", "render"]);
+    assert!(call.metric("db").duration().unwrap() >= Duration::from_millis(2));
+    assert_same_metrics(&call, &header_metrics(response.headers()));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn error_responses_and_404_are_reported_with_their_status() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+
+    let response = client().get(server.url("/error")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    let call = calls.one().await;
+    assert_eq!((call.status, call.route.as_deref()), (503, Some("/error")));
+    assert!(call.sent && !call.aborted);
+    assert_same_metrics(&call, &header_metrics(response.headers()));
+
+    let response = client().get(server.url("/nowhere")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let call = calls.one().await;
+    assert_eq!(
+        (call.status, call.path.as_str(), call.route.as_deref()),
+        (404, "/nowhere", None)
+    );
+    assert!(call.metrics.is_empty() && call.sent);
+    assert_same_metrics(&call, &header_metrics(response.headers()));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_panicking_handler_is_reported_as_a_500_with_what_it_recorded() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let outcome = client().get(server.url("/panic")).send().await;
+    if let Ok(response) = &outcome {
+        assert_eq!(response.status(), 500, "a panicking handler cannot answer 2xx");
+    }
+    let call = calls.one().await;
+    assert_eq!(call.status, 500);
+    assert!(call.aborted && !call.sent, "{call:?}");
+    assert_eq!(call.names(), ["db"]);
+    // The server goes on.
+    let response = client().get(server.url("/user/1")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(calls.one().await.status, 200);
+    server.stop().await;
+}
+
+/// actix drops the handler's future when reading the socket fails, as after a reset.
+#[actix_web::test]
+async fn a_client_that_resets_mid_request_is_reported_with_what_ran() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /hang HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let ran = Duration::from_millis(100);
+    actix_web::rt::time::sleep(ran).await;
+    stream.set_zero_linger().unwrap();
+    drop(stream);
+    let call = calls.one().await;
+    assert_eq!(call.status, 499);
+    assert!(call.aborted && !call.sent, "{call:?}");
+    assert!(
+        call.total >= ran && call.total < Duration::from_secs(10),
+        "{:?}",
+        call.total
+    );
+    assert_eq!(call.names(), ["db", "slow"]);
+    let slow = call.metric("slow");
+    assert!(
+        slow.duration().unwrap() >= ran - Duration::from_millis(10),
+        "{slow:?}"
+    );
+    assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn send_when_false_collects_without_sending() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let response = client()
+        .get(server.url("/user/3"))
+        .header("x-no-send", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers().contains_key("server-timing"));
+    let call = calls.one().await;
+    assert!(!call.sent && !call.aborted, "{call:?}");
+    assert_eq!(call.names(), ["db", "render"]);
+
+    // An error response too.
+    let response = client()
+        .get(server.url("/error"))
+        .header("x-no-send", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(!response.headers().contains_key("server-timing"));
+    let call = calls.one().await;
+    assert_eq!((call.status, call.sent), (503, false));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn when_false_collects_nothing_and_calls_nothing() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let response = client().get(server.url("/untimed")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers().contains_key("server-timing"));
+    calls.exactly(0).await;
+    server.stop().await;
+}

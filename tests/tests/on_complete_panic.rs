@@ -1,0 +1,135 @@
+//! A hook that panics: the panic is contained where the hook runs. The response is sent, the
+//! worker thread lives on, and every other request's call is made with its own data.
+
+mod actix_support;
+mod on_complete_support;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use on_complete_support::{bounded, Calls};
+use server_timing_runtime::tower::ServerTimingLayer;
+use server_timing_runtime::{describe, Completed};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+const REQUESTS: usize = 200;
+
+fn id_of(path: &str) -> usize {
+    path.rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+/// Panics for odd request ids, records the even ones in `calls`.
+fn hook(calls: &Calls) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
+    let record = calls.hook();
+    move |done| {
+        let id = id_of(done.path());
+        assert!(id % 2 == 0, "hook panic for request {id} (expected by the test)");
+        record(done);
+    }
+}
+
+fn handle(id: usize) -> String {
+    describe("id", id.to_string());
+    format!("request {id}")
+}
+
+async fn requests(addr: std::net::SocketAddr) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    for id in 0..REQUESTS {
+        let response = bounded(client.get(format!("http://{addr}/n/{id}")).send())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "request {id}");
+        assert!(response.headers().contains_key("server-timing"));
+        assert_eq!(response.text().await.unwrap(), format!("request {id}"));
+    }
+}
+
+async fn check(calls: &Calls, workers: usize) {
+    let calls = calls.exactly(REQUESTS / 2).await;
+    let ids: HashSet<usize> = calls.iter().map(|c| id_of(&c.path)).collect();
+    assert_eq!(ids, (0..REQUESTS).step_by(2).collect::<HashSet<_>>());
+    for call in &calls {
+        let id = id_of(&call.path).to_string();
+        assert_eq!(call.metric("id").description(), Some(id.as_str()), "{call:?}");
+    }
+    let threads: HashSet<_> = calls.iter().map(|c| c.thread).collect();
+    assert!(
+        threads.len() <= workers,
+        "a worker was replaced: calls ran on {} threads",
+        threads.len()
+    );
+}
+
+/// Quiet the default panic hook for the expected panics, keeping the others loud.
+fn quiet_expected_panics() {
+    static ONCE: Mutex<bool> = Mutex::new(false);
+    let mut set = ONCE.lock().unwrap();
+    if *set {
+        return;
+    }
+    *set = true;
+    let default = Arc::new(std::panic::take_hook());
+    std::panic::set_hook(Box::new(move |info| {
+        let expected = info
+            .payload()
+            .downcast_ref::<String>()
+            .is_some_and(|message| message.contains("expected by the test"));
+        if !expected {
+            default(info);
+        }
+    }));
+}
+
+#[actix_web::test]
+async fn actix() {
+    use actix_web::{web, HttpResponse};
+    quiet_expected_panics();
+    let calls = Calls::new();
+    let timing = server_timing_runtime::actix::ServerTiming::new().on_complete(hook(&calls));
+    let server = actix_support::serve(timing, |cfg| {
+        cfg.route(
+            "/n/{id}",
+            web::get().to(|id: web::Path<usize>| async move { HttpResponse::Ok().body(handle(*id)) }),
+        );
+    });
+    requests(server.addr).await;
+    check(&calls, 2).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tower() {
+    use axum::routing::get;
+    quiet_expected_panics();
+    let calls = Calls::new();
+    let app = axum::Router::new()
+        .route(
+            "/n/{id}",
+            get(|axum::extract::Path(id): axum::extract::Path<usize>| async move { handle(id) }),
+        )
+        .layer(ServerTimingLayer::new().on_complete(hook(&calls)));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    requests(addr).await;
+    check(&calls, 2).await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
+}

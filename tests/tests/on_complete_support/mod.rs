@@ -1,0 +1,174 @@
+//! What the `on_complete` tests share: a hook that keeps every call, bounded waits, and the
+//! comparison of a call's metrics with the `Server-Timing` field the response carried.
+
+// Each test binary that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use server_timing_runtime::{parse, Completed, Metric, ParsedMetric};
+
+/// Every network wait in these tests is bounded by this.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// How long to keep watching for a second call after the first: a hook called twice would
+/// have been called again within it.
+pub const SETTLE: Duration = Duration::from_millis(150);
+
+pub async fn bounded<T>(future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, future)
+        .await
+        .expect("finished within the deadline")
+}
+
+/// What one call of the hook saw, kept past the call.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub route: Option<String>,
+    pub status: u16,
+    pub total: Duration,
+    pub metrics: Vec<Metric>,
+    pub omitted: u32,
+    pub sent: bool,
+    pub aborted: bool,
+    pub thread: std::thread::ThreadId,
+}
+
+impl Call {
+    fn of(done: &Completed<'_>) -> Self {
+        Call {
+            method: done.method().to_string(),
+            path: done.path().to_owned(),
+            route: done.route().map(str::to_owned),
+            status: done.status().as_u16(),
+            total: done.total(),
+            metrics: done.metrics().to_vec(),
+            omitted: done.omitted(),
+            sent: done.sent(),
+            aborted: done.aborted(),
+            thread: std::thread::current().id(),
+        }
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.metrics.iter().map(Metric::name).collect()
+    }
+
+    pub fn metric(&self, name: &str) -> &Metric {
+        self.metrics
+            .iter()
+            .find(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.metrics))
+    }
+}
+
+/// Every call of the hooks it makes.
+#[derive(Clone, Default)]
+pub struct Calls(Arc<Mutex<Vec<Call>>>);
+
+impl Calls {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A hook that records its calls here.
+    pub fn hook(&self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
+        let calls = self.clone();
+        move |done| calls.0.lock().unwrap().push(Call::of(done))
+    }
+
+    /// [`hook`](Self::hook) as the `http` helper takes it.
+    pub fn arc_hook(&self) -> Arc<dyn Fn(&Completed<'_>) + Send + Sync> {
+        Arc::new(self.hook())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    pub fn all(&self) -> Vec<Call> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Wait (bounded) until `n` calls were made in all, then [`SETTLE`] more to catch extra
+    /// ones; panics unless there are exactly `n`.
+    pub async fn exactly(&self, n: usize) -> Vec<Call> {
+        let start = Instant::now();
+        while self.len() < n && start.elapsed() < DEADLINE {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(SETTLE).await;
+        let calls = self.all();
+        assert_eq!(calls.len(), n, "calls of on_complete: {calls:#?}");
+        calls
+    }
+
+    /// The one call made since the last [`take`](Self::take), exactly one.
+    pub async fn one(&self) -> Call {
+        let call = self.exactly(1).await.remove(0);
+        self.0.lock().unwrap().clear();
+        call
+    }
+
+    pub fn take(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// The entries of every `Server-Timing` field in `headers`, in order.
+pub fn header_metrics(headers: &http::HeaderMap) -> Vec<ParsedMetric> {
+    headers
+        .get_all("server-timing")
+        .iter()
+        .flat_map(|value| parse(value.to_str().expect("an ASCII field")))
+        .collect()
+}
+
+/// Asserts that `call` holds exactly the metrics `header` carried (`total` aside, which the
+/// header measured when it was written, at most `call.total`), at the header's precision.
+pub fn assert_same_metrics(call: &Call, header: &[ParsedMetric]) {
+    let (total, rest) = header.split_first().expect("a total entry first");
+    assert_eq!(total.name, "total", "{header:?}");
+    assert!(
+        Duration::from_secs_f64(total.duration / 1000.0) <= call.total + Duration::from_micros(1),
+        "the header's total {} ms is past the call's {:?}",
+        total.duration,
+        call.total
+    );
+    assert_eq!(
+        rest.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        call.names(),
+        "names: header {header:?}, call {:?}",
+        call.metrics
+    );
+    for (sent, kept) in rest.iter().zip(&call.metrics) {
+        let kept_ms = kept.duration().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        assert!(
+            (sent.duration - kept_ms).abs() < 0.0006,
+            "{}: header {} ms, call {kept_ms} ms",
+            sent.name,
+            sent.duration
+        );
+        // The writer adds notes after the text: "DB read (3 calls)".
+        let text = kept.description().unwrap_or("");
+        assert!(
+            sent.description.starts_with(text),
+            "{}: {:?} / {text:?}",
+            sent.name,
+            sent.description
+        );
+        if kept.count() > 1 {
+            let calls = format!("{} calls", kept.count());
+            assert!(
+                sent.description.contains(&calls),
+                "{}: {:?}",
+                sent.name,
+                sent.description
+            );
+        }
+    }
+}
