@@ -48,6 +48,9 @@ pub use adapters::http;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
+#[cfg(feature = "tracing")]
+#[doc(inline)]
+pub use adapters::tracing;
 
 pub use collector::future::{FutureExt, Timed};
 pub use collector::metric::Metric;

@@ -6,3 +6,5 @@ pub mod actix;
 pub mod http;
 #[cfg(feature = "tower")]
 pub mod tower;
+#[cfg(feature = "tracing")]
+pub mod tracing;
