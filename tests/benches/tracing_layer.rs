@@ -56,6 +56,12 @@ fn registry_alone() -> Dispatch {
     Dispatch::new(tracing_subscriber::registry())
 }
 
+/// The registry under a layer that does nothing: the cost of a layered subscriber as such,
+/// which tells the layer's own cost from that of any layer.
+fn with_empty_layer() -> Dispatch {
+    Dispatch::new(tracing_subscriber::registry().with(tracing_subscriber::layer::Identity::new()))
+}
+
 fn with_layer() -> Dispatch {
     Dispatch::new(tracing_subscriber::registry().with(server_timing_runtime::tracing::layer()))
 }
@@ -123,12 +129,13 @@ fn not_selected(c: &mut Criterion) {
 
 fn summary(_: &mut Criterion) {
     let (alone, ours, mapped) = (registry_alone(), with_layer(), with_event_mapped());
+    let empty = with_empty_layer();
     let pair = |n: u64| {
         for _ in 0..n {
             black_box(clock_pair());
         }
     };
-    let runs: [&dyn Fn(u64); 8] = [
+    let runs: [&dyn Fn(u64); 11] = [
         &pair,
         &|n| run(&alone, true, selected_span, n),
         &|n| run(&ours, true, selected_span, n),
@@ -137,6 +144,9 @@ fn summary(_: &mut Criterion) {
         &|n| run(&alone, true, plain_span, n),
         &|n| run(&ours, true, plain_span, n),
         &|n| run(&mapped, true, plain_span, n),
+        &|n| run(&empty, true, selected_span, n),
+        &|n| run(&empty, false, selected_span, n),
+        &|n| run(&empty, true, plain_span, n),
     ];
     let rounds = rounds(&runs, SUMMARY_BLOCK, SUMMARY_ROUNDS);
     let ns = |i: usize| median(&rounds, |r| r[i]);
@@ -144,13 +154,18 @@ fn summary(_: &mut Criterion) {
     let outside = median(&rounds, |r| r[4] / r[3]);
     let unselected = median(&rounds, |r| r[6] / r[5]);
     let carried = median(&rounds, |r| r[7] / r[5]);
+    let added_over_empty = median(&rounds, |r| (r[2] - r[8]) / r[0]);
+    let outside_over_empty = median(&rounds, |r| r[4] / r[9]);
+    let unselected_over_empty = median(&rounds, |r| r[6] / r[10]);
     println!(
         "tracing_layer summary (medians over {SUMMARY_ROUNDS} rounds of one block of {SUMMARY_BLOCK} spans per variant): \
          a pair of Instant::now() {:.1} ns; \
          selected span in a request: registry alone {:.1} ns, with the layer {:.1} ns, added = {added:.2}x the pair (target: at most 3x); \
          selected span outside any request: {:.1} ns against {:.1} ns = {outside:.3}x (target: at most 1.05x); \
          span without the field in a request: {:.1} ns against {:.1} ns = {unselected:.3}x (target: at most 1.05x); \
-         the same with an event mapped (spans carry the request): {:.1} ns = {carried:.3}x",
+         the same with an event mapped (spans carry the request): {:.1} ns = {carried:.3}x; \
+         against the registry under an empty layer ({:.1} / {:.1} / {:.1} ns): added {added_over_empty:.2}x the pair, \
+         outside {outside_over_empty:.3}x, without the field {unselected_over_empty:.3}x",
         ns(0),
         ns(1),
         ns(2),
@@ -159,6 +174,9 @@ fn summary(_: &mut Criterion) {
         ns(6),
         ns(5),
         ns(7),
+        ns(8),
+        ns(9),
+        ns(10),
     );
 }
 

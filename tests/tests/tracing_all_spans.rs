@@ -84,7 +84,10 @@ fn busy_time_leaves_out_the_time_a_span_was_not_entered() {
     });
     let batch = duration(&metric(&timings, "batch"));
     assert!(batch >= Duration::from_millis(10), "{batch:?}");
-    assert!(batch < Duration::from_millis(60), "the idle time was counted: {batch:?}");
+    assert!(
+        batch < Duration::from_millis(60),
+        "the idle time was counted: {batch:?}"
+    );
 }
 
 #[test]
@@ -94,7 +97,10 @@ fn busy_time_of_an_async_span_leaves_out_its_awaits() {
         let timings = Timings::new();
         timings.scope(db::slow_await()).await;
         let busy = duration(&metric(&timings, "slow_await"));
-        assert!(busy < Duration::from_millis(50), "the await was counted: {busy:?}");
+        assert!(
+            busy < Duration::from_millis(50),
+            "the await was counted: {busy:?}"
+        );
     });
 }
 

@@ -41,7 +41,10 @@ fn a_sync_instrumented_fn_is_a_metric_with_its_description_and_fmt_still_logs() 
     assert!(duration(&render) >= Duration::from_millis(5));
     // The fmt layer beside ours saw the span and its event.
     let log = log();
-    assert!(log.contains("render{page=\"home\"") && log.contains("rendering"), "{log}");
+    assert!(
+        log.contains("render{page=\"home\"") && log.contains("rendering"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -74,7 +77,10 @@ fn an_async_span_runs_from_its_first_poll_not_from_when_it_was_made() {
             .await;
         let db = duration(&metric(&timings, "db"));
         assert!(db >= Duration::from_millis(50), "{db:?}");
-        assert!(db < Duration::from_millis(100), "counted the time before the first poll: {db:?}");
+        assert!(
+            db < Duration::from_millis(100),
+            "counted the time before the first poll: {db:?}"
+        );
     });
 }
 
@@ -242,8 +248,12 @@ fn names_from_fields_are_sanitized_and_non_strings_ignored() {
     timings.sync_scope(|| {
         info_span!("a", server_timing = 5).in_scope(|| {});
         info_span!("b", server_timing = ?"db").in_scope(|| {});
-        info_span!("c", server_timing = "db\r\nSet-Cookie: x=1", server_timing.desc = "a \"quoted\"\nline")
-            .in_scope(|| {});
+        info_span!(
+            "c",
+            server_timing = "db\r\nSet-Cookie: x=1",
+            server_timing.desc = "a \"quoted\"\nline"
+        )
+        .in_scope(|| {});
     });
     let header = timings.finish().expect("a header");
     let value = header.to_str().expect("visible ASCII only");
@@ -252,7 +262,10 @@ fn names_from_fields_are_sanitized_and_non_strings_ignored() {
     assert_eq!(parsed.len(), 1, "{value:?}");
     assert!(server_timing_runtime::is_token(&parsed[0].name), "{value:?}");
     assert_eq!(timings.metrics()[0].name(), parsed[0].name);
-    assert_eq!(Some(parsed[0].description.as_str()), timings.metrics()[0].description());
+    assert_eq!(
+        Some(parsed[0].description.as_str()),
+        timings.metrics()[0].description()
+    );
 }
 
 #[test]

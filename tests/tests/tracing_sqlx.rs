@@ -172,15 +172,16 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
     setup();
     run(async {
         let pool = pool().await;
-        let app = Router::new()
-            .route(
-                "/",
-                get(|State(pool): State<SqlitePool>| async move {
-                    count_rows(&pool, "axum").await.to_string()
-                }),
-            )
-            .with_state(pool)
-            .layer(server_timing_runtime::tower::ServerTimingLayer::default());
+        let app =
+            Router::new()
+                .route(
+                    "/",
+                    get(|State(pool): State<SqlitePool>| async move {
+                        count_rows(&pool, "axum").await.to_string()
+                    }),
+                )
+                .with_state(pool)
+                .layer(server_timing_runtime::tower::ServerTimingLayer::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -200,7 +201,10 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
         let headers = response.headers().clone();
         assert_eq!(response.text().await.unwrap(), "100000");
         let _ = stop.send(());
-        server.await.expect("the server ran").expect("the server stopped cleanly");
+        server
+            .await
+            .expect("the server ran")
+            .expect("the server stopped cleanly");
         check_db(&parse_headers(&headers), "axum");
     });
 }

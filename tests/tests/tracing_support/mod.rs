@@ -52,7 +52,9 @@ struct Log;
 
 impl io::Write for Log {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        LOG.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        LOG.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -80,11 +82,7 @@ pub fn metric(timings: &Timings, name: &str) -> Metric {
 
 /// The names `timings` holds, in order.
 pub fn names(timings: &Timings) -> Vec<String> {
-    timings
-        .metrics()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect()
+    timings.metrics().iter().map(|m| m.name().to_owned()).collect()
 }
 
 /// `metric`'s duration.

@@ -133,11 +133,7 @@ impl Layer {
     /// });
     /// ```
     #[must_use]
-    pub fn event(
-        mut self,
-        target: impl Into<Cow<'static, str>>,
-        name: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn event(mut self, target: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Self {
         self.events.push(EventMetric {
             target: target.into(),
             name: name.into(),
