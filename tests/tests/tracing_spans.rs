@@ -307,3 +307,21 @@ fn spans_without_the_field_are_not_recorded() {
     timings.sync_scope(|| info_span!("plain", user = 1).in_scope(|| {}));
     assert!(timings.metrics().is_empty());
 }
+
+#[test]
+fn the_http_helper_writes_spans_and_the_attribute_into_one_header() {
+    setup();
+    run(async {
+        let response = server_timing_runtime::http::timed_response(Timings::new(), async {
+            authenticate();
+            let id = load_user(9).await;
+            http::Response::new(id.to_string())
+        })
+        .await;
+        let names: Vec<_> = server_timing_runtime::parse_headers(response.headers())
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, ["total", "auth", "db"]);
+    });
+}

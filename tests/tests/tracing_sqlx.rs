@@ -6,7 +6,7 @@ mod tracing_support;
 
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use server_timing_runtime::{parse_headers, ParsedMetric, Timings};
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
@@ -229,6 +229,12 @@ fn a_query_inside_a_db_span_is_not_counted_twice() {
                 .instrument(span),
             )
             .await;
+        // The span closes when its last handle is dropped, and sqlx's worker thread drops the
+        // one it was sent just after it answers: wait for it, bounded.
+        let waited = Instant::now();
+        while timings.metrics().is_empty() && waited.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         let db = metric(&timings, "db");
         assert_eq!(db.count(), 1, "{db:?}");
         // The span's time, which holds the statement's.

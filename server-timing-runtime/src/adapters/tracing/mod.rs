@@ -29,8 +29,11 @@
 //! - **Which request.** The collector current where the span is created, else the one of its
 //!   nearest ancestor span that has one. A span created outside any request is not recorded,
 //!   wherever it is entered later.
-//! - **When.** When the span closes, on whichever thread; once the request's header is
-//!   written, later spans are dropped quietly.
+//! - **When.** When the span closes, that is when its last handle is dropped, on whichever
+//!   thread; once the request's header is written, later spans are dropped quietly. A library
+//!   that keeps a clone of the span a little longer delays it: sqlx's SQLite worker drops the
+//!   one it was sent just after answering, so a span around a single query may close after
+//!   the response. Mapping sqlx's events ([`Layer::event`]) has no such race.
 //! - **How long.** Wall time from the span's first enter to its close, as `#[server_timing]`
 //!   times an async fn from its first poll to its completion; [`Layer::busy_time`] counts only
 //!   the time the span was entered. A span never entered records nothing.
