@@ -79,13 +79,13 @@ fn busy_time_leaves_out_the_time_a_span_was_not_entered() {
     timings.sync_scope(|| {
         let span = tracing::span!(target: "tracing_all_spans::db", Level::INFO, "batch");
         span.in_scope(|| thread::sleep(Duration::from_millis(5)));
-        thread::sleep(Duration::from_millis(60));
+        thread::sleep(Duration::from_millis(300));
         span.in_scope(|| thread::sleep(Duration::from_millis(5)));
     });
     let batch = duration(&metric(&timings, "batch"));
     assert!(batch >= Duration::from_millis(10), "{batch:?}");
     assert!(
-        batch < Duration::from_millis(60),
+        batch < Duration::from_millis(300),
         "the idle time was counted: {batch:?}"
     );
 }

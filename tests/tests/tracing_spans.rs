@@ -71,14 +71,14 @@ fn an_async_span_runs_from_its_first_poll_not_from_when_it_was_made() {
             .scope(async {
                 // The span is created here, but entered only when first polled.
                 let load = load_user(1);
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(400)).await;
                 load.await
             })
             .await;
         let db = duration(&metric(&timings, "db"));
         assert!(db >= Duration::from_millis(50), "{db:?}");
         assert!(
-            db < Duration::from_millis(100),
+            db < Duration::from_millis(400),
             "counted the time before the first poll: {db:?}"
         );
     });
