@@ -56,6 +56,9 @@ pub use adapters::metrics;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
+#[cfg(feature = "tracing")]
+#[doc(inline)]
+pub use adapters::tracing;
 
 pub use adapters::completed::Completed;
 

@@ -14,3 +14,5 @@ pub mod reqwest;
 pub mod metrics;
 #[cfg(feature = "tower")]
 pub mod tower;
+#[cfg(feature = "tracing")]
+pub mod tracing;

@@ -1,0 +1,303 @@
+//! The `tracing_subscriber::Layer` that turns spans into metrics.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
+
+use super::events::{self, EventMetric};
+use super::fields::{self, Fields};
+use super::span::SpanTiming;
+use crate::collector::timings::Timings;
+
+/// Records `tracing` spans (and, when mapped, events with a duration) into the request they
+/// belong to. Made by [`layer`](super::layer); see [the module](super) for the rules.
+///
+/// ```
+/// use server_timing_runtime::tracing::layer;
+/// use tracing_subscriber::filter::Targets;
+/// use tracing_subscriber::layer::SubscriberExt;
+/// use tracing_subscriber::Layer as _;
+///
+/// let subscriber = tracing_subscriber::registry().with(
+///     layer()
+///         .all_spans()
+///         .event("sqlx::query", "db")
+///         .with_filter(Targets::new().with_target("my_app::db", tracing::Level::INFO)),
+/// );
+/// # let _ = subscriber;
+/// ```
+#[derive(Debug, Default)]
+pub struct Layer {
+    all_spans: bool,
+    busy: bool,
+    events: Vec<EventMetric>,
+    // How many spans hold state: while none does, no span of this layer can be entered,
+    // closed or be anyone's ancestor with a request, so those callbacks return at once
+    // instead of looking the span up. Relaxed: a span reaches another thread only through
+    // something that synchronizes.
+    live: AtomicUsize,
+}
+
+impl Layer {
+    /// Time every span the layer sees, named by its span name (a string `server_timing`
+    /// field still overrides it). Narrow it with a per-layer filter from tracing-subscriber,
+    /// such as `Targets` or `EnvFilter`.
+    ///
+    /// ```
+    /// use server_timing_runtime::Timings;
+    /// use tracing_subscriber::filter::Targets;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// use tracing_subscriber::Layer as _;
+    ///
+    /// let only_this_crate = Targets::new().with_target(module_path!(), tracing::Level::INFO);
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(server_timing_runtime::tracing::layer().all_spans().with_filter(only_this_crate));
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     let timings = Timings::new();
+    ///     timings.sync_scope(|| {
+    ///         tracing::info_span!("render").in_scope(|| {});
+    ///         tracing::debug_span!("too_fine").in_scope(|| {});
+    ///     });
+    ///     let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+    ///     assert_eq!(names, ["render"]);
+    /// });
+    /// ```
+    #[must_use]
+    pub fn all_spans(mut self) -> Self {
+        self.all_spans = true;
+        self
+    }
+
+    /// Record busy time, the sum of the intervals the span was entered (what the fmt layer
+    /// reports as `time.busy`), instead of wall time from first enter to close. It costs two
+    /// clock reads per enter, where wall time needs two per span.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use server_timing_runtime::Timings;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(server_timing_runtime::tracing::layer().busy_time());
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     let timings = Timings::new();
+    ///     timings.sync_scope(|| {
+    ///         let span = tracing::info_span!("work", server_timing = "work");
+    ///         span.in_scope(|| {});
+    ///         std::thread::sleep(Duration::from_millis(20)); // not entered: not counted
+    ///         span.in_scope(|| {});
+    ///     });
+    ///     assert!(timings.metrics()[0].duration().unwrap() < Duration::from_millis(20));
+    /// });
+    /// ```
+    #[must_use]
+    pub fn busy_time(mut self) -> Self {
+        self.busy = true;
+        self
+    }
+
+    /// Record the events of `target` (or of a module inside it) that carry their own duration
+    /// as metric `name`. The duration is the event's `elapsed_secs` field, in seconds (an
+    /// `f64` or an integer), which is where sqlx's `sqlx::query` events carry each statement's
+    /// time; events without one are ignored. The event must be enabled for this layer: sqlx
+    /// logs statements at `DEBUG` (slow ones at `WARN`).
+    ///
+    /// An event belongs to the request current where it fires, else to the request of its
+    /// span's nearest ancestor that has one. Once an event is mapped, every span created in a
+    /// request carries the request for what runs under it, which is how an event fired on
+    /// another thread finds it: sqlx's SQLite driver runs each statement on a worker thread
+    /// inside the caller's span, so the query needs a span around it (an `#[instrument]` fn,
+    /// tower-http's `TraceLayer`). An event inside a span of the same metric name is not
+    /// counted again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use server_timing_runtime::Timings;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(server_timing_runtime::tracing::layer().event("sqlx::query", "db"));
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     let timings = Timings::new();
+    ///     timings.sync_scope(|| {
+    ///         // What sqlx emits after each statement.
+    ///         tracing::debug!(target: "sqlx::query", summary = "select 1", elapsed_secs = 0.004);
+    ///     });
+    ///     assert_eq!(timings.metrics()[0].name(), "db");
+    ///     assert_eq!(timings.metrics()[0].duration(), Some(Duration::from_millis(4)));
+    /// });
+    /// ```
+    #[must_use]
+    pub fn event(mut self, target: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Self {
+        self.events.push(EventMetric {
+            target: target.into(),
+            name: name.into(),
+        });
+        self
+    }
+
+    fn any_live(&self) -> bool {
+        self.live.load(Ordering::Relaxed) != 0
+    }
+
+    /// The request current here, else that of the nearest span from `from` up that has one.
+    fn request<'c, S>(&self, from: impl FnOnce() -> Option<SpanRef<'c, S>>) -> Option<Timings>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if let Some(timings) = Timings::current() {
+            return Some(timings);
+        }
+        if !self.any_live() {
+            return None;
+        }
+        from()?.scope().find_map(|span| {
+            span.extensions()
+                .get::<SpanTiming>()
+                .map(|state| state.timings.clone())
+        })
+    }
+}
+
+/// Whether a span from `from` up is timed under `name` already.
+fn counted<S>(from: Option<SpanRef<'_, S>>, name: &str) -> bool
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let Some(from) = from else {
+        return false;
+    };
+    from.scope().any(|span| {
+        span.extensions()
+            .get::<SpanTiming>()
+            .is_some_and(|state| state.selected && state.name.as_deref() == Some(name))
+    })
+}
+
+impl<S> tracing_subscriber::Layer<S> for Layer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let metadata = attrs.metadata();
+        let declared = fields::declared(metadata);
+        let selected = self.all_spans || declared;
+        if !selected && self.events.is_empty() {
+            return;
+        }
+        let Some(timings) = self.request(|| ctx.span(id).and_then(|span| span.parent())) else {
+            return;
+        };
+        let mut state = SpanTiming::new(timings, selected);
+        if self.all_spans {
+            state.name = Some(Cow::Borrowed(metadata.name()));
+        }
+        if declared {
+            attrs.record(&mut Fields {
+                name: &mut state.name,
+                description: &mut state.description,
+            });
+        }
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        span.extensions_mut().insert(state);
+        self.live.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if !self.any_live() {
+            return;
+        }
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        if !fields::declared(span.metadata()) {
+            return;
+        }
+        let mut extensions = span.extensions_mut();
+        if let Some(state) = extensions.get_mut::<SpanTiming>() {
+            if state.selected {
+                values.record(&mut Fields {
+                    name: &mut state.name,
+                    description: &mut state.description,
+                });
+            }
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if !self.any_live() {
+            return;
+        }
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<SpanTiming>() {
+                state.enter(self.busy);
+            }
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        // Wall time needs no exits.
+        if !self.busy || !self.any_live() {
+            return;
+        }
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<SpanTiming>() {
+                state.exit();
+            }
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if !self.any_live() {
+            return;
+        }
+        let Some(span) = ctx.span(&id) else {
+            return;
+        };
+        let Some(state) = span.extensions_mut().remove::<SpanTiming>() else {
+            return;
+        };
+        self.live.fetch_sub(1, Ordering::Relaxed);
+        let Some((timings, finished)) = state.finish(self.busy) else {
+            return;
+        };
+        if counted(span.parent(), &finished.name) {
+            return;
+        }
+        timings.record_span(
+            finished.name,
+            finished.description,
+            finished.started,
+            finished.elapsed,
+        );
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if self.events.is_empty() {
+            return;
+        }
+        let target = event.metadata().target();
+        let Some(mapped) = self.events.iter().find(|mapped| mapped.matches(target)) else {
+            return;
+        };
+        let Some(elapsed) = events::elapsed(event) else {
+            return;
+        };
+        let Some(timings) = self.request(|| ctx.event_span(event)) else {
+            return;
+        };
+        if counted(ctx.event_span(event), &mapped.name) {
+            return;
+        }
+        let now = Instant::now();
+        let started = now.checked_sub(elapsed).unwrap_or(now);
+        timings.record_span(mapped.name.clone(), None, started, elapsed);
+    }
+}
