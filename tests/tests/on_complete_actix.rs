@@ -206,3 +206,15 @@ async fn when_false_collects_nothing_and_calls_nothing() {
     calls.exactly(0).await;
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn send_when_false_without_a_hook_sends_nothing() {
+    use actix_web::test::{call_service, init_service, TestRequest};
+    let timing = ServerTiming::new().send_when(|req| req.headers().contains_key("x-staff"));
+    let app = init_service(actix_web::App::new().wrap(timing).configure(routes)).await;
+    let response = call_service(&app, TestRequest::get().uri("/user/1").to_request()).await;
+    assert!(!response.headers().contains_key("server-timing"));
+    let staff = TestRequest::get().uri("/user/1").insert_header(("x-staff", "1"));
+    let response = call_service(&app, staff.to_request()).await;
+    assert!(response.headers().contains_key("server-timing"));
+}

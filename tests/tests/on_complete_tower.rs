@@ -21,6 +21,7 @@ use server_timing_runtime::{parse, record, server_timing};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+use tower::ServiceExt as _;
 
 const CHUNKS: u32 = 3;
 const CHUNK_DELAY: Duration = Duration::from_millis(20);
@@ -310,4 +311,23 @@ async fn when_false_collects_nothing_and_calls_nothing() {
     assert!(!received.headers.contains_key("server-timing"));
     calls.exactly(0).await;
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_when_false_without_a_hook_sends_nothing() {
+    let app = Router::new()
+        .route("/user/{id}", get(user))
+        .layer(ServerTimingLayer::new().send_when(|head| head.headers.contains_key("x-staff")));
+    let response = app
+        .clone()
+        .oneshot(Request::get("/user/1").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(!response.headers().contains_key("server-timing"));
+    let staff = Request::get("/user/1")
+        .header("x-staff", "1")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(staff).await.unwrap();
+    assert!(response.headers().contains_key("server-timing"));
 }

@@ -402,7 +402,7 @@ where
         }
         scope.poll_then(cx, |result, timings| {
             let mut response = result?;
-            let Some(timings) = timings else {
+            let Some(timings) = timings.filter(|_| send) else {
                 return Ok(response.map(ServerTimingBody::untimed));
             };
             if trailers && body_streams(&response) {
