@@ -41,9 +41,16 @@ fuzz_target!(|input: Input| {
         }
     }
     let parsed = parse_headers(&headers);
-    let repeated = if input.each { Repeated::Each } else { Repeated::Aggregate };
+    let repeated = if input.each {
+        Repeated::Each
+    } else {
+        Repeated::Aggregate
+    };
     let max_metrics = usize::from(input.max_metrics);
-    let options = Options::new().no_total().repeated(repeated).max_metrics(max_metrics);
+    let options = Options::new()
+        .no_total()
+        .repeated(repeated)
+        .max_metrics(max_metrics);
     let timings = Timings::with_options(options);
     timings.sync_scope(|| record_downstream(&input.prefix, &headers));
 
@@ -75,6 +82,9 @@ fuzz_target!(|input: Input| {
     for (at, name) in names.iter().enumerate() {
         let in_order = kept.get(at) == Some(&name.as_str());
         let last = at + 1 == names.len();
-        assert!(in_order || (last && name == OMITTED_NAME), "entry {at} of {written:?}: {kept:?}");
+        assert!(
+            in_order || (last && name == OMITTED_NAME),
+            "entry {at} of {written:?}: {kept:?}"
+        );
     }
 });

@@ -17,9 +17,9 @@ use std::str::FromStr;
 
 use libfuzzer_sys::fuzz_target;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use quote::ToTokens;
 use syn::{ItemFn, LitStr, Token};
 
 use server_timing_runtime::{is_token, MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
@@ -56,7 +56,9 @@ fn after_compile_errors(tokens: TokenStream) -> Option<String> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (args, item) = text.split_once('\n').unwrap_or((text, ""));
     let (Ok(args), Ok(item)) = (TokenStream::from_str(args), TokenStream::from_str(item)) else {
         return;
@@ -70,11 +72,20 @@ fuzz_target!(|data: &[u8]| {
     let timed: ItemFn = syn::parse2(out.clone()).unwrap_or_else(|e| panic!("not a fn ({e}): {out}"));
     let original: ItemFn = syn::parse2(item).expect("only a fn expands without an error");
     let (timed_attrs, original_attrs) = (&timed.attrs, &original.attrs);
-    assert_eq!(quote::quote!(#(#timed_attrs)*).to_string(), quote::quote!(#(#original_attrs)*).to_string());
+    assert_eq!(
+        quote::quote!(#(#timed_attrs)*).to_string(),
+        quote::quote!(#(#original_attrs)*).to_string()
+    );
     let (timed_vis, original_vis) = (&timed.vis, &original.vis);
-    assert_eq!(quote::quote!(#timed_vis).to_string(), quote::quote!(#original_vis).to_string());
+    assert_eq!(
+        quote::quote!(#timed_vis).to_string(),
+        quote::quote!(#original_vis).to_string()
+    );
     let (timed_sig, original_sig) = (&timed.sig, &original.sig);
-    assert_eq!(quote::quote!(#timed_sig).to_string(), quote::quote!(#original_sig).to_string());
+    assert_eq!(
+        quote::quote!(#timed_sig).to_string(),
+        quote::quote!(#original_sig).to_string()
+    );
 
     // The user's own body may build call sites too: the expansion adds exactly one.
     let mut sites = Vec::new();
@@ -89,5 +100,8 @@ fuzz_target!(|data: &[u8]| {
     let (name, description) = &sites[0];
     assert!(is_token(name) && name.len() <= MAX_NAME_LEN, "{name:?}");
     assert!(description.len() <= MAX_DESCRIPTION_LEN, "{description:?}");
-    assert!(description.bytes().all(|b| (0x20..0x7f).contains(&b)), "{description:?}");
+    assert!(
+        description.bytes().all(|b| (0x20..0x7f).contains(&b)),
+        "{description:?}"
+    );
 });

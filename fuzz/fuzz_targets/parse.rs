@@ -28,7 +28,13 @@ fuzz_target!(|data: &[u8]| {
     for field in data.split(|&b| b == b'\n') {
         if let Ok(value) = HeaderValue::from_bytes(field) {
             // The ISO-8859-1 reading browsers give header bytes.
-            fields.push(value.as_bytes().iter().map(|&b| char::from(b)).collect::<String>());
+            fields.push(
+                value
+                    .as_bytes()
+                    .iter()
+                    .map(|&b| char::from(b))
+                    .collect::<String>(),
+            );
             headers.append(SERVER_TIMING, value);
         }
     }

@@ -25,7 +25,9 @@ use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTI
 use browser_support::probe::{read_report, Kind, Observed, Probe};
 use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
 use firefox_support::Firefox;
-use server_timing_runtime::{parse, parse_headers, ParsedMetric, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING};
+use server_timing_runtime::{
+    parse, parse_headers, ParsedMetric, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING,
+};
 
 const PROBE: &str = "/__test/probe";
 const HOSTILE: &str = "/__test/hostile";
@@ -110,7 +112,12 @@ fn exchange(exchanges: &[Exchange], target: &str) -> Exchange {
 fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
     let sent = exchange.sent.join(", ");
     let browser = &seen.server_timing;
-    assert_eq!(browser, &parse(&sent), "{}: Firefox (left) and `parse` (right) read {sent:?}", seen.url);
+    assert_eq!(
+        browser,
+        &parse(&sent),
+        "{}: Firefox (left) and `parse` (right) read {sent:?}",
+        seen.url
+    );
     let recorded = exchange
         .recorded
         .as_ref()
@@ -119,7 +126,12 @@ fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
         .split_first()
         .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
     assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
-    assert_eq!(rest.len(), recorded.len(), "{}: {rest:#?} vs {recorded:#?}", seen.url);
+    assert_eq!(
+        rest.len(),
+        recorded.len(),
+        "{}: {rest:#?} vs {recorded:#?}",
+        seen.url
+    );
     let half_unit = 0.5 / 10f64.powi(i32::from(DEFAULT_PRECISION));
     for (browser, metric) in rest.iter().zip(recorded) {
         let context = format!("{}: Firefox {browser:?}, recorded {metric:?}", seen.url);
@@ -135,7 +147,10 @@ fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
             assert_eq!(browser.description, description, "{context}");
         } else {
             assert!(browser.description.starts_with(description), "{context}");
-            assert!(browser.description.contains(&format!("{} calls", metric.count())), "{context}");
+            assert!(
+                browser.description.contains(&format!("{} calls", metric.count())),
+                "{context}"
+            );
         }
     }
 }
@@ -190,7 +205,11 @@ async fn read_fixed<B: Send + 'static>(
     server.stop().await;
     let observed = read_report(&dom);
     (0..responses.len())
-        .map(|i| seen(&observed, 0, Kind::Resource, &response_path(i)).server_timing.clone())
+        .map(|i| {
+            seen(&observed, 0, Kind::Resource, &response_path(i))
+                .server_timing
+                .clone()
+        })
         .collect()
 }
 
@@ -214,7 +233,10 @@ async fn firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_
     let in_firefox = read_fixed(firefox, Firefox::dump_dom, &responses).await;
     let in_chromium = read_fixed(chromium, Chromium::dump_dom, &responses).await;
     for (i, fields) in sent.iter().enumerate() {
-        assert_eq!(in_firefox[i], in_chromium[i], "Firefox (left) and Chromium (right) read {fields:?}");
+        assert_eq!(
+            in_firefox[i], in_chromium[i],
+            "Firefox (left) and Chromium (right) read {fields:?}"
+        );
         assert!(!in_firefox[i].is_empty(), "{fields:?}");
     }
 }
@@ -228,7 +250,8 @@ fn only_firefox_reads_on(parsed: &[ParsedMetric], firefox: &[ParsedMetric]) -> b
 
 #[actix_web::test]
 async fn firefox_and_parse_read_generated_values_alike_up_to_a_broken_entry() {
-    let Some(firefox) = Firefox::find("firefox_and_parse_read_generated_values_alike_up_to_a_broken_entry") else {
+    let Some(firefox) = Firefox::find("firefox_and_parse_read_generated_values_alike_up_to_a_broken_entry")
+    else {
         return;
     };
     let mut generator = HeaderValues::new(SEED);
@@ -245,7 +268,8 @@ async fn firefox_and_parse_read_generated_values_alike_up_to_a_broken_entry() {
             _ => {
                 let mut headers = http::HeaderMap::new();
                 for field in fields {
-                    let field = http::HeaderValue::from_bytes(field).expect("the generator's values are valid");
+                    let field =
+                        http::HeaderValue::from_bytes(field).expect("the generator's values are valid");
                     headers.append(SERVER_TIMING, field);
                 }
                 parse_headers(&headers)

@@ -85,7 +85,12 @@ async fn work(id: u64) -> String {
 
 /// The names an answered request `id` carries, in order.
 fn expected_names(id: u64) -> Vec<String> {
-    let mut names = vec!["total".to_owned(), "auth".to_owned(), "cache".to_owned(), format!("r{id}")];
+    let mut names = vec![
+        "total".to_owned(),
+        "auth".to_owned(),
+        "cache".to_owned(),
+        format!("r{id}"),
+    ];
     if id % 100 == TIMEOUT_AT {
         names.push("slow".to_owned());
     }
@@ -103,21 +108,27 @@ struct Servers {
 
 impl Servers {
     async fn start() -> Servers {
-        let server = actix_web::HttpServer::new(|| {
-            actix_web::App::new().wrap(ServerTiming::new()).route(
-                "/work/{id}",
-                actix_web::web::get().to(|id: actix_web::web::Path<u64>| work(id.into_inner())),
-            )
-        })
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))
-        .expect("bind 127.0.0.1:0");
-        let actix = server.addrs()[0];
-        let server = server.run();
-        let actix_handle = server.handle();
-        let actix_thread = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
+        // The actix server lives in an actix system of its own thread, built there.
+        let (started, addr) = std::sync::mpsc::channel();
+        let actix_thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(|| {
+                    actix_web::App::new().wrap(ServerTiming::new()).route(
+                        "/work/{id}",
+                        actix_web::web::get().to(|id: actix_web::web::Path<u64>| work(id.into_inner())),
+                    )
+                })
+                .workers(2)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .bind(("127.0.0.1", 0))?;
+                let addr = server.addrs()[0];
+                let server = server.run();
+                let _ = started.send((addr, server.handle()));
+                server.await
+            })
+        });
+        let (actix, actix_handle) = addr.recv().expect("the actix server started");
 
         let app = axum::Router::new()
             .route(
@@ -215,11 +226,17 @@ async fn one_request(client: &reqwest::Client, addr: SocketAddr, id: u64) -> (Ou
         return if status == 500 {
             (Outcome::Panicked, String::new())
         } else {
-            (Outcome::Failed, format!("{url}: a panicking handler answered {status}"))
+            (
+                Outcome::Failed,
+                format!("{url}: a panicking handler answered {status}"),
+            )
         };
     }
     if kind == GIVE_UP_AT {
-        return (Outcome::Failed, format!("{url}: answered within {CLIENT_PATIENCE:?}"));
+        return (
+            Outcome::Failed,
+            format!("{url}: answered within {CLIENT_PATIENCE:?}"),
+        );
     }
     let fields: Vec<String> = response
         .headers()
@@ -267,7 +284,10 @@ fn rss_kib() -> u64 {
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -394,7 +414,12 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
     if elapsed >= cap {
         println!("  stopped at the time cap ({} s)", cap.as_secs());
     }
-    let faults = total(&[Outcome::Panicked, Outcome::Reset, Outcome::GaveUp, Outcome::TimedOut]);
+    let faults = total(&[
+        Outcome::Panicked,
+        Outcome::Reset,
+        Outcome::GaveUp,
+        Outcome::TimedOut,
+    ]);
     if faults == 0 {
         println!("  no fault was mixed in");
         passed = false;

@@ -119,7 +119,10 @@ impl Firefox {
         };
         let stdout = stdout.join().unwrap_or_default();
         let stderr = stderr.join().unwrap_or_default();
-        assert!(status.success(), "Firefox on {url}: {status}\n--- stderr ---\n{stderr}");
+        assert!(
+            status.success(),
+            "Firefox on {url}: {status}\n--- stderr ---\n{stderr}"
+        );
         stdout
     }
 }
