@@ -248,18 +248,45 @@ async fn firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_
 /// descriptions (quotes, backslashes, separators, non-ASCII, control characters), under a
 /// few option sets: what any toolkit user's browser reads.
 fn written_by_the_toolkit(count: usize) -> Vec<Vec<u8>> {
-    const NAMES: &[&str] = &["db", "cache.read", "a b", "x,y", "q\"uote", "semi;colon", "café", "tab\there", "", "x=1"];
-    const DESCRIPTIONS: &[&str] = &["", "Primary DB", "say \"hi\"", "back\\slash", "a, b; c", "naïve", "\u{7f}del", "(x)"];
+    const NAMES: &[&str] = &[
+        "db",
+        "cache.read",
+        "a b",
+        "x,y",
+        "q\"uote",
+        "semi;colon",
+        "café",
+        "tab\there",
+        "",
+        "x=1",
+    ];
+    const DESCRIPTIONS: &[&str] = &[
+        "",
+        "Primary DB",
+        "say \"hi\"",
+        "back\\slash",
+        "a, b; c",
+        "naïve",
+        "\u{7f}del",
+        "(x)",
+    ];
     (0..count)
         .map(|i| {
             let options = Options::new()
                 .precision(u8::try_from(i % 5).unwrap_or(3))
-                .repeated(if i % 2 == 0 { Repeated::Aggregate } else { Repeated::Each });
+                .repeated(if i % 2 == 0 {
+                    Repeated::Aggregate
+                } else {
+                    Repeated::Each
+                });
             let timings = Timings::with_options(options);
             timings.sync_scope(|| {
                 for j in 0..(i % 7) {
                     let name = NAMES[(i + j) % NAMES.len()];
-                    record(name, Duration::from_nanos(((i * 7_919 + j * 104_729) % 50_000_000) as u64));
+                    record(
+                        name,
+                        Duration::from_nanos(((i * 7_919 + j * 104_729) % 50_000_000) as u64),
+                    );
                     describe(name, DESCRIPTIONS[(i * 3 + j) % DESCRIPTIONS.len()]);
                 }
             });
@@ -279,8 +306,16 @@ async fn firefox_and_parse_read_every_value_the_toolkit_writes_alike() {
     let in_firefox = read_fixed(firefox, Firefox::dump_dom, &responses).await;
     for (value, browser) in values.iter().zip(&in_firefox) {
         let text = std::str::from_utf8(value).expect("the toolkit writes ASCII");
-        assert_eq!(browser, &parse(text), "Firefox (left) and `parse` (right) read {text:?}");
-        assert_eq!(browser.first().map(|m| m.name.as_str()), Some(DEFAULT_TOTAL_NAME), "{text:?}");
+        assert_eq!(
+            browser,
+            &parse(text),
+            "Firefox (left) and `parse` (right) read {text:?}"
+        );
+        assert_eq!(
+            browser.first().map(|m| m.name.as_str()),
+            Some(DEFAULT_TOTAL_NAME),
+            "{text:?}"
+        );
     }
 }
 
@@ -314,7 +349,8 @@ async fn firefox_reads_malformed_values_as_documented() {
     for (value, browser) in values.iter().zip(&in_firefox) {
         let parsed = parse(&latin1(value));
         let as_firefox_decodes = parse(&String::from_utf8_lossy(value));
-        let prefix = |parsed: &[ParsedMetric]| parsed.len() < browser.len() && browser[..parsed.len()] == *parsed;
+        let prefix =
+            |parsed: &[ParsedMetric]| parsed.len() < browser.len() && browser[..parsed.len()] == *parsed;
         if *browser == parsed {
             seen.same += 1;
         } else if *browser == as_firefox_decodes {

@@ -339,7 +339,8 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
         .take_while(|_| futures::future::ready(started.elapsed() < cap))
         .map(|id| {
             let client = client.clone();
-            let adapter = usize::from(id % 2 == 1);
+            // By the hundred, so that each adapter gets every kind of fault.
+            let adapter = usize::from((id / 100) % 2 == 1);
             let addr = addrs[adapter];
             let done = done.clone();
             async move {
