@@ -10,7 +10,8 @@
 # and writes what it finds into a working corpus under fuzz/target/corpus/<target>/ (not
 # committed), so runs build on each other without growing the repository. MINIMIZE=1 merges
 # the working corpus back into fuzz/corpus/<target>/ with libFuzzer's -merge=1, keeping only
-# inputs that add coverage: do that after a long run, then commit the corpus.
+# inputs that add coverage (and every regression-* input, a past finding kept by name): do
+# that after a long run, then commit the corpus.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #   SECONDS_PER_TARGET  default 60; every target when none is named (`cargo fuzz list`)
@@ -64,6 +65,8 @@ for target in "${targets[@]}"; do
     rm -rf "$merged" && mkdir -p "$merged"
     cargo fuzz run --debug-assertions "$target" "$merged" "$seeds" "$work" -- -merge=1 \
       >"target/merge-$target.log" 2>&1
+    # Named inputs (regression-*: a past finding) stay whatever coverage they add.
+    find "$seeds" -maxdepth 1 -name 'regression-*' -exec cp {} "$merged/" \;
     rm -rf "$seeds" && mv "$merged" "$seeds"
     echo "fuzz.sh: $target corpus minimized to $(find "$seeds" -type f | wc -l) inputs" >&2
   fi
