@@ -7,7 +7,7 @@
 #                               failure with SERVER_TIMING_REQUIRE_FIREFOX=1)
 #   scripts/ci-extra.sh run     after it: every fuzz target for FUZZ_SECONDS (45) from the
 #                               committed corpus, so a regression in a parser, the writer or
-#                               the macro is caught; the soak with SOAK_REQUESTS (20,000) on the
+#                               the macro is caught; the soak with SOAK_REQUESTS (40,000) on the
 #                               dev build the test suite made; and, with ASAN=1, the test suite
 #                               under AddressSanitizer (scripts/asan.sh)
 #
@@ -35,7 +35,7 @@ setup() {
 
 run() {
   scripts/fuzz.sh "${FUZZ_SECONDS:-45}"
-  PROFILE=dev SOAK_SECONDS=240 scripts/soak.sh "${SOAK_REQUESTS:-20000}"
+  PROFILE=dev SOAK_SECONDS=240 scripts/soak.sh "${SOAK_REQUESTS:-40000}"
   if [ "${ASAN:-0}" = 1 ]; then
     scripts/asan.sh
   fi

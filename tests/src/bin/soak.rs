@@ -39,8 +39,11 @@ const ABANDONED_WORK: Duration = Duration::from_millis(200);
 const CLIENT_PATIENCE: Duration = Duration::from_millis(20);
 /// How long an ordinary request may take before it counts as lost.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(20);
-/// Share of the requests that warms the process up before memory is first measured.
+/// Requests that warm the process up before memory is first measured: a fifth of the run,
+/// at least `MIN_WARM_UP` (allocator arenas and pools fill in over the first tens of
+/// thousands), at most half of it.
 const WARM_UP_SHARE: u64 = 5;
+const MIN_WARM_UP: u64 = 20_000;
 /// Growth of resident memory allowed after the warm-up, in percent.
 const RSS_SLACK_PERCENT: u64 = 10;
 
@@ -329,7 +332,7 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
     let addrs = [servers.actix, servers.axum];
     let started = Instant::now();
     let done = Arc::new(AtomicU64::new(0));
-    let warm_up = requests / WARM_UP_SHARE;
+    let warm_up = (requests / WARM_UP_SHARE).max(MIN_WARM_UP).min(requests / 2);
     let mut rss_after_warm_up = None;
     let mut rss_peak = 0;
     let mut counts: BTreeMap<(usize, Outcome), u64> = BTreeMap::new();
