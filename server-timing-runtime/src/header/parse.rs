@@ -49,7 +49,19 @@ pub struct ParsedMetric {
 /// Tokens are Chromium's: visible ASCII except `;"(),/:<=>?@[\]`, so `{`, `}` and DEL are
 /// accepted where RFC 9110 would not.
 ///
-/// Characters are kept as given, so a `&str` holding non-ASCII text gives it back; a browser,
+/// On malformed input the engines differ, and `parse` follows Chromium. Where no metric name
+/// can be read (`a, =x, b`, `a, "q", b`, `a,, b`), Chromium stops and exposes what it read so
+/// far (`a`); Firefox skips the broken entry and reads on (`a`, `b`), and takes a name from
+/// what follows a stray `;` (`a, ;dur=3, b` gives `a`, `dur`, `b`). Firefox also reads a
+/// quoted string inside skipped junk as one (so a `,` in it separates nothing), and decodes
+/// non-ASCII header bytes as UTF-8 where Chromium (and [`parse_headers`]) read ISO-8859-1.
+/// Chromium, because most users' browsers read as it does (so do DevTools there and the RUM
+/// scripts that read `serverTiming`), and its reading is the one the W3C algorithm's tests
+/// pin down. None of this touches what the toolkit writes (ASCII tokens and quoted strings,
+/// no broken entry), which both engines read alike; `tests/tests/browser_firefox.rs` checks
+/// that, and each difference above, in Firefox ESR.
+///
+/// Characters are kept as given, so a `&str` holding non-ASCII text gives it back; Chromium,
 /// which decodes header bytes as ISO-8859-1, sees such text as it would
 /// [`parse_headers`] decode it.
 ///

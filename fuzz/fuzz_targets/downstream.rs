@@ -1,0 +1,90 @@
+//! Arbitrary downstream `Server-Timing` fields merged under an arbitrary prefix and options:
+//! no panic; recorded one for one, in order, as `parse_headers` reads them (prefixed and
+//! sanitized names and descriptions, clamped durations), at most `max_metrics` of them; and
+//! the merged header is valid and reads back as those names (or the first of them, when the
+//! header budget cuts it short), then possibly `omitted`.
+
+#![no_main]
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use libfuzzer_sys::fuzz_target;
+use server_timing_runtime::{
+    parse, parse_headers, record_downstream, sanitize_description, sanitize_name, Options, Repeated, Timings,
+    OMITTED_NAME, SERVER_TIMING,
+};
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    prefix: String,
+    each: bool,
+    max_metrics: u8,
+    fields: Vec<Vec<u8>>,
+}
+
+/// What `record_downstream` documents for a parsed `dur`: 0 when negative or NaN, saturated
+/// when too large.
+fn clamped(ms: f64) -> Duration {
+    if ms.is_nan() || ms <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX)
+}
+
+fuzz_target!(|input: Input| {
+    let mut headers = HeaderMap::new();
+    for field in &input.fields {
+        if let Ok(value) = HeaderValue::from_bytes(field) {
+            headers.append(SERVER_TIMING, value);
+        }
+    }
+    let parsed = parse_headers(&headers);
+    let repeated = if input.each {
+        Repeated::Each
+    } else {
+        Repeated::Aggregate
+    };
+    let max_metrics = usize::from(input.max_metrics);
+    let options = Options::new()
+        .no_total()
+        .repeated(repeated)
+        .max_metrics(max_metrics);
+    let timings = Timings::with_options(options);
+    timings.sync_scope(|| record_downstream(&input.prefix, &headers));
+
+    let metrics = timings.metrics();
+    assert!(metrics.len() <= max_metrics.max(1) && metrics.len() <= parsed.len());
+    if input.each {
+        for (metric, source) in metrics.iter().zip(&parsed) {
+            let name = if input.prefix.is_empty() {
+                source.name.clone()
+            } else {
+                format!("{}.{}", input.prefix, source.name)
+            };
+            assert_eq!(metric.name(), sanitize_name(&name), "{source:?}");
+            assert_eq!(metric.duration(), Some(clamped(source.duration)), "{source:?}");
+            let description = sanitize_description(&source.description);
+            assert_eq!(metric.description().unwrap_or(""), description, "{source:?}");
+        }
+    }
+
+    let Some(value) = timings.finish() else {
+        assert!(parsed.is_empty());
+        return;
+    };
+    let written = value.to_str().expect("a written value is visible ASCII");
+    let names: Vec<String> = parse(written).into_iter().map(|m| m.name).collect();
+    // The header budget may cut the kept metrics short; `omitted` then closes the header.
+    let kept: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
+    assert!(!names.is_empty(), "{written:?}");
+    for (at, name) in names.iter().enumerate() {
+        let in_order = kept.get(at) == Some(&name.as_str());
+        let last = at + 1 == names.len();
+        assert!(
+            in_order || (last && name == OMITTED_NAME),
+            "entry {at} of {written:?}: {kept:?}"
+        );
+    }
+});

@@ -1,0 +1,433 @@
+//! The soak (run by `scripts/soak.sh`): a bounded number of requests over loopback against
+//! both adapters at once, an actix-web server with `actix::ServerTiming` and an axum server
+//! with `tower::ServerTimingLayer`, with client resets, handler panics and timeouts mixed in.
+//!
+//! Every answered request is checked in full: `total`, then exactly the metrics its handler
+//! recorded, among them one named after the request's own id (0 lost, 0 mixed). The server's
+//! resident memory, measured in this same process, must stay within 10% of what it was after
+//! the warm-up. The run stops at its request count or at its time cap, whichever comes
+//! first, and exits non-zero on any violation.
+//!
+//! Usage: `soak [REQUESTS]` (default 200,000). Environment: `SOAK_SECONDS` (time cap, 300),
+//! `SOAK_CONCURRENCY` (requests in flight, 64).
+//!
+//! An integration (tracing spans, outgoing calls, ...) joins the soak in two places: it
+//! records in [`work`] and names what it records in [`expected_names`].
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::tower::ServerTimingLayer;
+use server_timing_runtime::{describe, parse, record, server_timing};
+
+/// What a deliberate panic says: the panic hook keeps quiet about these.
+const DELIBERATE: &str = "deliberate soak panic";
+/// Requests in every hundred that panic, whose client resets the connection (RST), whose
+/// client gives up (a timeout, then FIN), and that cut off a slow call with a timeout; the
+/// rest are ordinary.
+const PANIC_AT: u64 = 7;
+const RESET_AT: u64 = 13;
+const GIVE_UP_AT: u64 = 17;
+const TIMEOUT_AT: u64 = 19;
+/// How long a handler the client abandons works, and how soon the client abandons it.
+const ABANDONED_WORK: Duration = Duration::from_millis(200);
+const CLIENT_PATIENCE: Duration = Duration::from_millis(20);
+/// How long an ordinary request may take before it counts as lost.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(20);
+/// Requests that warm the process up before memory is first measured: a fifth of the run,
+/// at least `MIN_WARM_UP` (allocator arenas and pools fill in over the first tens of
+/// thousands), at most half of it.
+const WARM_UP_SHARE: u64 = 5;
+const MIN_WARM_UP: u64 = 20_000;
+/// Growth of resident memory allowed after the warm-up, in percent.
+const RSS_SLACK_PERCENT: u64 = 10;
+
+#[server_timing]
+fn auth(id: u64) -> bool {
+    id != u64::MAX
+}
+
+#[server_timing("cache", desc = "Cache lookup")]
+async fn cache_lookup(id: u64) -> Option<u64> {
+    tokio::task::yield_now().await;
+    (id % 3 == 0).then_some(id)
+}
+
+#[server_timing("slow")]
+async fn slow_call(work: Duration) {
+    tokio::time::sleep(work).await;
+}
+
+#[server_timing]
+fn explode(id: u64) {
+    panic!("{DELIBERATE} {id}");
+}
+
+/// The handler's work, inside the request's collector whichever adapter serves it.
+async fn work(id: u64) -> String {
+    auth(id);
+    cache_lookup(id).await;
+    record(format!("r{id}"), Duration::from_micros(id % 1_000));
+    describe(format!("r{id}"), format!("id {id}"));
+    match id % 100 {
+        PANIC_AT => explode(id),
+        RESET_AT | GIVE_UP_AT => slow_call(ABANDONED_WORK).await,
+        TIMEOUT_AT => {
+            let cut_off = tokio::time::timeout(Duration::from_millis(2), slow_call(Duration::from_secs(5)));
+            let _ = cut_off.await;
+        }
+        _ => {}
+    }
+    id.to_string()
+}
+
+/// The names an answered request `id` carries, in order.
+fn expected_names(id: u64) -> Vec<String> {
+    let mut names = vec![
+        "total".to_owned(),
+        "auth".to_owned(),
+        "cache".to_owned(),
+        format!("r{id}"),
+    ];
+    if id % 100 == TIMEOUT_AT {
+        names.push("slow".to_owned());
+    }
+    names
+}
+
+struct Servers {
+    actix: SocketAddr,
+    axum: SocketAddr,
+    actix_handle: actix_web::dev::ServerHandle,
+    actix_thread: std::thread::JoinHandle<std::io::Result<()>>,
+    axum_stop: tokio::sync::oneshot::Sender<()>,
+    axum_task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Servers {
+    async fn start() -> Servers {
+        // The actix server lives in an actix system of its own thread, built there.
+        let (started, addr) = std::sync::mpsc::channel();
+        let actix_thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(|| {
+                    actix_web::App::new().wrap(ServerTiming::new()).route(
+                        "/work/{id}",
+                        actix_web::web::get().to(|id: actix_web::web::Path<u64>| work(id.into_inner())),
+                    )
+                })
+                .workers(2)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .bind(("127.0.0.1", 0))?;
+                let addr = server.addrs()[0];
+                let server = server.run();
+                let _ = started.send((addr, server.handle()));
+                server.await
+            })
+        });
+        let (actix, actix_handle) = addr.recv().expect("the actix server started");
+
+        let app = axum::Router::new()
+            .route(
+                "/work/{id}",
+                axum::routing::get(|axum::extract::Path(id): axum::extract::Path<u64>| work(id)),
+            )
+            .layer(ServerTimingLayer::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let axum = listener.local_addr().expect("a bound address");
+        let (axum_stop, stopped) = tokio::sync::oneshot::channel();
+        let axum_task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Servers {
+            actix,
+            axum,
+            actix_handle,
+            actix_thread,
+            axum_stop,
+            axum_task,
+        }
+    }
+
+    async fn stop(self) {
+        self.actix_handle.stop(true).await;
+        let _ = self.axum_stop.send(());
+        // Connections the client still holds keep a graceful shutdown waiting: bounded.
+        match tokio::time::timeout(Duration::from_secs(5), self.axum_task).await {
+            Ok(joined) => joined.expect("the axum server task").expect("the axum server"),
+            Err(_) => eprintln!("soak: the axum server did not stop within 5 s"),
+        }
+        self.actix_thread
+            .join()
+            .expect("the actix server thread")
+            .expect("the actix server");
+    }
+}
+
+/// What happened to one request.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+enum Outcome {
+    Ok,
+    Panicked,
+    Reset,
+    GaveUp,
+    TimedOut,
+    Lost,
+    Mixed,
+    Failed,
+}
+
+/// Send request `id` over a connection of its own and reset it (`SO_LINGER` 0) before the
+/// handler answers.
+async fn reset(addr: SocketAddr, id: u64) -> (Outcome, String) {
+    use tokio::io::AsyncWriteExt;
+    let request = format!("GET /work/{id} HTTP/1.1\r\nhost: soak\r\n\r\n");
+    let sent = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.write_all(request.as_bytes()).await?;
+        tokio::time::sleep(CLIENT_PATIENCE).await;
+        stream.set_zero_linger()
+    };
+    match sent.await {
+        Ok(()) => (Outcome::Reset, String::new()),
+        Err(error) => (Outcome::Failed, format!("reset of {id} on {addr}: {error}")),
+    }
+}
+
+async fn one_request(client: &reqwest::Client, addr: SocketAddr, id: u64) -> (Outcome, String) {
+    let kind = id % 100;
+    if kind == RESET_AT {
+        return reset(addr, id).await;
+    }
+    let url = format!("http://{addr}/work/{id}");
+    let patience = if kind == GIVE_UP_AT {
+        CLIENT_PATIENCE
+    } else {
+        REQUEST_DEADLINE
+    };
+    let response = match client.get(&url).timeout(patience).send().await {
+        Ok(response) => response,
+        Err(error) if kind == GIVE_UP_AT && error.is_timeout() => return (Outcome::GaveUp, String::new()),
+        // A panic in an axum handler ends its connection without a response.
+        Err(error) if kind == PANIC_AT && !error.is_timeout() => return (Outcome::Panicked, String::new()),
+        Err(error) => return (Outcome::Failed, format!("{url}: {error}")),
+    };
+    if kind == PANIC_AT {
+        let status = response.status();
+        return if status == 500 {
+            (Outcome::Panicked, String::new())
+        } else {
+            (
+                Outcome::Failed,
+                format!("{url}: a panicking handler answered {status}"),
+            )
+        };
+    }
+    if kind == GIVE_UP_AT {
+        return (
+            Outcome::Failed,
+            format!("{url}: answered within {CLIENT_PATIENCE:?}"),
+        );
+    }
+    let fields: Vec<String> = response
+        .headers()
+        .get_all("server-timing")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if status != 200 || body != id.to_string() {
+        return (Outcome::Failed, format!("{url}: {status} {body:?}"));
+    }
+    let parsed = parse(&fields.join(", "));
+    let names: Vec<String> = parsed.iter().map(|m| m.name.clone()).collect();
+    let expected = expected_names(id);
+    let own = format!("r{id}");
+    let foreign = names
+        .iter()
+        .any(|n| n.starts_with('r') && n[1..].parse::<u64>().is_ok() && *n != own);
+    let described = parsed
+        .iter()
+        .any(|m| m.name == own && m.description == format!("id {id}"));
+    if foreign {
+        (Outcome::Mixed, format!("{url}: {fields:?}"))
+    } else if names != expected || !described {
+        (Outcome::Lost, format!("{url}: {fields:?}, expected {expected:?}"))
+    } else if kind == TIMEOUT_AT {
+        (Outcome::TimedOut, String::new())
+    } else {
+        (Outcome::Ok, String::new())
+    }
+}
+
+/// This process's resident memory in KiB, from /proc.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let requests: u64 = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000);
+    let cap = Duration::from_secs(env_number("SOAK_SECONDS", 300));
+    let concurrency = usize::try_from(env_number("SOAK_CONCURRENCY", 64)).unwrap_or(64);
+
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        if !message.starts_with(DELIBERATE) {
+            default_hook(info);
+        }
+    }));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let passed = runtime.block_on(soak(requests, cap, concurrency));
+    std::process::exit(if passed { 0 } else { 1 });
+}
+
+async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
+    let servers = Servers::start().await;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("an HTTP client");
+    let addrs = [servers.actix, servers.axum];
+    let started = Instant::now();
+    let done = Arc::new(AtomicU64::new(0));
+    let warm_up = (requests / WARM_UP_SHARE).max(MIN_WARM_UP).min(requests / 2);
+    let mut rss_after_warm_up = None;
+    let mut rss_peak = 0;
+    let mut counts: BTreeMap<(usize, Outcome), u64> = BTreeMap::new();
+    let mut failures = Vec::new();
+
+    let mut results = futures::stream::iter(0..requests)
+        .take_while(|_| futures::future::ready(started.elapsed() < cap))
+        .map(|id| {
+            let client = client.clone();
+            // By the hundred, so that each adapter gets every kind of fault.
+            let adapter = usize::from((id / 100) % 2 == 1);
+            let addr = addrs[adapter];
+            let done = done.clone();
+            async move {
+                let (outcome, detail) = one_request(&client, addr, id).await;
+                done.fetch_add(1, Ordering::Relaxed);
+                (adapter, outcome, detail)
+            }
+        })
+        .buffer_unordered(concurrency);
+    let mut finished = 0u64;
+    while let Some((adapter, outcome, detail)) = results.next().await {
+        finished += 1;
+        *counts.entry((adapter, outcome)).or_default() += 1;
+        if !detail.is_empty() && failures.len() < 10 {
+            failures.push(detail);
+        }
+        if finished == warm_up {
+            rss_after_warm_up = Some(rss_kib());
+        }
+        if finished > warm_up && finished % 1_000 == 0 {
+            rss_peak = rss_peak.max(rss_kib());
+        }
+    }
+    drop(results);
+    let elapsed = started.elapsed();
+    let rss_end = rss_kib();
+    rss_peak = rss_peak.max(rss_end);
+    servers.stop().await;
+
+    let adapters = ["actix", "tower"];
+    println!(
+        "soak: {finished} of {requests} requests in {:.1} s ({:.0}/s), {concurrency} in flight",
+        elapsed.as_secs_f64(),
+        finished as f64 / elapsed.as_secs_f64()
+    );
+    for ((adapter, outcome), count) in &counts {
+        println!("  {:<6} {outcome:?}: {count}", adapters[*adapter]);
+    }
+    let total = |wanted: &[Outcome]| -> u64 {
+        counts
+            .iter()
+            .filter(|((_, o), _)| wanted.contains(o))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let (lost, mixed, failed) = (
+        total(&[Outcome::Lost]),
+        total(&[Outcome::Mixed]),
+        total(&[Outcome::Failed]),
+    );
+    let mut passed = lost == 0 && mixed == 0 && failed == 0;
+    println!("  lost: {lost}, mixed: {mixed}, failed: {failed}");
+    for failure in &failures {
+        println!("  e.g. {failure}");
+    }
+    match rss_after_warm_up {
+        Some(warm) => {
+            let limit = warm + warm * RSS_SLACK_PERCENT / 100;
+            let flat = rss_peak <= limit;
+            println!(
+                "  RSS after warm-up {warm} KiB, peak after it {rss_peak} KiB, at the end {rss_end} KiB \
+                 (limit {limit} KiB): {}",
+                if flat { "flat" } else { "GREW" }
+            );
+            passed &= flat;
+        }
+        None => {
+            println!("  RSS: the run ended before its warm-up did ({warm_up} requests)");
+            passed = false;
+        }
+    }
+    if elapsed >= cap {
+        println!("  stopped at the time cap ({} s)", cap.as_secs());
+    }
+    let faults = total(&[
+        Outcome::Panicked,
+        Outcome::Reset,
+        Outcome::GaveUp,
+        Outcome::TimedOut,
+    ]);
+    if faults == 0 {
+        println!("  no fault was mixed in");
+        passed = false;
+    }
+    println!("soak: {}", if passed { "PASSED" } else { "FAILED" });
+    passed
+}

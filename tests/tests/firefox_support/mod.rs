@@ -1,0 +1,157 @@
+//! Headless Firefox (Debian's `firefox-esr`), driven over WebDriver BiDi by puppeteer-core
+//! from `tests/firefox/dump-dom.mjs`, run bounded in time.
+
+use std::env;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Set to `1` (CI does) to make a missing Firefox, node or `npm ci` a test failure instead
+/// of a skip.
+pub const REQUIRE_ENV: &str = "SERVER_TIMING_REQUIRE_FIREFOX";
+
+/// A Firefox binary to use instead of `firefox-esr` (or `firefox`) on `PATH`.
+pub const BINARY_ENV: &str = "FIREFOX";
+
+/// Longest one run may take before it is stopped and the test fails; the script gives up on
+/// a page after 60 s itself, so this only catches a hung browser.
+const TIME_LIMIT: Duration = Duration::from_secs(150);
+
+/// Tests of one binary run in parallel; one browser at a time keeps a small machine usable.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The node project (puppeteer-core) that drives Firefox.
+fn driver_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("firefox")
+}
+
+/// A Firefox, node and the driver's `node_modules`, all present on this machine.
+#[derive(Clone, Debug)]
+pub struct Firefox {
+    binary: PathBuf,
+    node: PathBuf,
+}
+
+impl Firefox {
+    /// The Firefox to test with. Where something is missing, `test` is skipped with a loud
+    /// message, or fails when [`REQUIRE_ENV`] is `1`.
+    pub fn find(test: &str) -> Option<Firefox> {
+        let binary = env::var_os(BINARY_ENV)
+            .map(PathBuf::from)
+            .filter(|b| is_executable(b))
+            .or_else(|| on_path("firefox-esr"))
+            .or_else(|| on_path("firefox"));
+        let node = on_path("node");
+        let driver = driver_dir().join("node_modules/puppeteer-core/package.json");
+        let missing = match (&binary, &node) {
+            (None, _) => Some(format!(
+                "no Firefox: looked for ${BINARY_ENV}, `firefox-esr` and `firefox` on PATH \
+                 (Debian: `apt-get install firefox-esr`)"
+            )),
+            (_, None) => Some("no `node` on PATH (Debian: `apt-get install nodejs npm`)".to_owned()),
+            _ if !driver.is_file() => Some(format!(
+                "puppeteer-core is not installed: run `npm ci` in {}",
+                driver_dir().display()
+            )),
+            _ => None,
+        };
+        let Some(missing) = missing else {
+            return Some(Firefox {
+                binary: binary?,
+                node: node?,
+            });
+        };
+        let required = env::var_os(REQUIRE_ENV).is_some_and(|v| v == "1");
+        let banner = "!".repeat(78);
+        let message = format!(
+            "{banner}\n\
+             !! browser test `{test}` {verdict}: {missing}.\n\
+             !! {REQUIRE_ENV}=1 turns this skip into a failure (CI sets it).\n\
+             {banner}",
+            verdict = if required { "FAILED" } else { "SKIPPED" },
+        );
+        assert!(!required, "{message}");
+        // Straight to the process's stderr: the harness captures the output of a test that
+        // passes, and a skip must be seen.
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
+        None
+    }
+
+    /// The DOM of `url` once its `#report` element is filled in, serialized.
+    pub fn dump_dom(&self, url: &str) -> String {
+        let _one = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut child = Command::new(&self.node)
+            .arg(driver_dir().join("dump-dom.mjs"))
+            .arg(url)
+            .arg(&self.binary)
+            .current_dir(driver_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.node.display()));
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let deadline = Instant::now() + TIME_LIMIT;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+                Ok(None) | Err(_) => {
+                    // SIGTERM first: puppeteer closes the browser it started (in a session
+                    // of its own) on it; then nothing is left to outlive the test.
+                    signal_group("-TERM", child.id());
+                    thread::sleep(Duration::from_secs(5));
+                    signal_group("-KILL", child.id());
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("Firefox did not finish {url} within {TIME_LIMIT:?}: stopped");
+                }
+            }
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        assert!(
+            status.success(),
+            "Firefox on {url}: {status}\n--- stderr ---\n{stderr}"
+        );
+        stdout
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    env::split_paths(&env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Sends `signal` to the process group `group`; the standard library signals one process only.
+fn signal_group(signal: &str, group: u32) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
