@@ -169,6 +169,9 @@ impl Database {
     /// # });
     /// ```
     #[server_timing("db", desc = "Order totals: full scan")]
+    // A span around the statement carries the request to sqlx's worker thread, whose
+    // `sqlx::query` event the tracing layer records as `sqlx`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn order_totals(&self) -> Result<Orders, DbError> {
         let (open, shipped): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE status = 'open'),
@@ -194,6 +197,9 @@ impl Database {
     /// # });
     /// ```
     #[server_timing("db-index", desc = "Your orders: index lookup")]
+    // A span around the statement carries the request to sqlx's worker thread, whose
+    // `sqlx::query` event the tracing layer records as `sqlx`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn customer_orders(&self, customer: u32) -> Result<CustomerOrders, DbError> {
         let (n, spent): (i64, i64) = sqlx::query_as(
             "SELECT count(*), coalesce(sum(total_cents), 0) FROM orders WHERE customer_id = ?1",

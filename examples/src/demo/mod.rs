@@ -5,7 +5,9 @@
 //! SQLite queries on 100,000 orders seeded in memory at start-up ([`db`]: an aggregate and
 //! an indexed lookup), a call to a second local service with its own database
 //! ([`inventory`], through the `Downstream` middleware, which merges the service's metrics
-//! in as `inventory.*`) and [`page::render`]. The page reads the `navigation` and `resource`
+//! in as `inventory.*`) and [`page::render`] (a `tracing` span, made a metric by the
+//! toolkit's tracing layer, as sqlx's own statement events are: see [`telemetry`]). Every
+//! request's metrics also go to Prometheus, at `GET /metrics`. The page reads the `navigation` and `resource`
 //! entries' `serverTiming` and draws them as a table and a bar chart.
 //!
 //! ```
@@ -25,6 +27,7 @@ pub mod db;
 pub mod inventory;
 pub mod inventory_service;
 pub mod page;
+pub mod telemetry;
 mod routes;
 mod server;
 

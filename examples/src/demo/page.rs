@@ -3,8 +3,6 @@
 //! Everything the page shows about timings it reads in the browser, from
 //! `performance.getEntriesByType("navigation" | "resource")[i].serverTiming`.
 
-use server_timing_runtime::server_timing;
-
 use super::auth::User;
 use super::db::{CustomerOrders, Orders};
 
@@ -35,7 +33,8 @@ pub struct Summary {
     pub in_stock: Option<u32>,
 }
 
-/// The page, with `summary` written into it: recorded as `render`.
+/// The page, with `summary` written into it: a `tracing` span that the toolkit's tracing layer
+/// records as `render` (see [`telemetry`](super::telemetry)).
 ///
 /// ```
 /// use server_timing_examples::demo::{auth::User, db::{CustomerOrders, Orders}, page::{render, Summary}};
@@ -49,7 +48,7 @@ pub struct Summary {
 /// assert!(!html.contains("<ada>"));
 /// assert!(html.contains("3 orders of yours ($12.34)"));
 /// ```
-#[server_timing("render", desc = "Render page")]
+#[tracing::instrument(name = "render", skip_all, fields(server_timing = "render", server_timing.desc = "Render page"))]
 pub fn render(summary: &Summary) -> String {
     let stock = summary.in_stock.map_or_else(
         || "inventory unavailable".to_owned(),

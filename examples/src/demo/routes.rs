@@ -12,12 +12,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, Error, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use reqwest_middleware::ClientWithMiddleware;
 use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::metrics::histograms;
+use server_timing_runtime::Completed;
 
 use super::auth::{Session, Sessions, SESSION_COOKIE};
 use super::cache::Cache;
 use super::db::{Database, DbError, Orders};
 use super::inventory::{self, InventoryError};
 use super::page::{self, Summary};
+use super::telemetry;
 
 /// How long cached order totals stay fresh: reload the page within this to see a cache hit.
 ///
@@ -65,6 +68,7 @@ impl Demo {
     /// # });
     /// ```
     pub async fn open(inventory_base: &str) -> Result<Self, DbError> {
+        telemetry::init();
         Ok(Demo {
             db: Database::open().await?,
             cache: Cache::new(CACHE_TTL),
@@ -112,7 +116,8 @@ impl Demo {
             .route("/api/orders", web::get().to(orders))
             .route("/api/inventory", web::get().to(stock))
             .route("/api/report", web::get().to(report))
-            .route("/api/payments", web::get().to(payments));
+            .route("/api/payments", web::get().to(payments))
+            .route("/metrics", web::get().to(prometheus));
     }
 
     /// The whole demo app: [`server_timing()`] around [`configure`](Self::configure). More
@@ -178,7 +183,39 @@ fn closed_port_url() -> String {
 /// # let _ = timing;
 /// ```
 pub fn server_timing() -> ServerTiming {
-    ServerTiming::new().total_description("Whole request")
+    let histograms = histograms();
+    ServerTiming::new()
+        .total_description("Whole request")
+        .on_complete(move |done: &Completed<'_>| {
+            histograms(done);
+            log(done);
+        })
+}
+
+/// One structured log line per request, whether its header was sent or not.
+fn log(done: &Completed<'_>) {
+    let slowest = done
+        .metrics()
+        .iter()
+        .filter_map(|m| Some((m.name(), m.duration()?)))
+        .max_by_key(|&(_, duration)| duration);
+    tracing::info!(
+        method = %done.method(),
+        route = done.route().unwrap_or(done.path()),
+        status = done.status().as_u16(),
+        total_ms = done.total().as_secs_f64() * 1e3,
+        metrics = done.metrics().len(),
+        slowest = slowest.map(|(name, _)| name),
+        sent = done.sent(),
+        "request"
+    );
+}
+
+/// `GET /metrics`: every request's metrics as Prometheus histograms.
+async fn prometheus() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(telemetry::init().render())
 }
 
 /// A response that sets the session's cookie when it is a new one.
