@@ -39,6 +39,7 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
             "total",
             "auth",
             "cache",
+            "sqlx",
             "db",
             "db-index",
             "inventory",
@@ -55,6 +56,14 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
     assert_eq!(db.description, "Order totals: full scan");
     assert!(db.duration > 0.0, "{db:?}");
     assert!(find(&first, "db-index").duration > 0.0);
+    // sqlx's own `sqlx::query` events, through the tracing layer: its two statements, each
+    // inside the timed fn that ran it.
+    let sqlx = find(&first, "sqlx");
+    assert_eq!(sqlx.description, "2 calls");
+    assert!(sqlx.duration > 0.0, "{sqlx:?}");
+    assert!(sqlx.duration <= db.duration + find(&first, "db-index").duration, "{sqlx:?}");
+    // `render` is a `tracing` span, not an attribute.
+    assert_eq!(find(&first, "render").description, "Render page");
     assert_eq!(find(&first, "inventory").description, "Inventory service");
     assert_eq!(find(&first, "inventory.search").description, "Stock index");
     // The call to the inventory service took at least as long as the service says it did.

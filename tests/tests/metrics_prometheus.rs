@@ -7,16 +7,15 @@
 //! it fails instead.
 
 mod actix_support;
+mod prometheus_support;
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use prometheus_support::{promtool_check, samples};
 use server_timing_runtime::server_timing;
 
 const BUCKETS: [f64; 6] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5];
@@ -38,53 +37,6 @@ async fn scrape(handle: web::Data<PrometheusHandle>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(handle.render())
-}
-
-/// `name{labels} value` lines of the exposition text, by name and sorted label text.
-fn samples(text: &str) -> BTreeMap<(String, String), f64> {
-    text.lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .map(|line| {
-            let (series, value) = line.rsplit_once(' ').expect("`series value`");
-            let (name, labels) = match series.split_once('{') {
-                Some((name, labels)) => (name, labels.trim_end_matches('}')),
-                None => (series, ""),
-            };
-            let mut labels: Vec<&str> = labels.split(',').filter(|l| !l.is_empty()).collect();
-            labels.sort_unstable();
-            let value = value.parse().unwrap_or_else(|_| panic!("a number in {line:?}"));
-            ((name.to_owned(), labels.join(",")), value)
-        })
-        .collect()
-}
-
-fn promtool_check(text: &str) {
-    let required = std::env::var("SERVER_TIMING_REQUIRE_PROMTOOL").is_ok_and(|v| v == "1");
-    let spawned = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(error) if !required => {
-            eprintln!(
-                "\n*** SKIPPED: promtool not found ({error}); `apt-get install prometheus` to run \
-                 this check (SERVER_TIMING_REQUIRE_PROMTOOL=1 makes this a failure) ***\n"
-            );
-            return;
-        }
-        Err(error) => panic!("promtool is required (SERVER_TIMING_REQUIRE_PROMTOOL=1): {error}"),
-    };
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[actix_web::test]
