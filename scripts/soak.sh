@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The soak: REQUESTS requests (default 200,000) on loopback against both adapters at once
-# (actix-web with actix::ServerTiming, axum with tower::ServerTimingLayer), one process
+# The soak: REQUESTS requests (default 1,000,000, about 45 s) on loopback against both
+# adapters at once (actix-web with actix::ServerTiming, axum with tower::ServerTimingLayer), one process
 # (tests/src/bin/soak.rs), 64 in flight, with handler panics, client resets (RST), clients
 # that give up, and calls cut off by a timeout mixed in. It fails on any lost or mixed
 # metric, any unexpected failure, or resident memory growing more than 10% after the warm-up.
@@ -11,5 +11,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requests="${1:-200000}"
+requests="${1:-1000000}"
 cargo run --quiet --profile "${PROFILE:-release}" -p server-timing-tests --bin soak -- "$requests"
