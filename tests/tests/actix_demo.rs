@@ -154,7 +154,7 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
 
     let orders = client.get(url("/api/orders")).send().await.unwrap();
     assert_eq!(orders.status(), 200);
-    assert_eq!(names(&metrics(&orders)), ["total", "auth", "cache", "db"]);
+    assert_eq!(names(&metrics(&orders)), ["total", "auth", "cache", "sqlx", "db"]);
     let totals = orders.text().await.unwrap();
     assert!(totals.starts_with(r#"{"open":"#), "{totals}");
 
