@@ -59,6 +59,7 @@ pub use header::parse::*;
 pub use header::sanitize::{
     is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
 };
+pub use header::traceparent::{ParseTraceParentError, TraceParent};
 pub use options::{
     Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
 };

@@ -33,6 +33,7 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::Error;
 use pin_project_lite::pin_project;
 
+use crate::adapters::trace_context;
 use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
 
@@ -191,7 +192,15 @@ where
         if !wanted {
             return ServerTimingFuture::new(Scope::new(None, self.service.call(req)));
         }
-        let timings = Timings::with_options(self.inner.options.clone());
+        let options = self.inner.options.clone();
+        let trace = options.config().trace_context.then(|| {
+            let headers = req.headers();
+            trace_context::from_request(
+                headers.get_all("traceparent").map(HeaderValue::as_bytes),
+                headers.get_all("tracestate").map(HeaderValue::as_bytes),
+            )
+        });
+        let timings = Timings::with_trace(options, trace);
         // Inner middleware may record while it builds its future, not only while polled.
         let future = timings.sync_scope(|| self.service.call(req));
         ServerTimingFuture::new(Scope::new(Some(timings), future))
@@ -268,6 +277,7 @@ where
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
 /// `Timing-Allow-Origin` values unless `headers` has that header already.
 fn append(headers: &mut HeaderMap, timings: &Timings) {
+    timings.apply_cache_rule(headers.get_all("cache-control").map(HeaderValue::as_bytes));
     let Some(value) = timings.finish_value(ReadAfter::No) else {
         return;
     };

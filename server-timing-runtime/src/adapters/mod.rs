@@ -6,3 +6,4 @@ pub mod actix;
 pub mod http;
 #[cfg(feature = "tower")]
 pub mod tower;
+pub(crate) mod trace_context;
