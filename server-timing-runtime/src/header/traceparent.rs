@@ -464,7 +464,7 @@ mod tests {
         let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
         assert_eq!(state(&[many.join(",").as_str()]), None);
         assert!(state(&[many[..32].join(",").as_str()]).is_some());
-        let long = format!("a={}", "x".repeat(256));
+        let long = format!("a={}", "x".repeat(257));
         assert_eq!(state(&[long.as_str()]), None);
         let wide: Vec<String> = (0..3).map(|i| format!("k{i}={}", "x".repeat(200))).collect();
         assert_eq!(state(&[wide.join(",").as_str()]), None);
