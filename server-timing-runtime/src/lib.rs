@@ -28,6 +28,8 @@
 //! - [`Options`] says what is written: precision, repeated names, a header size budget,
 //!   descriptions, the `total` metric and `Timing-Allow-Origin`.
 //! - [`parse`] reads a `Server-Timing` value exactly as browsers do.
+//! - [`Options::trace_context`] names the request's trace ([`TraceParent`]) in the header,
+//!   where browser RUM SDKs join it to the page's own data.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 

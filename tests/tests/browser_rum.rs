@@ -28,7 +28,7 @@ use axum::Router;
 use chromium::{Chromium, TempDir, REQUIRE_ENV};
 use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{TraceParent, Timings};
+use server_timing_runtime::{Timings, TraceParent};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -59,7 +59,11 @@ impl Seen {
             .get("traceparent")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        lock(&self.requests).push(Request { path, trace, incoming });
+        lock(&self.requests).push(Request {
+            path,
+            trace,
+            incoming,
+        });
         trace
     }
 
@@ -102,7 +106,13 @@ fn bundle(out: &Path) -> Option<String> {
     let file = out.join("rum.js");
     let status = Command::new(&esbuild)
         .current_dir(rum_dir())
-        .args(["rum.js", "--bundle", "--format=iife", "--target=es2020", "--log-level=warning"])
+        .args([
+            "rum.js",
+            "--bundle",
+            "--format=iife",
+            "--target=es2020",
+            "--log-level=warning",
+        ])
         .arg(format!("--outfile={}", file.display()))
         .stdin(Stdio::null())
         .status()
@@ -214,7 +224,10 @@ fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
             .unwrap();
     });
 
-    assert!(dom.contains(r#"<p id="fetched">api-ok</p>"#), "the page fetched /api: {dom}");
+    assert!(
+        dom.contains(r#"<p id="fetched">api-ok</p>"#),
+        "the page fetched /api: {dom}"
+    );
     let page = seen.request("/");
     assert!(dom.contains(&page.trace.meta_tag()), "the meta tag: {dom}");
     let api = seen.request("/api");
@@ -233,7 +246,11 @@ fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
     let resources = named("faro.performance.resource");
     let fetched: Vec<_> = resources
         .iter()
-        .filter(|e| e["attributes"]["name"].as_str().is_some_and(|n| n.ends_with("/api")))
+        .filter(|e| {
+            e["attributes"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("/api"))
+        })
         .collect();
     assert_eq!(fetched.len(), 1, "one resource event for /api in {resources:?}");
     assert_eq!(
@@ -253,7 +270,9 @@ fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
     assert_eq!(incoming.trace_id(), api.trace.trace_id());
     assert_ne!(incoming.parent_id(), api.trace.parent_id());
     assert!(
-        collected.iter().any(|body| body.contains(&hex(&incoming.trace_id()))),
+        collected
+            .iter()
+            .any(|body| body.contains(&hex(&incoming.trace_id()))),
         "Faro exported its fetch span's trace"
     );
 }

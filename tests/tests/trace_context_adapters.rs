@@ -16,7 +16,7 @@ use http::HeaderMap;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, record, Options, ParsedMetric, TraceParent, Timings};
+use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings, TraceParent};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -138,16 +138,30 @@ async fn off_by_default_and_when_descriptions_are_off() {
 #[actix_web::test]
 async fn an_incoming_traceparent_keeps_its_trace_and_gets_this_servers_span() {
     let timing = ServerTiming::new().trace_context(true);
-    let headers = [("traceparent", INCOMING), ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")];
+    let headers = [
+        ("traceparent", INCOMING),
+        ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+    ];
     let seen = actix_get(timing, "/", &headers).await;
     let parent = seen.traceparent();
     assert_eq!(hex(&parent.trace_id()), INCOMING_TRACE);
     assert_ne!(hex(&parent.parent_id()), INCOMING_SPAN);
     assert!(parent.sampled());
-    assert_eq!(seen.body, parent.to_string(), "the handler sees what the header says");
-    assert_eq!(seen.desc("tracestate"), Some("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"));
+    assert_eq!(
+        seen.body,
+        parent.to_string(),
+        "the handler sees what the header says"
+    );
+    assert_eq!(
+        seen.desc("tracestate"),
+        Some("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+    );
     // Quoted, as Splunk's agent reading the raw header requires, and right after `total`.
-    assert!(seen.raw.contains(&format!("traceparent;desc=\"{parent}\"")), "{}", seen.raw);
+    assert!(
+        seen.raw.contains(&format!("traceparent;desc=\"{parent}\"")),
+        "{}",
+        seen.raw
+    );
     let names: Vec<_> = seen.entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["total", "traceparent", "tracestate", "db"]);
 }
@@ -155,7 +169,12 @@ async fn an_incoming_traceparent_keeps_its_trace_and_gets_this_servers_span() {
 #[actix_web::test]
 async fn an_unsampled_incoming_trace_stays_unsampled() {
     let unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
-    let seen = actix_get(ServerTiming::new().trace_context(true), "/", &[("traceparent", unsampled)]).await;
+    let seen = actix_get(
+        ServerTiming::new().trace_context(true),
+        "/",
+        &[("traceparent", unsampled)],
+    )
+    .await;
     let parent = seen.traceparent();
     assert_eq!(hex(&parent.trace_id()), INCOMING_TRACE);
     assert!(!parent.sampled());
@@ -177,7 +196,11 @@ async fn an_invalid_traceparent_is_never_echoed_and_its_tracestate_is_dropped() 
         let seen = actix_get(ServerTiming::new().trace_context(true), "/", &headers).await;
         let parent = seen.traceparent();
         assert_ne!(hex(&parent.trace_id()), INCOMING_TRACE, "{invalid}");
-        assert!(!seen.raw.to_ascii_lowercase().contains(INCOMING_TRACE), "{}", seen.raw);
+        assert!(
+            !seen.raw.to_ascii_lowercase().contains(INCOMING_TRACE),
+            "{}",
+            seen.raw
+        );
         assert!(parent.sampled(), "a fresh trace is sampled");
         assert_eq!(seen.desc("tracestate"), None, "{invalid}: {}", seen.raw);
         assert_eq!(seen.body, parent.to_string());
@@ -226,7 +249,9 @@ async fn a_response_a_shared_cache_may_store_gets_no_trace_unless_asked() {
     let private = actix_get(timing, "/private", &[("traceparent", INCOMING)]).await;
     assert_eq!(hex(&private.traceparent().trace_id()), INCOMING_TRACE);
 
-    let anyway = ServerTiming::new().trace_context(true).trace_context_on_cacheable(true);
+    let anyway = ServerTiming::new()
+        .trace_context(true)
+        .trace_context_on_cacheable(true);
     let cached = actix_get(anyway, "/cached", &[("traceparent", INCOMING)]).await;
     assert_eq!(hex(&cached.traceparent().trace_id()), INCOMING_TRACE);
 }

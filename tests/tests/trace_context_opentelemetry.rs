@@ -13,12 +13,13 @@ use axum::Router;
 use http::{HeaderMap, Request};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{
-    Span as _, SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer, TracerProvider as _,
+    Span as _, SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer,
+    TracerProvider as _,
 };
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, Options, TraceParent, Timings};
+use server_timing_runtime::{parse, Options, Timings, TraceParent};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::Service;
@@ -39,7 +40,8 @@ fn exporter() -> &'static InMemorySpanExporter {
             .with_simple_exporter(exporter.clone())
             .build();
         let tracer = provider.tracer("trace-context-test");
-        let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
+        let subscriber =
+            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
         tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
         // Kept for `Context::current()` spans made without `tracing`.
         opentelemetry::global::set_tracer_provider(provider);
@@ -98,7 +100,12 @@ impl<S> tower::Layer<S> for TracedLayer {
 
 /// The span id the handler's current `tracing` span has in OpenTelemetry.
 fn handler_span() -> String {
-    tracing::Span::current().context().span().span_context().span_id().to_string()
+    tracing::Span::current()
+        .context()
+        .span()
+        .span_context()
+        .span_id()
+        .to_string()
 }
 
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
@@ -132,9 +139,14 @@ async fn the_header_names_the_server_span_that_opentelemetry_exports() {
     });
 
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let response = bounded(client.get(format!("http://{addr}/")).header("traceparent", INCOMING).send())
-        .await
-        .unwrap();
+    let response = bounded(
+        client
+            .get(format!("http://{addr}/"))
+            .header("traceparent", INCOMING)
+            .send(),
+    )
+    .await
+    .unwrap();
     let raw = response.headers()["server-timing"].to_str().unwrap().to_owned();
     let handler_span = response.text().await.unwrap();
     let _ = stop.send(());
@@ -143,7 +155,11 @@ async fn the_header_names_the_server_span_that_opentelemetry_exports() {
     let entries = parse(&raw);
     let entry = entries.iter().find(|e| e.name == "traceparent").expect(&raw);
     let parent: TraceParent = entry.description.parse().unwrap();
-    assert_eq!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736", "the caller's trace");
+    assert_eq!(
+        hex(&parent.trace_id()),
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the caller's trace"
+    );
     assert_eq!(hex(&parent.parent_id()), handler_span, "the server's own span");
     assert!(parent.sampled());
 
@@ -151,7 +167,10 @@ async fn the_header_names_the_server_span_that_opentelemetry_exports() {
     let started = Instant::now();
     let exported = loop {
         let spans = exporter.get_finished_spans().unwrap();
-        if let Some(span) = spans.into_iter().find(|s| s.span_context.span_id().to_string() == handler_span) {
+        if let Some(span) = spans
+            .into_iter()
+            .find(|s| s.span_context.span_id().to_string() == handler_span)
+        {
             break span;
         }
         assert!(started.elapsed() < DEADLINE, "the request span was exported");
@@ -188,7 +207,13 @@ fn an_active_opentelemetry_context_wins_over_the_request_header_and_brings_its_t
     assert_eq!(parent.parent_id(), span_id.to_bytes());
     assert_eq!(timings.trace_state(), Some("vendor=opaque"));
     let value = timings.finish().unwrap();
-    assert!(value.to_str().unwrap().contains(r#"tracestate;desc="vendor=opaque""#), "{value:?}");
+    assert!(
+        value
+            .to_str()
+            .unwrap()
+            .contains(r#"tracestate;desc="vendor=opaque""#),
+        "{value:?}"
+    );
 }
 
 #[test]

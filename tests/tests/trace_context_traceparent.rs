@@ -3,7 +3,7 @@
 //! input: what parses prints back the same, nothing panics, nothing invalid is accepted.
 
 use proptest::prelude::*;
-use server_timing_runtime::{Options, TraceParent, Timings};
+use server_timing_runtime::{Options, Timings, TraceParent};
 
 const VALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -14,17 +14,24 @@ fn the_specifications_example_parses_into_its_fields() {
         parent.trace_id(),
         [0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36]
     );
-    assert_eq!(parent.parent_id(), [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]);
+    assert_eq!(
+        parent.parent_id(),
+        [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+    );
     assert_eq!(parent.flags(), 0x01);
     assert!(parent.sampled());
     assert_eq!(parent.to_string(), VALID);
-    let unsampled: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00".parse().unwrap();
+    let unsampled: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+        .parse()
+        .unwrap();
     assert!(!unsampled.sampled());
 }
 
 #[test]
 fn every_flag_bit_is_kept_when_parsed() {
-    let parent: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff".parse().unwrap();
+    let parent: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff"
+        .parse()
+        .unwrap();
     assert_eq!(parent.flags(), 0xff);
     assert!(parent.sampled());
 }

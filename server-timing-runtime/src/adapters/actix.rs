@@ -277,7 +277,7 @@ where
 /// Close `timings` and append its value as a new `Server-Timing` field, with the configured
 /// `Timing-Allow-Origin` values unless `headers` has that header already.
 fn append(headers: &mut HeaderMap, timings: &Timings) {
-    timings.apply_cache_rule(headers.get_all("cache-control").map(HeaderValue::as_bytes));
+    timings.apply_cache_rule(|| headers.get_all("cache-control").map(HeaderValue::as_bytes));
     let Some(value) = timings.finish_value(ReadAfter::No) else {
         return;
     };

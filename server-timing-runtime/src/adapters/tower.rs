@@ -308,13 +308,13 @@ where
                 return Ok(response.map(ServerTimingBody::untimed));
             };
             if trailers && body_streams(&response) {
-                timings.apply_cache_rule(
+                timings.apply_cache_rule(|| {
                     response
                         .headers()
                         .get_all(CACHE_CONTROL)
                         .iter()
-                        .map(HeaderValue::as_bytes),
-                );
+                        .map(HeaderValue::as_bytes)
+                });
                 announce_trailer(response.headers_mut(), timings.options());
                 let timings = timings.clone();
                 return Ok(response.map(|body| ServerTimingBody::with_trailer(body, timings)));

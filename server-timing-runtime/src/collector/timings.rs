@@ -318,11 +318,15 @@ impl Timings {
     }
 
     /// Leave the trace context off this response if its `Cache-Control` fields say a shared
-    /// cache may store it (unless [`Options::trace_context_on_cacheable`]).
-    pub(crate) fn apply_cache_rule<'a>(&self, cache_control: impl Iterator<Item = &'a [u8]>) {
+    /// cache may store it (unless [`Options::trace_context_on_cacheable`]). The fields are
+    /// looked up only then: with trace context off, this costs no header lookup.
+    pub(crate) fn apply_cache_rule<'a, I>(&self, cache_control: impl FnOnce() -> I)
+    where
+        I: Iterator<Item = &'a [u8]>,
+    {
         if self.inner.trace.is_some()
             && !self.inner.options.config().trace_context_on_cacheable
-            && trace_context::shared_cache_may_store(cache_control)
+            && trace_context::shared_cache_may_store(cache_control())
         {
             self.inner.trace_withheld.store(true, Ordering::Relaxed);
         }
@@ -427,7 +431,7 @@ impl Timings {
 
     /// [`append_to`](Self::append_to), for an adapter: see [`finish_value`](Self::finish_value).
     pub(crate) fn append(&self, headers: &mut HeaderMap, read_after: ReadAfter) -> bool {
-        self.apply_cache_rule(headers.get_all(CACHE_CONTROL).iter().map(HeaderValue::as_bytes));
+        self.apply_cache_rule(|| headers.get_all(CACHE_CONTROL).iter().map(HeaderValue::as_bytes));
         let Some(value) = self.finish_value(read_after) else {
             return false;
         };

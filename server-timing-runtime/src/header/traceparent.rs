@@ -123,8 +123,8 @@ impl TraceParent {
     /// assert_eq!(request.headers()["traceparent"], parent.to_string().as_str());
     /// ```
     pub fn to_header_value(&self) -> HeaderValue {
-        HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(&self.encode()))
-            .unwrap_or_else(|_| HeaderValue::from_static(""))
+        // Hex digits and dashes: always a valid value.
+        HeaderValue::from_bytes(&self.encode()).unwrap_or_else(|_| HeaderValue::from_static("00"))
     }
 
     /// A `<meta name="traceparent" content="…">` tag with this value, for pages whose
