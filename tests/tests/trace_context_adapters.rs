@@ -4,6 +4,7 @@
 
 mod actix_support;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,13 +13,17 @@ use actix_support::{client, fields, serve};
 use actix_web::{web, HttpResponse};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use http::HeaderMap;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings, TraceParent};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::ServiceExt;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -344,4 +349,46 @@ async fn through_the_http_helper() {
     .await;
     let raw = response.headers()["server-timing"].to_str().unwrap();
     assert!(!raw.contains("traceparent"), "{raw}");
+}
+
+/// A streamed response (so its metrics may go in a trailer), with `cache_control` if given.
+async fn streamed(
+    cache_control: Option<&'static str>,
+    _: http::Request<String>,
+) -> Result<http::Response<StreamBody<Chunks>>, Infallible> {
+    let chunks: Chunks = futures::stream::iter(vec![Ok(Frame::data(Bytes::from_static(b"chunk")))]);
+    let mut response = http::Response::new(StreamBody::new(chunks));
+    if let Some(value) = cache_control {
+        response
+            .headers_mut()
+            .insert("cache-control", http::HeaderValue::from_static(value));
+    }
+    Ok(response)
+}
+
+type Chunks = futures::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>;
+
+#[tokio::test]
+async fn in_a_trailer_the_cache_rule_is_applied_from_the_response_head() {
+    for (cache_control, written) in [(None, true), (Some("public, max-age=60"), false)] {
+        let layer = ServerTimingLayer::new().trailers(true).trace_context(true);
+        let service = tower::ServiceBuilder::new()
+            .layer(layer)
+            .service_fn(move |request| streamed(cache_control, request));
+        let request = http::Request::builder()
+            .header("te", "trailers")
+            .header("traceparent", INCOMING)
+            .body(String::new())
+            .unwrap();
+        let response = bounded(service.oneshot(request)).await.unwrap();
+        assert_eq!(response.headers().get("trailer").unwrap(), "server-timing");
+        let collected = bounded(response.into_body().collect()).await.unwrap();
+        let trailers = collected.trailers().expect("a Server-Timing trailer");
+        let entries = parse(trailers["server-timing"].to_str().unwrap());
+        let traceparent = entries.iter().find(|e| e.name == "traceparent");
+        assert_eq!(traceparent.is_some(), written, "{cache_control:?}: {entries:?}");
+        if let Some(entry) = traceparent {
+            assert!(entry.description.contains(INCOMING_TRACE));
+        }
+    }
 }

@@ -70,7 +70,7 @@ fn from_opentelemetry() -> Option<TraceContext> {
     use opentelemetry::trace::TraceContextExt;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-    let of = |context: opentelemetry::Context| {
+    let of = |context: &opentelemetry::Context| {
         let span = context.span();
         let span = span.span_context();
         if !span.is_valid() {
@@ -88,8 +88,9 @@ fn from_opentelemetry() -> Option<TraceContext> {
         })
     };
     let span = tracing::Span::current();
-    let from_tracing = if span.is_none() { None } else { of(span.context()) };
-    from_tracing.or_else(|| of(opentelemetry::Context::current()))
+    let from_tracing = if span.is_none() { None } else { of(&span.context()) };
+    // Borrowed, not cloned: this runs on every traced request.
+    from_tracing.or_else(|| opentelemetry::Context::map_current(of))
 }
 
 #[cfg(not(feature = "opentelemetry"))]

@@ -264,19 +264,32 @@ impl Error for ParseTraceParentError {}
 
 /// Lowercase hex `text` (twice as long as `to`) into `to`.
 fn hex(text: &[u8], to: &mut [u8]) -> Result<(), ParseTraceParentError> {
+    // Every digit is looked up, then checked once: this runs on every traced request.
+    let mut invalid = 0;
     for (pair, byte) in text.chunks_exact(2).zip(to.iter_mut()) {
-        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0x0f);
+    }
+    if invalid & NOT_HEX != 0 {
+        return Err(ParseTraceParentError(Invalid::Hex));
     }
     Ok(())
 }
 
-fn nibble(digit: u8) -> Result<u8, ParseTraceParentError> {
-    match digit {
-        b'0'..=b'9' => Ok(digit - b'0'),
-        b'a'..=b'f' => Ok(digit - b'a' + 10),
-        _ => Err(ParseTraceParentError(Invalid::Hex)),
+/// Marks a byte that is not a lowercase hex digit in [`NIBBLES`].
+const NOT_HEX: u8 = 0x10;
+
+/// The value of each lowercase hex digit; [`NOT_HEX`] for every other byte.
+const NIBBLES: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[HEX[digit] as usize] = digit as u8;
+        digit += 1;
     }
-}
+    table
+};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -347,20 +360,26 @@ pub(crate) const MAX_TRACESTATE_LEN: usize = 512;
 /// [`MAX_TRACESTATE_LEN`] long: otherwise `None`, so a broken value is never passed on. Empty
 /// members are dropped; `None` also when nothing is left.
 pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Box<str>> {
+    // One allocation, with room for all of it: repeated keys are looked for in what is
+    // written so far, a single member (the usual case) has none to compare.
     let mut out = String::new();
-    let mut keys: Vec<&str> = Vec::new();
+    let mut members = 0;
     for field in fields {
         let field = std::str::from_utf8(field).ok()?;
+        if field.len() > MAX_TRACESTATE_LEN * 2 {
+            return None;
+        }
+        out.reserve(field.len());
         for member in field.split(',') {
             let member = member.trim_matches(|c| c == ' ' || c == '\t');
             if member.is_empty() {
                 continue;
             }
             let (key, value) = member.split_once('=')?;
-            if !is_key(key) || !is_value(value) || keys.contains(&key) || keys.len() == MAX_MEMBERS {
+            if members == MAX_MEMBERS || !is_key(key) || !is_value(value) || has_key(&out, key) {
                 return None;
             }
-            keys.push(key);
+            members += 1;
             if !out.is_empty() {
                 out.push(',');
             }
@@ -371,6 +390,14 @@ pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<
         }
     }
     (!out.is_empty()).then(|| out.into_boxed_str())
+}
+
+/// Whether the `,`-joined members `written` have one of this key.
+fn has_key(written: &str, key: &str) -> bool {
+    !written.is_empty()
+        && written
+            .split(',')
+            .any(|member| member.split_once('=').is_some_and(|(k, _)| k == key))
 }
 
 /// `simple-key` or `tenant-id "@" system-id`.
