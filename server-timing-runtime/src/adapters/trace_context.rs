@@ -5,7 +5,7 @@
 //! request's own `traceparent` (the trace kept, a new span id for this server's work); a fresh
 //! random trace.
 
-use crate::header::traceparent::{trace_state, TraceContext, TraceParent};
+use crate::header::traceparent::{trace_state, trim, TraceContext, TraceParent};
 
 /// The request's trace context, from its `traceparent` and `tracestate` header fields (as
 /// bytes: every adapter's header types have them).
@@ -39,18 +39,6 @@ fn incoming<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> Option<TraceParen
         return None;
     }
     TraceParent::parse(trim(first)).ok()
-}
-
-fn trim(value: &[u8]) -> &[u8] {
-    let start = value
-        .iter()
-        .position(|&c| c != b' ' && c != b'\t')
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&c| c != b' ' && c != b'\t')
-        .map_or(start, |end| end + 1);
-    &value[start..end]
 }
 
 /// Nobody upstream started a trace. Sampled: this server records the request (its log line

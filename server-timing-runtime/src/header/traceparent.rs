@@ -360,73 +360,85 @@ pub(crate) const MAX_TRACESTATE_LEN: usize = 512;
 /// [`MAX_TRACESTATE_LEN`] long: otherwise `None`, so a broken value is never passed on. Empty
 /// members are dropped; `None` also when nothing is left.
 pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Box<str>> {
-    // One allocation, with room for all of it: repeated keys are looked for in what is
-    // written so far, a single member (the usual case) has none to compare.
-    let mut out = String::new();
+    // Bytes throughout, and one allocation with room for all of it: this runs on every traced
+    // request that carries a `tracestate`. Repeated keys are looked for in what is written so
+    // far; a single member (the usual case) has none to compare.
+    let mut out: Vec<u8> = Vec::new();
     let mut members = 0;
     for field in fields {
-        let field = std::str::from_utf8(field).ok()?;
         if field.len() > MAX_TRACESTATE_LEN * 2 {
             return None;
         }
         out.reserve(field.len());
-        for member in field.split(',') {
-            let member = member.trim_matches(|c| c == ' ' || c == '\t');
+        for member in field.split(|&c| c == b',') {
+            let member = trim(member);
             if member.is_empty() {
                 continue;
             }
-            let (key, value) = member.split_once('=')?;
+            let equals = member.iter().position(|&c| c == b'=')?;
+            let (key, value) = (&member[..equals], &member[equals + 1..]);
             if members == MAX_MEMBERS || !is_key(key) || !is_value(value) || has_key(&out, key) {
                 return None;
             }
             members += 1;
             if !out.is_empty() {
-                out.push(',');
+                out.push(b',');
             }
-            out.push_str(member);
+            out.extend_from_slice(member);
             if out.len() > MAX_TRACESTATE_LEN {
                 return None;
             }
         }
     }
-    (!out.is_empty()).then(|| out.into_boxed_str())
+    if out.is_empty() {
+        return None;
+    }
+    // Printable ASCII only (checked above), so this always succeeds.
+    String::from_utf8(out).ok().map(String::into_boxed_str)
+}
+
+/// `value` without leading and trailing spaces and tabs (the specification's `OWS`).
+pub(crate) fn trim(value: &[u8]) -> &[u8] {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
+    let end = value.iter().rposition(|c| !blank(c)).map_or(start, |end| end + 1);
+    &value[start..end]
 }
 
 /// Whether the `,`-joined members `written` have one of this key.
-fn has_key(written: &str, key: &str) -> bool {
+fn has_key(written: &[u8], key: &[u8]) -> bool {
     !written.is_empty()
         && written
-            .split(',')
-            .any(|member| member.split_once('=').is_some_and(|(k, _)| k == key))
+            .split(|&c| c == b',')
+            .any(|member| member.len() > key.len() && member.starts_with(key) && member[key.len()] == b'=')
 }
 
 /// `simple-key` or `tenant-id "@" system-id`.
-fn is_key(key: &str) -> bool {
-    let key_char = |c: u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/');
-    match key.split_once('@') {
+fn is_key(key: &[u8]) -> bool {
+    let key_char = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/');
+    match key.iter().position(|&c| c == b'@') {
         None => {
-            key.len() <= 256
-                && key.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-                && key.bytes().all(key_char)
+            key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase) && key.iter().all(key_char)
         }
-        Some((tenant, system)) => {
+        Some(at) => {
+            let (tenant, system) = (&key[..at], &key[at + 1..]);
             (1..=241).contains(&tenant.len())
-                && matches!(tenant.as_bytes()[0], b'a'..=b'z' | b'0'..=b'9')
-                && tenant.bytes().all(key_char)
+                && matches!(tenant[0], b'a'..=b'z' | b'0'..=b'9')
+                && tenant.iter().all(key_char)
                 && (1..=14).contains(&system.len())
-                && system.as_bytes()[0].is_ascii_lowercase()
-                && system.bytes().all(key_char)
+                && system[0].is_ascii_lowercase()
+                && system.iter().all(key_char)
         }
     }
 }
 
 /// Up to 256 printable ASCII characters but `,` and `=`, not ending in a space.
-fn is_value(value: &str) -> bool {
+fn is_value(value: &[u8]) -> bool {
     (1..=256).contains(&value.len())
-        && !value.ends_with(' ')
+        && value.last() != Some(&b' ')
         && value
-            .bytes()
-            .all(|c| matches!(c, b' '..=b'~') && c != b',' && c != b'=')
+            .iter()
+            .all(|&c| matches!(c, b' '..=b'~') && c != b',' && c != b'=')
 }
 
 #[cfg(test)]
