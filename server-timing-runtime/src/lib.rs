@@ -30,6 +30,8 @@
 //! - [`parse`] reads a `Server-Timing` value exactly as browsers do.
 //! - `reqwest::Downstream` (feature `reqwest`) and `tower::DownstreamLayer` (feature `tower`)
 //!   time outgoing calls and merge the called service's metrics as `name.*`.
+//! - [`Options::trace_context`] names the request's trace ([`TraceParent`]) in the header,
+//!   where browser RUM SDKs join it to the page's own data.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 
@@ -72,6 +74,7 @@ pub use header::parse::*;
 pub use header::sanitize::{
     is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
 };
+pub use header::traceparent::{ParseTraceParentError, TraceParent};
 pub use options::{
     Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
 };

@@ -80,6 +80,8 @@ pub(crate) struct Config {
     pub(crate) total: Option<Cow<'static, str>>,
     pub(crate) total_description: Option<Cow<'static, str>>,
     pub(crate) timing_allow_origin: Vec<HeaderValue>,
+    pub(crate) trace_context: bool,
+    pub(crate) trace_context_on_cacheable: bool,
 }
 
 impl Default for Options {
@@ -93,6 +95,8 @@ impl Default for Options {
             total: Some(Cow::Borrowed(DEFAULT_TOTAL_NAME)),
             total_description: None,
             timing_allow_origin: Vec::new(),
+            trace_context: false,
+            trace_context_on_cacheable: false,
         }))
     }
 }
@@ -248,6 +252,59 @@ impl Options {
     pub fn timing_allow_origin(self, origin: HeaderValue) -> Self {
         self.edit(|c| c.timing_allow_origin.push(origin))
     }
+
+    /// Name the request's trace in its header, so that browser RUM SDKs (Grafana Faro,
+    /// Splunk RUM, Application Insights) join what the page saw to the server's trace: an
+    /// entry `traceparent;desc="00-<trace id>-<span id>-<flags>"`, and
+    /// `tracestate;desc="…"` when the request carried a valid one. Off by default.
+    ///
+    /// The ids come from, first that applies: the OpenTelemetry context current when the
+    /// request starts (feature `opentelemetry`: the current `tracing` span through
+    /// `tracing-opentelemetry`, else `opentelemetry::Context::current()`; so put the tracing
+    /// middleware outside this one); the request's own `traceparent` (the trace kept, a new
+    /// span id for this server, the `sampled` flag carried over; an invalid one is ignored);
+    /// else a fresh random trace. [`Timings::trace_parent`](crate::Timings::trace_parent)
+    /// gives them to the application, e.g. for its logs.
+    ///
+    /// Like every entry it fits in the [header budget](Self::header_budget) (it is written
+    /// right after `total`), and it is not written when [descriptions](Self::descriptions)
+    /// are off. It is left off a response that a shared cache may store (see
+    /// [`trace_context_on_cacheable`](Self::trace_context_on_cacheable)).
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total().trace_context(true));
+    /// let parent = timings.trace_parent().unwrap();
+    /// let value = timings.finish().unwrap();
+    /// assert_eq!(value.to_str().unwrap(), format!("traceparent;desc=\"{parent}\""));
+    /// ```
+    #[must_use]
+    pub fn trace_context(self, on: bool) -> Self {
+        self.edit(|c| c.trace_context = on)
+    }
+
+    /// Write the trace context even on a response that a shared cache may store.
+    ///
+    /// By default it is left off a response whose `Cache-Control` has `public`, `s-maxage`
+    /// or `max-age`, unless it also has `private` or `no-store`: a CDN or proxy would replay
+    /// the stored header, so every later visitor's RUM data would join this one request's
+    /// trace. Turn this on where no shared cache sits in front of the service.
+    ///
+    /// ```
+    /// use http::{header::CACHE_CONTROL, HeaderMap, HeaderValue};
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    /// let options = Options::new().trace_context(true).trace_context_on_cacheable(true);
+    /// Timings::with_options(options).append_to(&mut headers);
+    /// assert!(headers["server-timing"].to_str().unwrap().contains("traceparent;desc="));
+    /// ```
+    #[must_use]
+    pub fn trace_context_on_cacheable(self, on: bool) -> Self {
+        self.edit(|c| c.trace_context_on_cacheable = on)
+    }
 }
 
 /// The [`Options`] builder methods, for an adapter type with an `options: Options` field, so
@@ -334,6 +391,22 @@ macro_rules! forward_options {
         #[must_use]
         pub fn timing_allow_origin(mut self, origin: ::http::HeaderValue) -> Self {
             self.options = self.options.timing_allow_origin(origin);
+            self
+        }
+
+        /// Name the request's trace in its header. See [`Options::trace_context`](crate::Options::trace_context).
+        #[doc = concat!("```\nlet adapter = ", $new, ".trace_context(true);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn trace_context(mut self, on: bool) -> Self {
+            self.options = self.options.trace_context(on);
+            self
+        }
+
+        /// Write the trace context on cacheable responses too. See [`Options::trace_context_on_cacheable`](crate::Options::trace_context_on_cacheable).
+        #[doc = concat!("```\nlet adapter = ", $new, ".trace_context_on_cacheable(true);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn trace_context_on_cacheable(mut self, on: bool) -> Self {
+            self.options = self.options.trace_context_on_cacheable(on);
             self
         }
     };

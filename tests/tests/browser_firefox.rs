@@ -161,7 +161,7 @@ fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
 /// The demo's page, its API calls and the hostile recordings, each loaded once in Firefox.
 /// The `Server-Timing` fields the toolkit sent for them, in the probe's order.
 async fn firefox_reads_the_demo(firefox: Firefox) -> Vec<Vec<String>> {
-    let demo = DemoUnderTest::start(test_routes);
+    let demo = DemoUnderTest::start(test_routes).await;
     let url = demo.app.url(PROBE);
     let dom = in_browser(move || firefox.dump_dom(&url)).await;
     let observed = read_report(&dom);

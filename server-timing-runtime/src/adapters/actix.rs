@@ -34,6 +34,7 @@ use actix_web::Error;
 use pin_project_lite::pin_project;
 
 use crate::adapters::completed::{Hook, Path, Pending};
+use crate::adapters::trace_context;
 use crate::collector::timings::{ReadAfter, Scope, Timings};
 use crate::options::Options;
 use crate::Completed;
@@ -261,7 +262,15 @@ where
             .send_when
             .as_ref()
             .map_or(true, |send_when| send_when(&req));
-        let timings = Timings::with_options(self.inner.options.clone());
+        let options = self.inner.options.clone();
+        let trace = options.config().trace_context.then(|| {
+            let headers = req.headers();
+            trace_context::from_request(
+                headers.get_all("traceparent").map(HeaderValue::as_bytes),
+                headers.get_all("tracestate").map(HeaderValue::as_bytes),
+            )
+        });
+        let timings = Timings::with_trace(options, trace);
         let done = self.inner.on_complete.as_ref().map(|hook| {
             // actix-web 4's `Method` is `http` 0.2's: the same method in the crate's `http`.
             let method = http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or_default();
@@ -398,6 +407,7 @@ where
 /// `Timing-Allow-Origin` values unless `headers` has that header already. Returns whether a
 /// field was appended.
 fn append(headers: &mut HeaderMap, timings: &Timings, read_after: ReadAfter) -> bool {
+    timings.apply_cache_rule(|| headers.get_all("cache-control").map(HeaderValue::as_bytes));
     let Some(value) = timings.finish_value(read_after) else {
         return false;
     };

@@ -106,8 +106,9 @@ impl<T: ResponseHeaders, E> ResponseHeaders for Result<T, E> {
 /// [append](Timings::append_to) the `Server-Timing` field (and any configured
 /// `Timing-Allow-Origin`) to the response it returns.
 ///
-/// Make `timings` when the request arrives: its `total` runs from then. Fields already on the
-/// response are kept.
+/// Make `timings` when the request arrives: its `total` runs from then. Make it with
+/// [`Timings::for_request`] for [trace context](crate::Options::trace_context) to continue
+/// the request's `traceparent`. Fields already on the response are kept.
 ///
 /// ```
 /// use http::{HeaderValue, Response};

@@ -16,3 +16,4 @@ pub mod metrics;
 pub mod tower;
 #[cfg(feature = "tracing")]
 pub mod tracing;
+pub(crate) mod trace_context;

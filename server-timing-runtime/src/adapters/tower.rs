@@ -50,7 +50,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::header::{CONTENT_LENGTH, TE, TRAILER};
+use http::header::{CACHE_CONTROL, CONTENT_LENGTH, TE, TRAILER};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body::{Body, Frame, SizeHint};
@@ -297,7 +297,7 @@ where
             request
         };
         let trailers = send && self.layer.trailers && accepts_trailers(&request);
-        let timings = Timings::with_options(self.layer.options.clone());
+        let timings = Timings::for_request(self.layer.options.clone(), request.headers());
         let done = self.layer.on_complete.as_ref().map(|hook| {
             let mut done = Pending::new(
                 hook.clone(),
@@ -406,6 +406,13 @@ where
                 return Ok(response.map(ServerTimingBody::untimed));
             };
             if trailers && body_streams(&response) {
+                timings.apply_cache_rule(|| {
+                    response
+                        .headers()
+                        .get_all(CACHE_CONTROL)
+                        .iter()
+                        .map(HeaderValue::as_bytes)
+                });
                 announce_trailer(response.headers_mut(), timings.options());
                 let timings = timings.clone();
                 return Ok(response.map(|body| ServerTimingBody::with_trailer(body, timings)));

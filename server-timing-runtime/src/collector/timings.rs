@@ -6,14 +6,17 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::header::CACHE_CONTROL;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use pin_project_lite::pin_project;
 
+use crate::adapters::trace_context;
 use crate::collector::batch::{self, Slot};
 use crate::collector::clock::Start;
 use crate::collector::label::CallSite;
@@ -21,8 +24,12 @@ use crate::collector::label::Label;
 use crate::collector::metric::{Measure, Metric, Outcome};
 use crate::header::format;
 use crate::header::sanitize;
+use crate::header::traceparent::{TraceContext, TraceParent};
 use crate::options::{Options, Repeated};
 use crate::SERVER_TIMING;
+
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 thread_local! {
     // The collector of the scope being polled on this thread. A raw pointer rather than an
@@ -62,6 +69,10 @@ pub(crate) struct Inner {
     aggregate: bool,
     started: Start,
     state: Mutex<State>,
+    // Chosen when the request starts (`Options::trace_context`); withheld from a response a
+    // shared cache may store.
+    trace: Option<TraceContext>,
+    trace_withheld: AtomicBool,
 }
 
 struct State {
@@ -104,6 +115,48 @@ impl Timings {
     /// # let _ = timings;
     /// ```
     pub fn with_options(options: Options) -> Self {
+        let trace = options
+            .config()
+            .trace_context
+            .then(trace_context::without_request);
+        Self::with_trace(options, trace)
+    }
+
+    /// A collector for a request with these headers: like [`with_options`](Self::with_options),
+    /// and with [`Options::trace_context`] on, the request's trace continues the one its
+    /// `traceparent` names (see [`trace_parent`](Self::trace_parent)).
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let mut request = HeaderMap::new();
+    /// request.insert(
+    ///     "traceparent",
+    ///     HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    /// );
+    /// let timings = Timings::for_request(Options::new().trace_context(true), &request);
+    /// let parent = timings.trace_parent().unwrap();
+    /// assert_eq!(parent.to_string()[..35], *"00-4bf92f3577b34da6a3ce929d0e0e4736");
+    /// ```
+    pub fn for_request(options: Options, request_headers: &HeaderMap) -> Self {
+        let trace = options.config().trace_context.then(|| {
+            trace_context::from_request(
+                request_headers
+                    .get_all(TRACEPARENT)
+                    .iter()
+                    .map(HeaderValue::as_bytes),
+                request_headers
+                    .get_all(TRACESTATE)
+                    .iter()
+                    .map(HeaderValue::as_bytes),
+            )
+        });
+        Self::with_trace(options, trace)
+    }
+
+    /// A collector naming `trace` in its header, for adapters that read the request.
+    pub(crate) fn with_trace(options: Options, trace: Option<TraceContext>) -> Self {
         Timings {
             inner: Arc::new(Inner {
                 aggregate: options.config().repeated == Repeated::Aggregate,
@@ -114,6 +167,8 @@ impl Timings {
                     omitted: 0,
                     closed: false,
                 }),
+                trace,
+                trace_withheld: AtomicBool::new(false),
             }),
         }
     }
@@ -223,8 +278,74 @@ impl Timings {
         &self.inner.options
     }
 
+    /// The trace this request's header names, with [`Options::trace_context`] on (else
+    /// `None`): for the application's log lines, or the `traceparent` of the calls it makes
+    /// (`Timings::current().and_then(|t| t.trace_parent())`).
+    ///
+    /// It is this request's even when the response turns out to be one a shared cache may
+    /// store, which then does not carry it (see [`Options::trace_context_on_cacheable`]).
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// assert!(Timings::new().trace_parent().is_none());
+    /// let timings = Timings::with_options(Options::new().trace_context(true));
+    /// let parent = timings.trace_parent().unwrap();
+    /// assert!(timings.finish().unwrap().to_str().unwrap().contains(&parent.to_string()));
+    /// ```
+    pub fn trace_parent(&self) -> Option<TraceParent> {
+        self.inner.trace.as_ref().map(|trace| trace.parent)
+    }
+
+    /// The `tracestate` that goes with [`trace_parent`](Self::trace_parent): the request's
+    /// (or its OpenTelemetry span's) when it was valid.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue};
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let mut request = HeaderMap::new();
+    /// request.insert(
+    ///     "traceparent",
+    ///     HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    /// );
+    /// request.insert("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
+    /// let timings = Timings::for_request(Options::new().trace_context(true), &request);
+    /// assert_eq!(timings.trace_state(), Some("congo=t61rcWkgMzE"));
+    /// ```
+    pub fn trace_state(&self) -> Option<&str> {
+        self.inner.trace.as_ref()?.state.as_deref()
+    }
+
+    /// Leave the trace context off this response if its `Cache-Control` fields say a shared
+    /// cache may store it (unless [`Options::trace_context_on_cacheable`]). The fields are
+    /// looked up only then: with trace context off, this costs no header lookup.
+    pub(crate) fn apply_cache_rule<'a, I>(&self, cache_control: impl FnOnce() -> I)
+    where
+        I: Iterator<Item = &'a [u8]>,
+    {
+        if self.inner.trace.is_some()
+            && !self.inner.options.config().trace_context_on_cacheable
+            && trace_context::shared_cache_may_store(cache_control())
+        {
+            self.inner.trace_withheld.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// What the header says of the trace, if anything: descriptions are where it is written.
+    fn trace_entry(&self) -> Option<&TraceContext> {
+        let trace = self.inner.trace.as_ref()?;
+        let written =
+            self.inner.options.config().descriptions && !self.inner.trace_withheld.load(Ordering::Relaxed);
+        written.then_some(trace)
+    }
+
     /// Close the collector and write its `Server-Timing` value: `total` (measured now, unless
     /// turned off) first, then every metric in order, within the header budget.
+    ///
+    /// With [`Options::trace_context`] on, the trace entries follow `total`; `finish` knows no
+    /// response, so the shared-cache rule is applied by [`append_to`](Self::append_to) and
+    /// the adapters, not here.
     ///
     /// Later recordings are ignored, and a second call returns `None`, so a response never
     /// gets the same metrics twice. `None` also when there is nothing to write. What was
@@ -257,6 +378,7 @@ impl Timings {
         if state.closed {
             return None;
         }
+        let trace = self.trace_entry();
         let mut from_batch = None;
         if self.is_current_here() {
             batch::drain(|slots| {
@@ -268,7 +390,7 @@ impl Timings {
                     // Every metric is still in this thread's batch (a request polled once, the
                     // usual case) and nobody will read them: written straight from it, without
                     // making metrics of it.
-                    from_batch = Some(format::header_value(config, Some(total), slots, 0));
+                    from_batch = Some(format::header_value(config, Some(total), trace, slots, 0));
                 } else {
                     state.add_slots(slots, config.max_metrics);
                 }
@@ -279,7 +401,7 @@ impl Timings {
             return value;
         }
         // Written under the lock: unread, nobody else can be waiting for it.
-        let value = format::header_value(config, Some(total), &state.metrics, state.omitted);
+        let value = format::header_value(config, Some(total), trace, &state.metrics, state.omitted);
         if unread {
             recycle(std::mem::take(&mut state.metrics));
         }
@@ -289,7 +411,8 @@ impl Timings {
     /// [`finish`](Self::finish), then append the value to `headers` as a new `Server-Timing`
     /// field (fields already there are kept as they are), with the configured
     /// `Timing-Allow-Origin` values unless `headers` has that header already. Returns whether
-    /// a field was appended.
+    /// a field was appended. The trace context is left out when `headers` (the response's)
+    /// say a shared cache may store it.
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue};
@@ -308,6 +431,7 @@ impl Timings {
 
     /// [`append_to`](Self::append_to), for an adapter: see [`finish_value`](Self::finish_value).
     pub(crate) fn append(&self, headers: &mut HeaderMap, read_after: ReadAfter) -> bool {
+        self.apply_cache_rule(|| headers.get_all(CACHE_CONTROL).iter().map(HeaderValue::as_bytes));
         let Some(value) = self.finish_value(read_after) else {
             return false;
         };

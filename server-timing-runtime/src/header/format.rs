@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use crate::collector::metric::{Measure, Metric};
 use crate::header::sanitize::is_token;
+use crate::header::traceparent::TraceContext;
 use crate::options::{Config, DEFAULT_PRECISION};
 
 /// Room kept for the `omitted` entry once something has to be left out:
@@ -35,19 +36,20 @@ thread_local! {
 /// A scratch buffer grown past this (by a large header budget) is not kept.
 const SCRATCH_KEPT: usize = 16 * 1024;
 
-/// The header value for `metrics`, `total` first, within `config.header_budget`.
+/// The header value for `metrics`, `total` first (then `trace`), within `config.header_budget`.
 ///
 /// Every byte is visible ASCII or a space (names and descriptions are sanitized when recorded
 /// or configured), so the value is valid for any `http` version's `HeaderValue`.
 pub(crate) fn header_value<E: Entry>(
     config: &Config,
     total: Option<Duration>,
+    trace: Option<&TraceContext>,
     metrics: &[E],
     omitted: u32,
 ) -> Option<Bytes> {
     let mut out = SCRATCH.try_with(Cell::take).unwrap_or_default();
     out.clear();
-    write_header(&mut out, config, total, metrics, omitted);
+    write_header(&mut out, config, total, trace, metrics, omitted);
     let value = (!out.is_empty()).then(|| Bytes::copy_from_slice(out.as_bytes()));
     if out.capacity() <= SCRATCH_KEPT {
         let _ = SCRATCH.try_with(|scratch| scratch.set(out));
@@ -59,17 +61,19 @@ fn write_header<E: Entry>(
     out: &mut String,
     config: &Config,
     total: Option<Duration>,
+    trace: Option<&TraceContext>,
     metrics: &[E],
     omitted: u32,
 ) {
     out.reserve(config.header_budget.min(256));
-    let mut left_out = write_all(out, config, total, metrics, config.header_budget);
+    let mut left_out = write_all(out, config, total, trace, metrics, config.header_budget);
     if left_out > 0 || omitted > 0 {
         out.clear();
         left_out = write_all(
             out,
             config,
             total,
+            trace,
             metrics,
             config.header_budget - OMITTED_RESERVE,
         );
@@ -84,14 +88,15 @@ fn write_all<E: Entry>(
     out: &mut String,
     config: &Config,
     total: Option<Duration>,
+    trace: Option<&TraceContext>,
     metrics: &[E],
     budget: usize,
 ) -> u64 {
     // The default precision gets a copy of the loop of its own, with every division by a
     // constant: this runs for every metric of every response.
     match config.precision {
-        DEFAULT_PRECISION => write_all_at(out, config, DefaultPrecision, total, metrics, budget),
-        precision => write_all_at(out, config, Given(precision), total, metrics, budget),
+        DEFAULT_PRECISION => write_all_at(out, config, DefaultPrecision, total, trace, metrics, budget),
+        precision => write_all_at(out, config, Given(precision), total, trace, metrics, budget),
     }
 }
 
@@ -128,6 +133,7 @@ fn write_all_at<E: Entry, D: Decimals>(
     config: &Config,
     decimals: D,
     total: Option<Duration>,
+    trace: Option<&TraceContext>,
     metrics: &[E],
     budget: usize,
 ) -> u64 {
@@ -144,7 +150,10 @@ fn write_all_at<E: Entry, D: Decimals>(
             Notes::default(),
         );
     }
-    let mut left_out = 0;
+    let mut left_out = match trace {
+        Some(trace) => write_trace(out, trace, budget),
+        None => 0,
+    };
     for metric in metrics {
         let mark = out.len();
         separate(out);
@@ -163,6 +172,35 @@ fn write_all_at<E: Entry, D: Decimals>(
         }
     }
     left_out
+}
+
+/// `traceparent;desc="…"`, then `tracestate;desc="…"` if there is one, each within `budget`
+/// (a `tracestate` without its `traceparent` says nothing); returns how many did not fit.
+/// Always quoted: RUM agents that read the raw header look for the quotes.
+#[inline(never)]
+fn write_trace(out: &mut String, trace: &TraceContext, budget: usize) -> u64 {
+    let mark = out.len();
+    separate(out);
+    out.push_str("traceparent;desc=\"");
+    // SAFETY: hex digits and dashes keep the string valid UTF-8.
+    unsafe { out.as_mut_vec() }.extend_from_slice(&trace.parent.encode());
+    out.push('"');
+    let entries = 1 + u64::from(trace.state.is_some());
+    if out.len() > budget {
+        out.truncate(mark);
+        return entries;
+    }
+    if let Some(state) = &trace.state {
+        let mark = out.len();
+        separate(out);
+        out.push_str("tracestate");
+        write_quoted_description(out, state, Notes::default());
+        if out.len() > budget {
+            out.truncate(mark);
+            return 1;
+        }
+    }
+    0
 }
 
 fn separate(out: &mut String) {
@@ -434,7 +472,7 @@ mod tests {
     use std::borrow::Cow;
 
     fn value(options: &Options, metrics: &[Metric]) -> String {
-        text(header_value(options.config(), None, metrics, 0))
+        text(header_value(options.config(), None, None, metrics, 0))
     }
 
     fn text(value: Option<Bytes>) -> String {
@@ -587,6 +625,7 @@ mod tests {
         let written = text(header_value(
             options.config(),
             Some(Duration::from_millis(5)),
+            None,
             &metrics,
             3,
         ));

@@ -5,3 +5,4 @@ pub(crate) mod downstream;
 pub(crate) mod format;
 pub(crate) mod parse;
 pub(crate) mod sanitize;
+pub(crate) mod traceparent;

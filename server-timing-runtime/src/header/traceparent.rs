@@ -1,0 +1,512 @@
+//! The W3C trace-context `traceparent` value: strict parsing and printing, and fresh ids.
+//!
+//! <https://www.w3.org/TR/trace-context/#traceparent-header>: version `00`, then a 16-byte
+//! trace id, an 8-byte parent id and 8 bits of flags, all as lowercase hex joined by `-`.
+
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::error::Error;
+use std::fmt;
+use std::hash::BuildHasher;
+use std::str::FromStr;
+
+use http::HeaderValue;
+
+/// The length of a version `00` `traceparent`: `00-<32 hex>-<16 hex>-<2 hex>`.
+pub(crate) const TRACEPARENT_LEN: usize = 55;
+
+/// The `sampled` bit of the trace flags.
+const SAMPLED: u8 = 0x01;
+
+/// A W3C trace-context [`traceparent`](https://www.w3.org/TR/trace-context/#traceparent-header):
+/// which trace a request belongs to and which span of it is the parent of the next hop.
+///
+/// Parsed strictly ([`FromStr`]): version `00`, lowercase hex only, neither id all zeros,
+/// exactly 55 characters; anything else is an error, so an invalid incoming value is never
+/// echoed. Printed ([`Display`](fmt::Display)) in the same form.
+///
+/// With trace context on ([`Options::trace_context`](crate::Options::trace_context)), a
+/// request's `TraceParent` is written into its `Server-Timing` header as
+/// `traceparent;desc="00-…"`, where browser RUM SDKs look for it, and
+/// [`Timings::trace_parent`](crate::Timings::trace_parent) gives it to the application, e.g.
+/// for its log lines or for the `traceparent` of the calls it makes.
+///
+/// ```
+/// use server_timing_runtime::TraceParent;
+///
+/// let value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/// let parent: TraceParent = value.parse().unwrap();
+/// assert_eq!(parent.trace_id()[0], 0x4b);
+/// assert_eq!(parent.parent_id()[7], 0xb7);
+/// assert!(parent.sampled());
+/// assert_eq!(parent.to_string(), value);
+///
+/// assert!("00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01".parse::<TraceParent>().is_err());
+/// assert!("00-00000000000000000000000000000000-00f067aa0ba902b7-01".parse::<TraceParent>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TraceParent {
+    trace_id: [u8; 16],
+    parent_id: [u8; 8],
+    flags: u8,
+}
+
+impl TraceParent {
+    /// A `TraceParent` of these ids and trace flags; `None` when either id is all zeros,
+    /// which the specification forbids.
+    ///
+    /// ```
+    /// use server_timing_runtime::TraceParent;
+    ///
+    /// let parent = TraceParent::new([1; 16], [2; 8], 0x01).unwrap();
+    /// assert_eq!(parent.to_string(), "00-01010101010101010101010101010101-0202020202020202-01");
+    /// assert!(TraceParent::new([0; 16], [2; 8], 0x01).is_none());
+    /// ```
+    pub const fn new(trace_id: [u8; 16], parent_id: [u8; 8], flags: u8) -> Option<TraceParent> {
+        if u128::from_be_bytes(trace_id) == 0 || u64::from_be_bytes(parent_id) == 0 {
+            return None;
+        }
+        Some(TraceParent {
+            trace_id,
+            parent_id,
+            flags,
+        })
+    }
+
+    /// The trace id: the whole distributed trace this request is part of.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0).unwrap();
+    /// assert_eq!(parent.trace_id(), [7; 16]);
+    /// ```
+    pub const fn trace_id(&self) -> [u8; 16] {
+        self.trace_id
+    }
+
+    /// The parent id: the span that the next hop (the browser, a downstream service) reports
+    /// as its parent.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0).unwrap();
+    /// assert_eq!(parent.parent_id(), [9; 8]);
+    /// ```
+    pub const fn parent_id(&self) -> [u8; 8] {
+        self.parent_id
+    }
+
+    /// The trace flags, all 8 bits.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0x03).unwrap();
+    /// assert_eq!(parent.flags(), 0x03);
+    /// ```
+    pub const fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// Whether the `sampled` flag is set: the caller may have recorded this trace.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0x01).unwrap();
+    /// assert!(parent.sampled());
+    /// ```
+    pub const fn sampled(&self) -> bool {
+        self.flags & SAMPLED != 0
+    }
+
+    /// The value as a header value, e.g. for the `traceparent` of an outgoing request.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0x01).unwrap();
+    /// let mut request = http::Request::new(());
+    /// request.headers_mut().insert("traceparent", parent.to_header_value());
+    /// assert_eq!(request.headers()["traceparent"], parent.to_string().as_str());
+    /// ```
+    pub fn to_header_value(&self) -> HeaderValue {
+        // Hex digits and dashes: always a valid value.
+        HeaderValue::from_bytes(&self.encode()).unwrap_or_else(|_| HeaderValue::from_static("00"))
+    }
+
+    /// A `<meta name="traceparent" content="…">` tag with this value, for pages whose
+    /// OpenTelemetry JS document-load instrumentation reads the trace context from the
+    /// document rather than from `Server-Timing`. The value is hex and dashes only, so it
+    /// needs no escaping.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0x01).unwrap();
+    /// assert_eq!(
+    ///     parent.meta_tag(),
+    ///     r#"<meta name="traceparent" content="00-07070707070707070707070707070707-0909090909090909-01">"#,
+    /// );
+    /// ```
+    pub fn meta_tag(&self) -> String {
+        format!(r#"<meta name="traceparent" content="{self}">"#)
+    }
+
+    /// The same trace, with a new parent id for this server's own work and only the `sampled`
+    /// flag carried over (the specification leaves other bits to whoever defines them).
+    pub(crate) fn child(&self) -> TraceParent {
+        TraceParent {
+            trace_id: self.trace_id,
+            parent_id: random_parent_id(),
+            flags: self.flags & SAMPLED,
+        }
+    }
+
+    /// A new trace: random ids.
+    pub(crate) fn fresh(sampled: bool) -> TraceParent {
+        let mut trace_id = 0;
+        while trace_id == 0 {
+            trace_id = (u128::from(next_random()) << 64) | u128::from(next_random());
+        }
+        TraceParent {
+            trace_id: trace_id.to_be_bytes(),
+            parent_id: random_parent_id(),
+            flags: if sampled { SAMPLED } else { 0 },
+        }
+    }
+
+    /// The printed form, written without `core::fmt`: it goes into every response's header.
+    pub(crate) fn encode(&self) -> [u8; TRACEPARENT_LEN] {
+        let mut out = [b'-'; TRACEPARENT_LEN];
+        out[0] = b'0';
+        out[1] = b'0';
+        put_hex(&mut out[3..35], &self.trace_id);
+        put_hex(&mut out[36..52], &self.parent_id);
+        put_hex(&mut out[53..55], &[self.flags]);
+        out
+    }
+}
+
+impl fmt::Display for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let encoded = self.encode();
+        // Hex digits and dashes only.
+        f.write_str(std::str::from_utf8(&encoded).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceParent({self})")
+    }
+}
+
+impl FromStr for TraceParent {
+    type Err = ParseTraceParentError;
+
+    fn from_str(value: &str) -> Result<TraceParent, ParseTraceParentError> {
+        TraceParent::parse(value.as_bytes())
+    }
+}
+
+impl TraceParent {
+    /// [`FromStr`] on bytes, as header values come.
+    pub(crate) fn parse(value: &[u8]) -> Result<TraceParent, ParseTraceParentError> {
+        use ParseTraceParentError as E;
+        if value.len() != TRACEPARENT_LEN {
+            return Err(E(Invalid::Length));
+        }
+        if value[2] != b'-' || value[35] != b'-' || value[52] != b'-' {
+            return Err(E(Invalid::Separator));
+        }
+        let mut version = [0];
+        hex(&value[0..2], &mut version)?;
+        if version[0] != 0 {
+            return Err(E(Invalid::Version));
+        }
+        let mut trace_id = [0; 16];
+        let mut parent_id = [0; 8];
+        let mut flags = [0];
+        hex(&value[3..35], &mut trace_id)?;
+        hex(&value[36..52], &mut parent_id)?;
+        hex(&value[53..55], &mut flags)?;
+        TraceParent::new(trace_id, parent_id, flags[0]).ok_or(E(Invalid::ZeroId))
+    }
+}
+
+/// Why a `traceparent` value was rejected by [`TraceParent`]'s [`FromStr`].
+///
+/// ```
+/// use server_timing_runtime::{ParseTraceParentError, TraceParent};
+///
+/// let error: ParseTraceParentError = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+///     .parse::<TraceParent>()
+///     .unwrap_err();
+/// assert_eq!(error.to_string(), "invalid traceparent: version is not 00");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseTraceParentError(Invalid);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Invalid {
+    Length,
+    Separator,
+    Hex,
+    Version,
+    ZeroId,
+}
+
+impl fmt::Display for ParseTraceParentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid traceparent: ")?;
+        f.write_str(match self.0 {
+            Invalid::Length => "not 55 characters",
+            Invalid::Separator => "fields not separated by `-`",
+            Invalid::Hex => "not lowercase hex",
+            Invalid::Version => "version is not 00",
+            Invalid::ZeroId => "an id is all zeros",
+        })
+    }
+}
+
+impl Error for ParseTraceParentError {}
+
+/// Lowercase hex `text` (twice as long as `to`) into `to`.
+fn hex(text: &[u8], to: &mut [u8]) -> Result<(), ParseTraceParentError> {
+    // Every digit is looked up, then checked once: this runs on every traced request.
+    let mut invalid = 0;
+    for (pair, byte) in text.chunks_exact(2).zip(to.iter_mut()) {
+        let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0x0f);
+    }
+    if invalid & NOT_HEX != 0 {
+        return Err(ParseTraceParentError(Invalid::Hex));
+    }
+    Ok(())
+}
+
+/// Marks a byte that is not a lowercase hex digit in [`NIBBLES`].
+const NOT_HEX: u8 = 0x10;
+
+/// The value of each lowercase hex digit; [`NOT_HEX`] for every other byte.
+const NIBBLES: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[HEX[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `bytes` as lowercase hex into `to`, twice as long.
+fn put_hex(to: &mut [u8], bytes: &[u8]) {
+    for (pair, byte) in to.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
+    }
+}
+
+fn random_parent_id() -> [u8; 8] {
+    let mut id = 0;
+    while id == 0 {
+        id = next_random();
+    }
+    id.to_be_bytes()
+}
+
+thread_local! {
+    // SplitMix64 state, seeded per thread from the standard library's per-process random
+    // hash keys: ids must not repeat across requests, threads or restarts, and need not resist
+    // an attacker (they are sent to the client anyway), so no OS call per request.
+    static RANDOM: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let thread = std::thread::current().id();
+    let now = std::time::SystemTime::now();
+    RandomState::new().hash_one((thread, now))
+}
+
+/// The next value of this thread's SplitMix64 sequence (a full-period generator: no value
+/// repeats within 2^64 draws).
+fn next_random() -> u64 {
+    let step = |state: u64| state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let state = RANDOM
+        .try_with(|cell| {
+            let next = step(cell.get());
+            cell.set(next);
+            next
+        })
+        // Thread-locals are being torn down: a one-off seed.
+        .unwrap_or_else(|_| step(seed()));
+    let mut z = state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What a response's `Server-Timing` says of its trace: the `traceparent`, and the
+/// `tracestate` that goes with it when there is a valid one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TraceContext {
+    pub(crate) parent: TraceParent,
+    pub(crate) state: Option<Box<str>>,
+}
+
+/// The most `tracestate` members the specification allows.
+const MAX_MEMBERS: usize = 32;
+
+/// The longest `tracestate` passed on: the length the specification requires vendors to
+/// propagate, and what fits a header budget next to the metrics.
+pub(crate) const MAX_TRACESTATE_LEN: usize = 512;
+
+/// A `tracestate` from its header fields (combined as one comma-separated list, as the
+/// specification says), if every member is valid, no key repeats, and it is at most
+/// [`MAX_TRACESTATE_LEN`] long: otherwise `None`, so a broken value is never passed on. Empty
+/// members are dropped; `None` also when nothing is left.
+pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Box<str>> {
+    // Bytes throughout, and one allocation with room for all of it: this runs on every traced
+    // request that carries a `tracestate`. Repeated keys are looked for in what is written so
+    // far; a single member (the usual case) has none to compare.
+    let mut out: Vec<u8> = Vec::new();
+    let mut members = 0;
+    for field in fields {
+        if field.len() > MAX_TRACESTATE_LEN * 2 {
+            return None;
+        }
+        out.reserve(field.len());
+        for member in field.split(|&c| c == b',') {
+            let member = trim(member);
+            if member.is_empty() {
+                continue;
+            }
+            let equals = member.iter().position(|&c| c == b'=')?;
+            let (key, value) = (&member[..equals], &member[equals + 1..]);
+            if members == MAX_MEMBERS || !is_key(key) || !is_value(value) || has_key(&out, key) {
+                return None;
+            }
+            members += 1;
+            if !out.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(member);
+            if out.len() > MAX_TRACESTATE_LEN {
+                return None;
+            }
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    // Printable ASCII only (checked above), so this always succeeds.
+    String::from_utf8(out).ok().map(String::into_boxed_str)
+}
+
+/// `value` without leading and trailing spaces and tabs (the specification's `OWS`).
+pub(crate) fn trim(value: &[u8]) -> &[u8] {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
+    let end = value.iter().rposition(|c| !blank(c)).map_or(start, |end| end + 1);
+    &value[start..end]
+}
+
+/// Whether the `,`-joined members `written` have one of this key.
+fn has_key(written: &[u8], key: &[u8]) -> bool {
+    !written.is_empty()
+        && written
+            .split(|&c| c == b',')
+            .any(|member| member.len() > key.len() && member.starts_with(key) && member[key.len()] == b'=')
+}
+
+/// `simple-key` or `tenant-id "@" system-id`.
+fn is_key(key: &[u8]) -> bool {
+    let key_char = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/');
+    match key.iter().position(|&c| c == b'@') {
+        None => {
+            key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase) && key.iter().all(key_char)
+        }
+        Some(at) => {
+            let (tenant, system) = (&key[..at], &key[at + 1..]);
+            (1..=241).contains(&tenant.len())
+                && matches!(tenant[0], b'a'..=b'z' | b'0'..=b'9')
+                && tenant.iter().all(key_char)
+                && (1..=14).contains(&system.len())
+                && system[0].is_ascii_lowercase()
+                && system.iter().all(key_char)
+        }
+    }
+}
+
+/// Up to 256 printable ASCII characters but `,` and `=`, not ending in a space.
+fn is_value(value: &[u8]) -> bool {
+    (1..=256).contains(&value.len())
+        && value.last() != Some(&b' ')
+        && value
+            .iter()
+            .all(|&c| matches!(c, b' '..=b'~') && c != b',' && c != b'=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_ids_differ_and_are_valid() {
+        let a = TraceParent::fresh(true);
+        let b = TraceParent::fresh(true);
+        assert_ne!(a.trace_id, b.trace_id);
+        assert_ne!(a.parent_id, b.parent_id);
+        assert_eq!(a.to_string().parse::<TraceParent>(), Ok(a));
+        assert!(a.sampled());
+        assert!(!TraceParent::fresh(false).sampled());
+    }
+
+    #[test]
+    fn a_child_keeps_the_trace_and_only_the_sampled_flag() {
+        let parent = TraceParent::new([3; 16], [4; 8], 0xff).unwrap();
+        let child = parent.child();
+        assert_eq!(child.trace_id, parent.trace_id);
+        assert_ne!(child.parent_id, parent.parent_id);
+        assert_eq!(child.flags, 0x01);
+        assert_eq!(TraceParent::new([3; 16], [4; 8], 0x02).unwrap().child().flags, 0);
+    }
+
+    fn state(fields: &[&str]) -> Option<String> {
+        trace_state(fields.iter().map(|f| f.as_bytes())).map(String::from)
+    }
+
+    #[test]
+    fn trace_state_follows_the_specification() {
+        assert_eq!(
+            state(&["congo=t61rcWkgMzE"]).as_deref(),
+            Some("congo=t61rcWkgMzE")
+        );
+        assert_eq!(
+            state(&["rojo=00f067aa0ba902b7, congo=t61rcWkgMzE", "t@vendor=x"]).as_deref(),
+            Some("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,t@vendor=x")
+        );
+        assert_eq!(state(&[" , a=1 ,, "]).as_deref(), Some("a=1"));
+        assert_eq!(
+            state(&[r#"a="quoted" \ too"#]).as_deref(),
+            Some(r#"a="quoted" \ too"#)
+        );
+        for bad in [
+            "Upper=1",
+            "a=1,a=2",
+            "a",
+            "=1",
+            "a=",
+            "a=x=y",
+            "a=caf\u{e9}",
+            "a=\n",
+            "@v=1",
+            "t@=1",
+            "1a=1",
+        ] {
+            assert_eq!(state(&[bad]), None, "{bad:?}");
+        }
+        let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
+        assert_eq!(state(&[many.join(",").as_str()]), None);
+        assert!(state(&[many[..32].join(",").as_str()]).is_some());
+        let long = format!("a={}", "x".repeat(257));
+        assert_eq!(state(&[long.as_str()]), None);
+        let wide: Vec<String> = (0..3).map(|i| format!("k{i}={}", "x".repeat(200))).collect();
+        assert_eq!(state(&[wide.join(",").as_str()]), None);
+        assert_eq!(state(&[""]), None);
+    }
+}
