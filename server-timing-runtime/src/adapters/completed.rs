@@ -9,6 +9,7 @@ use http::{Method, StatusCode};
 
 use crate::collector::metric::Metric;
 use crate::collector::timings::Timings;
+use crate::TraceParent;
 
 /// An `on_complete` hook as the adapters keep it.
 pub(crate) type Hook = Arc<dyn Fn(&Completed<'_>) + Send + Sync>;
@@ -72,6 +73,7 @@ pub struct Completed<'a> {
     omitted: u32,
     sent: bool,
     aborted: bool,
+    trace_parent: Option<&'a TraceParent>,
 }
 
 impl fmt::Debug for Completed<'_> {
@@ -86,6 +88,7 @@ impl fmt::Debug for Completed<'_> {
             .field("omitted", &self.omitted)
             .field("sent", &self.sent)
             .field("aborted", &self.aborted)
+            .field("trace_parent", &self.trace_parent)
             .finish()
     }
 }
@@ -278,6 +281,27 @@ impl<'a> Completed<'a> {
     pub fn aborted(&self) -> bool {
         self.aborted
     }
+
+    /// The trace this request's header names, with [`Options::trace_context`](crate::Options::trace_context)
+    /// on (else `None`): what joins a log line to the browser's RUM data and the backend trace.
+    /// It is the request's also where its header was not sent.
+    ///
+    /// ```
+    /// # use std::sync::{mpsc, Arc};
+    /// # use server_timing_runtime::{http::timed_response, Completed, Options, Timings};
+    /// # let (request, ()) = http::Request::get("/").body(()).unwrap().into_parts();
+    /// let (tx, rx) = mpsc::channel();
+    /// let hook = Arc::new(move |done: &Completed| tx.send(done.trace_parent().copied()).unwrap());
+    /// let timings = Timings::with_options(Options::new().trace_context(true));
+    /// let expected = timings.trace_parent();
+    /// # let response = timed_response(timings, async { http::Response::new(()) });
+    /// # futures::executor::block_on(response.on_complete(&request, hook));
+    /// assert_eq!(rx.recv().unwrap(), expected);
+    /// assert!(expected.is_some());
+    /// ```
+    pub fn trace_parent(&self) -> Option<&'a TraceParent> {
+        self.trace_parent
+    }
 }
 
 /// The request's path as the framework keeps it, without copying it.
@@ -372,6 +396,7 @@ impl Pending {
         }
         let total = self.timings.elapsed();
         let metrics = self.timings.metrics();
+        let trace_parent = self.timings.trace_parent();
         let panicked = self.polling || std::thread::panicking();
         let status = match self.status {
             Some(status) => status,
@@ -389,6 +414,7 @@ impl Pending {
             omitted: self.timings.omitted(),
             sent: self.sent,
             aborted: aborted || panicked,
+            trace_parent: trace_parent.as_ref(),
         };
         run_hook(&*self.hook, &completed);
     }

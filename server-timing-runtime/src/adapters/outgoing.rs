@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use http::header::{HeaderName, HeaderValue};
 use http::HeaderMap;
 
 use crate::collector::clock::Start;
@@ -31,6 +32,30 @@ impl Names {
             name: self.name.clone(),
             description,
         }
+    }
+}
+
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+
+/// Carry the current request's trace to the call (with trace context on), so that the called
+/// service's spans join the same trace, parented by this server's span: `traceparent`, and
+/// `tracestate` when the request had one. A call that carries its own `traceparent` (set by
+/// the application or an OpenTelemetry propagator) keeps it.
+pub(crate) fn forward_trace(headers: &mut HeaderMap) {
+    if headers.contains_key(TRACEPARENT) {
+        return;
+    }
+    let Some(timings) = Timings::current() else {
+        return;
+    };
+    let Some(parent) = timings.trace_parent() else {
+        return;
+    };
+    headers.insert(TRACEPARENT, parent.to_header_value());
+    // Checked when it was read: visible ASCII only, but checked again rather than trusted.
+    if let Some(state) = timings.trace_state().and_then(|s| HeaderValue::from_str(s).ok()) {
+        headers.insert(TRACESTATE, state);
     }
 }
 

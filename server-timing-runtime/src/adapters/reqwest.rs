@@ -8,7 +8,9 @@
 //! (the body is the caller's to read, and its time the caller's to measure), and the
 //! response's `Server-Timing` metrics are merged in as `{name}.{metric}` (see
 //! [`record_downstream`](crate::record_downstream)). Outside a scope the middleware only
-//! passes the call on. For tower clients (hyper-util's), the `tower` feature has the same as
+//! passes the call on. With [`Options::trace_context`](crate::Options::trace_context) on, the
+//! call carries the request's `traceparent` (and `tracestate`), so that the called service's
+//! spans join the same trace; a call that sets its own keeps it. For tower clients (hyper-util's), the `tower` feature has the same as
 //! a layer, `tower::DownstreamLayer`.
 //!
 //! ```no_run
@@ -33,7 +35,7 @@ use std::sync::Arc;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use super::outgoing::{Call, Names};
+use super::outgoing::{forward_trace, Call, Names};
 
 /// A [`reqwest_middleware::Middleware`] that records each call as one metric and merges the
 /// response's `Server-Timing` metrics under the same name.
@@ -123,10 +125,11 @@ impl Downstream {
 impl Middleware for Downstream {
     async fn handle(
         &self,
-        req: reqwest::Request,
+        mut req: reqwest::Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
+        forward_trace(req.headers_mut());
         let mut call = Call::start(&self.names);
         let result = next.run(req, extensions).await;
         match &result {

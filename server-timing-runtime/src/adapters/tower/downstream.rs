@@ -12,7 +12,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::adapters::outgoing::{Call, Names};
+use crate::adapters::outgoing::{forward_trace, Call, Names};
 
 /// A [`Layer`] for HTTP clients: inside a request's scope, each call through the wrapped
 /// service is recorded as `name`, from the response future's first poll until the response
@@ -131,7 +131,8 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        forward_trace(request.headers_mut());
         DownstreamFuture {
             // Timed from the first poll, as an async `#[server_timing]` fn is: a future may be
             // made outside the scope it is awaited in.
