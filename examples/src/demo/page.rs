@@ -3,11 +3,14 @@
 //! Everything the page shows about timings it reads in the browser, from
 //! `performance.getEntriesByType("navigation" | "resource")[i].serverTiming`.
 
+use server_timing_runtime::TraceParent;
+
 use super::auth::User;
 use super::db::{CustomerOrders, Orders};
 
 const TEMPLATE: &str = include_str!("page.html");
 const SUMMARY_SLOT: &str = "<!--summary-->";
+const TRACE_SLOT: &str = "<!--traceparent-->";
 
 /// What the page's summary line says.
 ///
@@ -18,6 +21,7 @@ const SUMMARY_SLOT: &str = "<!--summary-->";
 ///     orders: Orders { open: 1, shipped: 2 },
 ///     mine: CustomerOrders { count: 100, spent_cents: 1_050_000 },
 ///     in_stock: Some(42),
+///     trace: None,
 /// };
 /// # let _ = summary;
 /// ```
@@ -31,6 +35,9 @@ pub struct Summary {
     pub mine: CustomerOrders,
     /// From the inventory service; `None` when it could not be reached.
     pub in_stock: Option<u32>,
+    /// The request's trace, for OpenTelemetry JS's document-load instrumentation, which reads
+    /// it from `<meta name="traceparent">` (RUM SDKs that read `serverTiming` find it there).
+    pub trace: Option<TraceParent>,
 }
 
 /// The page, with `summary` written into it: a `tracing` span that the toolkit's tracing layer
@@ -43,7 +50,9 @@ pub struct Summary {
 ///     orders: Orders { open: 1, shipped: 2 },
 ///     mine: CustomerOrders { count: 3, spent_cents: 1234 },
 ///     in_stock: None,
+///     trace: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().ok(),
 /// });
+/// assert!(html.contains(r#"<meta name="traceparent" content="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01">"#));
 /// assert!(html.contains("&lt;ada&gt;"));
 /// assert!(!html.contains("<ada>"));
 /// assert!(html.contains("3 orders of yours ($12.34)"));
@@ -65,7 +74,10 @@ pub fn render(summary: &Summary) -> String {
         summary.orders.shipped,
         stock
     );
-    TEMPLATE.replacen(SUMMARY_SLOT, &line, 1)
+    let meta = summary.trace.map(|trace| trace.meta_tag()).unwrap_or_default();
+    TEMPLATE
+        .replacen(TRACE_SLOT, &meta, 1)
+        .replacen(SUMMARY_SLOT, &line, 1)
 }
 
 /// `n` with its thousands separated by commas: `100,000`.
@@ -107,6 +119,7 @@ mod tests {
     #[test]
     fn the_template_has_one_summary_slot() {
         assert_eq!(TEMPLATE.matches(SUMMARY_SLOT).count(), 1);
+        assert_eq!(TEMPLATE.matches(TRACE_SLOT).count(), 1);
     }
 
     #[test]

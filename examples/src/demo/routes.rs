@@ -13,7 +13,7 @@ use actix_web::{web, App, Error, HttpRequest, HttpResponse, HttpResponseBuilder,
 use reqwest_middleware::ClientWithMiddleware;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::histograms;
-use server_timing_runtime::Completed;
+use server_timing_runtime::{Completed, Timings};
 
 use super::auth::{Session, Sessions, SESSION_COOKIE};
 use super::cache::Cache;
@@ -186,6 +186,9 @@ pub fn server_timing() -> ServerTiming {
     let histograms = histograms();
     ServerTiming::new()
         .total_description("Whole request")
+        // The page's RUM data joins the server's trace: a `traceparent` entry (and the
+        // page's `<meta name="traceparent">`); the demo's responses are `no-store`.
+        .trace_context(true)
         .on_complete(move |done: &Completed<'_>| {
             histograms(done);
             log(done);
@@ -288,6 +291,7 @@ async fn index(req: HttpRequest, demo: web::Data<Demo>) -> Result<HttpResponse, 
         orders,
         mine,
         in_stock,
+        trace: Timings::current().and_then(|timings| timings.trace_parent()),
     });
     Ok(response(StatusCode::OK, &session)
         .content_type("text/html; charset=utf-8")
