@@ -369,12 +369,6 @@ impl Timings {
         true
     }
 
-    /// Add a recording without a place in time; used by the recording APIs that are given a
-    /// duration, a value or a description.
-    pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
-        self.inner.add(label, measure, outcome);
-    }
-
     /// Add timed work that started at `start` and ran for `duration`: ordered by its start,
     /// and counted once where it overlaps other work of the same name.
     pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
