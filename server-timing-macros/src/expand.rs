@@ -501,6 +501,55 @@ mod tests {
     }
 
     #[test]
+    fn sync_fns_returning_a_result_run_their_body_as_a_closure_whose_value_is_checked() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> io::Result<u8> {
+                    Ok(1)
+                }
+            ),
+        );
+        assert!(out.contains("body :: < io :: Result < u8 > , _ > (move ||"), "{out}");
+        assert!(out.contains("Check (__server_timing_ret) . failed ()"), "{out}");
+        let plain = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> Option<u8> {
+                    None
+                }
+            ),
+        );
+        assert!(!plain.contains("body ::"), "{plain}");
+    }
+
+    #[test]
+    fn futures_are_checked_when_they_complete() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains(", | __server_timing_ret |"), "{out}");
+    }
+
+    #[test]
+    fn a_second_attribute_on_the_same_fn_is_an_error() {
+        let out = expand_str(
+            quote!("a"),
+            quote!(
+                #[server_timing("b")]
+                fn f() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("twice"), "{out}");
+    }
+
+    #[test]
     fn raw_identifiers_are_unraw() {
         let out = expand_str(
             quote!(),

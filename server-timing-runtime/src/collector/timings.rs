@@ -457,7 +457,8 @@ impl Inner {
                 self.unbatched(site, lo, hi, outcome);
             }
         } else {
-            Timings::with_current(Inner::flush);
+            // After the batch, which holds this thread's earlier calls.
+            self.flush();
             self.unbatched(site, lo, hi, outcome);
         }
     }
