@@ -34,9 +34,10 @@ fn a_flood_of_run_time_names_leaves_room_for_the_attributes_metric() {
         let checked = answer.metric("checked");
         assert_eq!(checked.description, "5 calls", "{}", answer.adapter);
         let names = answer.names();
-        // `total`, the run-time names' three quarters of the entries, `checked`, `omitted`.
+        // `checked` took the place of the last run-time name kept.
         let run_time = names.iter().filter(|n| n.starts_with("name")).count();
-        assert_eq!(run_time, DEFAULT_MAX_METRICS - DEFAULT_MAX_METRICS / 4, "{}", answer.adapter);
+        assert_eq!(run_time, DEFAULT_MAX_METRICS - 1, "{}", answer.adapter);
+        assert!(!names.contains(&"name63"), "{}", answer.adapter);
         let omitted = answer.metric("omitted");
         assert_eq!(
             omitted.description,
@@ -55,15 +56,28 @@ fn omitted_counts_entries_not_recordings() {
         for _ in 0..3 {
             record("b", Duration::ZERO);
         }
+    });
+    // One metric, `b`, was left out, however often it was recorded.
+    assert_eq!(timings.omitted(), 1);
+    let value = timings.finish().expect("a value");
+    assert_eq!(value, r#"a;dur=0, omitted;desc="1 metrics""#);
+    assert_eq!(timings.omitted(), 1);
+}
+
+#[test]
+fn a_call_site_takes_the_place_of_the_last_run_time_name_which_is_counted() {
+    let timings = Timings::with_options(Options::new().max_metrics(1).no_total());
+    timings.sync_scope(|| {
+        record("a", Duration::ZERO);
         for _ in 0..3 {
             checked();
         }
+        record("a", Duration::ZERO);
     });
-    // `b` and `checked` were left out, however often each was recorded.
-    assert_eq!(timings.omitted(), 2);
-    let value = timings.finish().expect("a value");
-    assert_eq!(value, r#"a;dur=0, omitted;desc="2 metrics""#);
-    assert_eq!(timings.omitted(), 2);
+    let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+    assert_eq!(names, ["checked"]);
+    assert_eq!(timings.metrics()[0].count(), 3);
+    assert_eq!(timings.omitted(), 1);
 }
 
 #[test]
@@ -75,15 +89,17 @@ fn entries_the_budget_leaves_out_are_counted_as_entries_too() {
                 record(name, Duration::from_millis(1));
             }
         }
-        // Three quarters of 4 are run-time names: this one is left out by `max_metrics`.
         record("d", Duration::ZERO);
+        // Left out by `max_metrics`.
+        record("e", Duration::ZERO);
     });
     let value = timings.finish().expect("a value");
     let value = value.to_str().expect("ASCII");
     let kept = server_timing_runtime::parse(value).len() - 1;
-    let expected = format!("omitted;desc=\"{} metrics\"", 4 - kept);
+    assert!(kept < 4, "the budget left some out: {value}");
+    let expected = format!("omitted;desc=\"{} metrics\"", 5 - kept);
     assert!(value.ends_with(&expected), "{value}");
-    assert_eq!(timings.omitted() as usize, 4 - kept);
+    assert_eq!(timings.omitted() as usize, 5 - kept);
 }
 
 #[test]

@@ -62,6 +62,8 @@ pub struct Metric {
     /// Where its first recording started, in nanoseconds from the collector's start: entries
     /// are written in this order.
     pub(crate) first: i64,
+    /// Named by a call site (fixed when compiled), which a run-time name never pushes out.
+    pub(crate) fixed: bool,
     pub(crate) count: u32,
     pub(crate) failed: u32,
     pub(crate) cancelled: u32,
@@ -78,6 +80,7 @@ impl Metric {
             measure: Measure::None,
             spans: Spans::EMPTY,
             first,
+            fixed: false,
             count: 0,
             failed: 0,
             cancelled: 0,

@@ -72,9 +72,6 @@ struct State {
     omitted: u32,
     /// Hashes of the names left out for lack of room, sorted, so that each counts once.
     omitted_names: Vec<u64>,
-    /// Metrics under names given at run time, which may not take the room kept for call
-    /// sites (see `State::has_room`).
-    dynamic: usize,
     closed: bool,
 }
 
@@ -125,7 +122,6 @@ impl Timings {
                     metrics: Vec::new(),
                     omitted: 0,
                     omitted_names: Vec::new(),
-                    dynamic: 0,
                     closed: false,
                 }),
             }),
@@ -218,9 +214,9 @@ impl Timings {
     }
 
     /// A snapshot of what was recorded so far, after aggregation, in the order their first
-    /// recordings started (callers before the calls they make; for names given a duration
-    /// with [`record`](crate::record), when it was recorded less that duration). `total` is
-    /// not among them: it is measured when the header is written.
+    /// recordings started: callers before the calls they make. What has no start (a duration
+    /// given to [`record`](crate::record), a value, a description) goes where it was
+    /// recorded. `total` is not among them: it is measured when the header is written.
     ///
     /// ```
     /// use server_timing_runtime::{describe, Timings};
@@ -425,16 +421,12 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Add one recording without a place in time, placed for order when it is recorded
-    /// (less its duration, if it has one).
+    /// Add one recording without a place in time: in the order, it goes where it is recorded
+    /// (recordings made one after another keep their order, whatever durations they carry).
     pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
         Timings::with_current(Inner::flush);
         let now = Start::now().since(self.started);
-        let first = match measure {
-            Measure::Duration(duration) => now.saturating_sub(nanos(duration)),
-            _ => now,
-        };
-        self.add_now(label, Recorded::Unplaced(measure, first), outcome);
+        self.add_now(label, Recorded::Unplaced(measure, now), outcome);
     }
 
     /// Add timed work that started at `start` and ran for `duration`. See
@@ -566,13 +558,13 @@ impl State {
         let (name, description, checked) = label.into_parts();
         let found = match self.find(&name, aggregate) {
             Some(at) => Ok(at),
-            None if checked || sanitize::is_clean_name(&name) => self.push(name, max, fixed, first),
+            None if checked || sanitize::is_clean_name(&name) => self.push(name, max, fixed, first, aggregate),
             None => {
                 // Stored names are sanitized: look the name up again as it is stored.
                 let clean = sanitize::name(name);
                 match self.find(&clean, aggregate) {
                     Some(at) => Ok(at),
-                    None => self.push(clean, max, fixed, first),
+                    None => self.push(clean, max, fixed, first, aggregate),
                 }
             }
         };
@@ -606,21 +598,33 @@ impl State {
     }
 
     /// Where a new metric of a sanitized `name` went, if there was room; else the name back.
-    fn push(&mut self, name: Cow<'static, str>, max: usize, fixed: bool, first: i64) -> Result<usize, Cow<'static, str>> {
-        if !self.has_room(max, fixed) {
-            return Err(name);
+    ///
+    /// When all `max` entries are taken, a name fixed when compiled (a call site) takes the
+    /// place of the last name given at run time, which is then counted as omitted: a flood of
+    /// run-time names cannot push out the fns timed by the attribute.
+    fn push(
+        &mut self,
+        name: Cow<'static, str>,
+        max: usize,
+        fixed: bool,
+        first: i64,
+        aggregate: bool,
+    ) -> Result<usize, Cow<'static, str>> {
+        if self.metrics.len() >= max {
+            let last_run_time = self.metrics.iter().rposition(|m| !m.fixed);
+            match last_run_time {
+                Some(at) if fixed => {
+                    let evicted = self.metrics.remove(at);
+                    self.omit(&evicted.name, aggregate);
+                }
+                _ => return Err(name),
+            }
         }
-        self.dynamic += usize::from(!fixed);
-        self.storage().push(Metric::named(name, first));
+        let mut metric = Metric::named(name, first);
+        metric.fixed = fixed;
+        self.storage().push(metric);
         let last = self.metrics.len() - 1;
         Ok(self.place(last))
-    }
-
-    /// Whether a new metric fits: names fixed when compiled (call sites) may fill all `max`
-    /// entries, names given at run time three quarters of them, so that a flood of those
-    /// cannot push out the fns timed by the attribute.
-    fn has_room(&self, max: usize, fixed: bool) -> bool {
-        self.metrics.len() < max && (fixed || self.dynamic < max - max / 4)
     }
 
     /// Move the metric at `at`, whose `first` may have become earlier, back to its place in
