@@ -86,11 +86,12 @@ fn fn_keyword(tokens: &TokenStream) -> Option<Span> {
 
 fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
     // The attributes after this one are still on the fn: a second timer is one of them.
-    if let Some(again) = function
-        .attrs
-        .iter()
-        .find(|attr| attr.path().segments.last().is_some_and(|s| s.ident == "server_timing"))
-    {
+    if let Some(again) = function.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "server_timing")
+    }) {
         return Err(syn::Error::new_spanned(
             again,
             "`#[server_timing]` is on this fn twice: a fn has one timer. Remove one; to time a \
@@ -510,7 +511,10 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("body :: < io :: Result < u8 > , _ > (move ||"), "{out}");
+        assert!(
+            out.contains("body :: < io :: Result < u8 > , _ > (move ||"),
+            "{out}"
+        );
         assert!(out.contains("Check (__server_timing_ret) . failed ()"), "{out}");
         let plain = expand_str(
             quote!(),

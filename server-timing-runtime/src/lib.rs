@@ -96,7 +96,11 @@ pub mod __private {
 
     /// `check` tells whether the output is an `Err(_)` (see [`Check`]).
     #[inline]
-    pub fn timed<F: Future, C: Fn(&F::Output) -> bool>(site: &'static CallSite, future: F, check: C) -> TimedCall<F, C> {
+    pub fn timed<F: Future, C: Fn(&F::Output) -> bool>(
+        site: &'static CallSite,
+        future: F,
+        check: C,
+    ) -> TimedCall<F, C> {
         TimedCall::new(site, future, check)
     }
 

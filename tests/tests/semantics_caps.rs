@@ -84,7 +84,11 @@ fn a_call_site_takes_the_place_of_the_last_run_time_name_which_is_counted() {
 fn entries_the_budget_leaves_out_are_counted_as_entries_too() {
     let timings = Timings::with_options(Options::new().header_budget(100).max_metrics(4).no_total());
     timings.sync_scope(|| {
-        for name in ["aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccc"] {
+        for name in [
+            "aaaaaaaaaaaaaaaaaaaa",
+            "bbbbbbbbbbbbbbbbbbbb",
+            "cccccccccccccccccccc",
+        ] {
             for _ in 0..5 {
                 record(name, Duration::from_millis(1));
             }

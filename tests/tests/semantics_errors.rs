@@ -112,7 +112,10 @@ fn err_is_marked_failed_in_every_form_and_ok_is_not() {
             assert_eq!(io_alias(ok).ok(), ok.then_some("fine"));
             assert_eq!(own_alias(ok).ok(), ok.then(|| vec![1]));
             assert_eq!(borrowed(" x ", ok), if ok { Ok("x") } else { Err(()) });
-            assert_eq!(generic(&9, (!ok).then_some('e')), if ok { Ok(9) } else { Err('e') });
+            assert_eq!(
+                generic(&9, (!ok).then_some('e')),
+                if ok { Ok(9) } else { Err('e') }
+            );
             assert_eq!(async_fn(ok).await.ok(), ok.then_some(2));
             assert_eq!(impl_future(ok).await.ok(), ok.then_some(3));
             assert_eq!(ready_future(ok).await.ok(), ok.then_some(4));
@@ -170,7 +173,12 @@ fn one_of_three_failed() -> Pin<Box<dyn Future<Output = String> + Send>> {
 #[test]
 fn the_header_says_failed_as_it_says_cancelled() {
     for answer in both(Options::new(), one_failed_read) {
-        assert_eq!(answer.metric("db").description, "DB read (failed)", "{}", answer.adapter);
+        assert_eq!(
+            answer.metric("db").description,
+            "DB read (failed)",
+            "{}",
+            answer.adapter
+        );
     }
     for answer in both(Options::new(), one_of_three_failed) {
         assert_eq!(

@@ -93,7 +93,11 @@ fn a_spawned_call_alongside_the_handler_counts_once() {
             answer.adapter,
             left.duration
         );
-        assert!(left.duration <= answer.metric("total").duration, "{}", answer.adapter);
+        assert!(
+            left.duration <= answer.metric("total").duration,
+            "{}",
+            answer.adapter
+        );
     }
 }
 

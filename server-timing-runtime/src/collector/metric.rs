@@ -106,9 +106,9 @@ impl Metric {
     /// place plus the union of the timed recordings.
     pub(crate) fn total(&self) -> Measure {
         match self.measure {
-            Measure::Duration(unplaced) => Measure::Duration(
-                unplaced.saturating_add(Duration::from_nanos(self.spans.covered())),
-            ),
+            Measure::Duration(unplaced) => {
+                Measure::Duration(unplaced.saturating_add(Duration::from_nanos(self.spans.covered())))
+            }
             other => other,
         }
     }

@@ -434,7 +434,11 @@ impl Inner {
     pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
         Timings::with_current(Inner::flush);
         let lo = Start::from(start).since(self.started);
-        self.add_now(label, Recorded::Span(lo, lo.saturating_add(nanos(duration))), outcome);
+        self.add_now(
+            label,
+            Recorded::Span(lo, lo.saturating_add(nanos(duration))),
+            outcome,
+        );
     }
 
     /// Record a timed call of `site` (this collector is current on this thread): into the
@@ -558,7 +562,9 @@ impl State {
         let (name, description, checked) = label.into_parts();
         let found = match self.find(&name, aggregate) {
             Some(at) => Ok(at),
-            None if checked || sanitize::is_clean_name(&name) => self.push(name, max, fixed, first, aggregate),
+            None if checked || sanitize::is_clean_name(&name) => {
+                self.push(name, max, fixed, first, aggregate)
+            }
             None => {
                 // Stored names are sanitized: look the name up again as it is stored.
                 let clean = sanitize::name(name);
@@ -631,7 +637,10 @@ impl State {
     /// the order (after those that started at the same time, which came first); where it went.
     fn place(&mut self, at: usize) -> usize {
         let first = self.metrics[at].first;
-        let to = self.metrics[..at].iter().rposition(|m| m.first <= first).map_or(0, |i| i + 1);
+        let to = self.metrics[..at]
+            .iter()
+            .rposition(|m| m.first <= first)
+            .map_or(0, |i| i + 1);
         self.metrics[to..=at].rotate_right(1);
         to
     }
