@@ -79,7 +79,7 @@ pub fn over_actix(options: Options, handler: Handler) -> Answer {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(ServerTiming::new().options(options.clone()))
-                .route("/", web::get().to(move || handler()))
+                .route("/", web::get().to(handler))
         })
         .workers(2)
         .disable_signals()
@@ -109,7 +109,7 @@ pub fn over_tower(options: Options, handler: Handler) -> Answer {
         .expect("a runtime");
     runtime.block_on(async move {
         let app = Router::new()
-            .route("/", route(move || handler()))
+            .route("/", route(handler))
             .layer(ServerTimingLayer::new().options(options));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("an address");
