@@ -47,10 +47,14 @@ impl From<Instant> for Start {
     }
 }
 
-/// A duration in nanoseconds, saturated (at 292 years).
+/// A duration in nanoseconds, saturated (at 292 years). In 64 bits rather than through
+/// `as_nanos`' 128: this runs twice per timed call.
 #[inline]
 pub(crate) fn nanos(duration: Duration) -> i64 {
-    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+    let whole = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+    whole
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(duration.subsec_nanos()))
 }
 
 #[cfg(test)]
