@@ -448,21 +448,20 @@ impl Inner {
     fn record_call(&self, site: &'static CallSite, start: Start, elapsed: Duration, outcome: Outcome) {
         let lo = start.since(self.started);
         let hi = lo.saturating_add(nanos(elapsed));
-        if outcome == Outcome::Completed && self.aggregate {
-            if !batch::stage(site, lo, hi, |slots| self.add_batch(slots)) {
-                self.unbatched(site, lo, hi, outcome);
-            }
-        } else {
-            // After the batch, which holds this thread's earlier calls.
-            self.flush();
+        if outcome != Outcome::Completed
+            || !self.aggregate
+            || !batch::stage(site, lo, hi, |slots| self.add_batch(slots))
+        {
             self.unbatched(site, lo, hi, outcome);
         }
     }
 
-    /// Not for the batch: straight in.
+    /// Not for the batch (or the batch cannot be used): straight in, after what the batch
+    /// holds of this thread's earlier calls.
     #[cold]
     #[inline(never)]
     fn unbatched(&self, site: &'static CallSite, lo: i64, hi: i64, outcome: Outcome) {
+        self.flush();
         self.add_now(Label::Site(site), Recorded::Span(lo, hi), outcome);
     }
 
