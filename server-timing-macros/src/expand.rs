@@ -85,6 +85,19 @@ fn fn_keyword(tokens: &TokenStream) -> Option<Span> {
 }
 
 fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
+    // The attributes after this one are still on the fn: a second timer is one of them.
+    if let Some(again) = function.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "server_timing")
+    }) {
+        return Err(syn::Error::new_spanned(
+            again,
+            "`#[server_timing]` is on this fn twice: a fn has one timer. Remove one; to time a \
+             part of the body under another name, use `server_timing_runtime::timer` inside it",
+        ));
+    }
     let name = match args.name {
         Some(name) => name,
         None => {
@@ -118,6 +131,16 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             &#site_ident
         }
     };
+    // Whether a returned value is an `Err(_)`: a constant `false` for any other type.
+    let ret = syn::Ident::new("__server_timing_ret", Span::mixed_site());
+    let failed = quote! {
+        {
+            #[allow(unused_imports)]
+            use #private::NotAResult as _;
+            #private::Check(#ret).failed()
+        }
+    };
+    let check = quote!(|#ret| #failed);
 
     let body: TokenStream = if function.sig.asyncness.is_some() {
         let block = &function.block;
@@ -136,13 +159,13 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             // empty match turns it back into `!`.
             quote_spanned! {block.span()=>
                 {
-                    match #private::timed(#site, async move { #block }).await {}
+                    match #private::timed(#site, async move { #block }, #check).await {}
                 }
             }
         } else {
             quote_spanned! {block.span()=>
                 {
-                    #private::timed(#site, async move { #block }).await
+                    #private::timed(#site, async move { #block }, #check).await
                 }
             }
         }
@@ -154,13 +177,31 @@ fn expand(args: Args, mut function: ItemFn) -> syn::Result<TokenStream> {
             future.block.stmts.insert(0, parse_quote!(#fake_return));
         }
         let original = future.clone();
-        *future = parse_quote!(#private::timed(#site, #original));
+        *future = parse_quote!(#private::timed(#site, #original, #check));
         function.block.to_token_stream()
     } else if returns_impl_future(&function.sig.output) {
         let block = &function.block;
         quote_spanned! {block.span()=>
             {
-                #private::timed_call(#site, move || #block)
+                #private::timed_call(#site, move || #block, #check)
+            }
+        }
+    } else if let Some(output) = result_output(&function.sig.output) {
+        // The value is needed to tell an `Err(_)`, so the body runs as a closure (whose
+        // `return` and `?` leave the body as they left the fn), of the fn's return type.
+        let mut output = output.clone();
+        EraseImplTrait.visit_type_mut(&mut output);
+        let block = &function.block;
+        let guard = syn::Ident::new("__server_timing_guard", Span::mixed_site());
+        quote_spanned! {block.span()=>
+            {
+                let #guard = #private::guard(#site);
+                let #ret = #private::body::<#output, _>(move || #block);
+                #guard.end({
+                    let #ret = &#ret;
+                    #failed
+                });
+                #ret
             }
         }
     } else {
@@ -238,6 +279,18 @@ fn impl_future_output(output: &ReturnType) -> Option<&Type> {
         syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
         _ => None,
     })
+}
+
+/// The return type, if it looks like a `Result` (`Result<T, E>`, `io::Result<T>`, an alias
+/// named `...Result`): only those get the closure that lets the value be checked. What it
+/// really is, the type checker tells (see `Check`).
+fn result_output(output: &ReturnType) -> Option<&Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let Type::Path(path) = &**ty else { return None };
+    let last = path.path.segments.last()?;
+    last.ident.to_string().ends_with("Result").then_some(&**ty)
 }
 
 fn returns_never(output: &ReturnType) -> bool {
@@ -446,6 +499,58 @@ mod tests {
             out.contains(&format!("timed_call ({} , move ||", site("f", ""))),
             "{out}"
         );
+    }
+
+    #[test]
+    fn sync_fns_returning_a_result_run_their_body_as_a_closure_whose_value_is_checked() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> io::Result<u8> {
+                    Ok(1)
+                }
+            ),
+        );
+        assert!(
+            out.contains("body :: < io :: Result < u8 > , _ > (move ||"),
+            "{out}"
+        );
+        assert!(out.contains("Check (__server_timing_ret) . failed ()"), "{out}");
+        let plain = expand_str(
+            quote!(),
+            quote!(
+                fn f() -> Option<u8> {
+                    None
+                }
+            ),
+        );
+        assert!(!plain.contains("body ::"), "{plain}");
+    }
+
+    #[test]
+    fn futures_are_checked_when_they_complete() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains(", | __server_timing_ret |"), "{out}");
+    }
+
+    #[test]
+    fn a_second_attribute_on_the_same_fn_is_an_error() {
+        let out = expand_str(
+            quote!("a"),
+            quote!(
+                #[server_timing("b")]
+                fn f() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("twice"), "{out}");
     }
 
     #[test]

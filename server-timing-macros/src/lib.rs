@@ -180,6 +180,12 @@ use proc_macro::TokenStream;
 /// completion, to a panic in a poll (`panicked`) or, if it is dropped before it completes
 /// (a timeout, a client that went away), to its drop (`Metric::cancelled`).
 ///
+/// A fn whose return type is a `Result` (`Result<T, E>`, `io::Result<T>`, an alias named
+/// `...Result`; for a future, its output) that returns an `Err(_)` is counted in
+/// `Metric::failed` and marked `failed` in the description, in every form. The value is
+/// returned as the body made it; other return types cost nothing more. (A sync fn with such
+/// a return type runs its body as a closure called at once, so that the value can be seen.)
+///
 /// ```
 /// use server_timing_runtime::{server_timing, Timings};
 ///
@@ -205,6 +211,7 @@ use proc_macro::TokenStream;
 /// }).await;
 /// let metrics = timings.metrics();
 /// assert_eq!((metrics[0].name(), metrics[0].count()), ("parse", 3));
+/// assert_eq!(metrics[0].failed(), 1); // `parse("x")`
 /// assert_eq!((metrics[1].name(), metrics[1].cancelled()), ("pending", 1));
 /// # });
 /// ```
@@ -239,6 +246,13 @@ use proc_macro::TokenStream;
 /// # use server_timing_runtime::server_timing;
 /// #[server_timing]                              // a fn only
 /// struct Db;
+/// ```
+///
+/// ```compile_fail
+/// # use server_timing_runtime::server_timing;
+/// #[server_timing("db")]
+/// #[server_timing("db_again")]                  // one timer per fn
+/// fn read() {}
 /// ```
 ///
 /// ```compile_fail

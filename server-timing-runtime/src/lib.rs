@@ -49,12 +49,12 @@ mod adapters;
 pub use adapters::actix;
 #[doc(inline)]
 pub use adapters::http;
-#[cfg(feature = "reqwest")]
-#[doc(inline)]
-pub use adapters::reqwest;
 #[cfg(feature = "metrics")]
 #[doc(inline)]
 pub use adapters::metrics;
+#[cfg(feature = "reqwest")]
+#[doc(inline)]
+pub use adapters::reqwest;
 #[cfg(feature = "tower")]
 #[doc(inline)]
 pub use adapters::tower;
@@ -101,25 +101,40 @@ pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_sta
 pub mod __private {
     use std::future::Future;
 
-    use crate::collector::record::SyncGuard;
-
     pub use crate::collector::future::TimedCall;
     pub use crate::collector::label::CallSite;
+    pub use crate::collector::record::{Check, NotAResult, SyncGuard};
 
     #[inline]
     pub fn guard(site: &'static CallSite) -> SyncGuard {
         SyncGuard::new(site)
     }
 
+    /// `check` tells whether the output is an `Err(_)` (see [`Check`]).
     #[inline]
-    pub fn timed<F: Future>(site: &'static CallSite, future: F) -> TimedCall<F> {
-        TimedCall::new(site, future)
+    pub fn timed<F: Future, C: Fn(&F::Output) -> bool>(
+        site: &'static CallSite,
+        future: F,
+        check: C,
+    ) -> TimedCall<F, C> {
+        TimedCall::new(site, future, check)
     }
 
     /// For fns returning `impl Future` whose body is not an `async` block: the closure keeps
     /// `return` in the body leaving the body.
     #[inline]
-    pub fn timed_call<F: Future>(site: &'static CallSite, make: impl FnOnce() -> F) -> TimedCall<F> {
-        timed(site, make())
+    pub fn timed_call<F: Future, C: Fn(&F::Output) -> bool>(
+        site: &'static CallSite,
+        make: impl FnOnce() -> F,
+        check: C,
+    ) -> TimedCall<F, C> {
+        timed(site, make(), check)
+    }
+
+    /// Run a sync fn's body as a closure whose return type `R` is the fn's, so that `return`
+    /// and `?` leave the body with the value that is then checked.
+    #[inline(always)]
+    pub fn body<R, F: FnOnce() -> R>(body: F) -> R {
+        body()
     }
 }

@@ -166,8 +166,10 @@ impl Options {
         self.edit(|c| c.repeated = repeated)
     }
 
-    /// How many entries one request keeps (at least 1). Recordings past it are counted and
-    /// reported in an `omitted` entry, never stored, so memory stays bounded.
+    /// How many entries one request keeps (at least 1). Entries past it are counted (a name
+    /// once, however often it is recorded) and reported in an `omitted` entry, never stored,
+    /// so memory stays bounded. Once all are taken, a `#[server_timing]` fn takes the place of
+    /// the last name given at run time, so that a flood of those cannot push it out.
     ///
     /// ```
     /// let options = server_timing_runtime::Options::new().max_metrics(16);

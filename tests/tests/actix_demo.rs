@@ -61,7 +61,10 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
     let sqlx = find(&first, "sqlx");
     assert_eq!(sqlx.description, "2 calls");
     assert!(sqlx.duration > 0.0, "{sqlx:?}");
-    assert!(sqlx.duration <= db.duration + find(&first, "db-index").duration, "{sqlx:?}");
+    assert!(
+        sqlx.duration <= db.duration + find(&first, "db-index").duration,
+        "{sqlx:?}"
+    );
     // `render` is a `tracing` span, not an attribute.
     assert_eq!(find(&first, "render").description, "Render page");
     assert_eq!(find(&first, "inventory").description, "Inventory service");

@@ -145,7 +145,8 @@ async fn async_trait_futures_are_send_and_record_from_spawned_tasks() {
     assert_eq!(loaded, 2);
     let metrics = timings.metrics();
     let counts: Vec<_> = metrics.iter().map(|m| (m.name(), m.count())).collect();
-    assert_eq!(counts, [("pg_load", 2), ("repo_default", 1)]);
+    // The caller first: `repo_default` calls `pg_load`.
+    assert_eq!(counts, [("repo_default", 1), ("pg_load", 2)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

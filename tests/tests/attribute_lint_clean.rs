@@ -180,8 +180,9 @@ async fn strictly_linted_forms_run_and_record() {
             "boxed",
             "unchecked",
             "pick",
-            "get",
+            // `get_twice` calls `get`: the caller first.
             "get_twice",
+            "get",
             "bump",
             "bump_async",
             "take",

@@ -103,7 +103,8 @@ fn batched_names_respect_max_metrics() {
         }
     });
     assert_eq!(recorded_names(&timings), ["n00", "n01", "n02"]);
-    assert_eq!(timings.omitted(), 2 * 17);
+    // Entries: each name left out counts once, however often it was called.
+    assert_eq!(timings.omitted(), 17);
 }
 
 #[test]

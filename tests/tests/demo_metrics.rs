@@ -18,16 +18,27 @@ async fn the_demo_serves_every_requests_metrics_to_prometheus() {
     let running = demo::start("127.0.0.1:0").await.unwrap();
     let client = actix_support::client();
     for _ in 0..REPORTS {
-        let response = client.get(format!("{}api/report", running.url())).send().await.unwrap();
+        let response = client
+            .get(format!("{}api/report", running.url()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
     }
     for _ in 0..PAGES {
         let response = client.get(running.url()).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
-    let response = client.get(format!("{}metrics", running.url())).send().await.unwrap();
+    let response = client
+        .get(format!("{}metrics", running.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = response.text().await.unwrap();
     running.stop().await;
 

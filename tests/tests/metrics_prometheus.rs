@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use prometheus_support::{promtool_check, samples};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::{histograms, HISTOGRAM};
-use prometheus_support::{promtool_check, samples};
 use server_timing_runtime::server_timing;
 
 const BUCKETS: [f64; 6] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5];

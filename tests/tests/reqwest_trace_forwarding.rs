@@ -91,7 +91,10 @@ async fn reqwest_calls_carry_the_requests_trace() {
     assert_eq!(parent.trace_id(), incoming.trace_id());
     assert_ne!(parent.parent_id(), incoming.parent_id());
     let value = timings.finish().unwrap();
-    assert!(value.to_str().unwrap().contains(&format!("traceparent;desc=\"{parent}\"")));
+    assert!(value
+        .to_str()
+        .unwrap()
+        .contains(&format!("traceparent;desc=\"{parent}\"")));
     server.abort();
 }
 

@@ -27,9 +27,9 @@ pub mod db;
 pub mod inventory;
 pub mod inventory_service;
 pub mod page;
-pub mod telemetry;
 mod routes;
 mod server;
+pub mod telemetry;
 
 pub use auth::SESSION_COOKIE;
 pub use routes::{server_timing, Demo, CACHE_TTL};

@@ -6,14 +6,14 @@
 pub mod actix;
 pub(crate) mod completed;
 pub mod http;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod outgoing;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
-#[cfg(feature = "metrics")]
-pub mod metrics;
 #[cfg(feature = "tower")]
 pub mod tower;
+pub(crate) mod trace_context;
 #[cfg(feature = "tracing")]
 pub mod tracing;
-pub(crate) mod trace_context;

@@ -9,7 +9,7 @@ use http::HeaderMap;
 
 use crate::collector::clock::Start;
 use crate::collector::label::Label;
-use crate::collector::metric::{Measure, Outcome};
+use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
 use crate::header::downstream::record_downstream;
 
@@ -99,9 +99,10 @@ impl Call {
         let Some((timings, start)) = self.running.take() else {
             return;
         };
-        timings.add(
+        timings.add_span(
             self.names.label(None),
-            Measure::Duration(start.elapsed()),
+            start.instant(),
+            start.elapsed(),
             Outcome::Completed,
         );
         // Into this call's collector, whichever is current where the call ends.
@@ -112,7 +113,7 @@ impl Call {
     pub(crate) fn failed(&mut self, failure: &'static str) {
         if let Some((timings, start)) = self.running.take() {
             let label = self.names.label(Some(failure));
-            timings.add(label, Measure::Duration(start.elapsed()), Outcome::Completed);
+            timings.add_span(label, start.instant(), start.elapsed(), Outcome::Completed);
         }
     }
 }
@@ -120,9 +121,10 @@ impl Call {
 impl Drop for Call {
     fn drop(&mut self) {
         if let Some((timings, start)) = self.running.take() {
-            timings.add(
+            timings.add_span(
                 self.names.label(None),
-                Measure::Duration(start.elapsed()),
+                start.instant(),
+                start.elapsed(),
                 Outcome::Cancelled,
             );
         }

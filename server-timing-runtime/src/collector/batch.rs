@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::collector::label::CallSite;
 use crate::collector::metric::Measure;
+use crate::collector::spans::Spans;
 use crate::header::format::{Entry, Notes};
 
 /// Distinct call sites one batch holds before it is flushed.
@@ -25,8 +26,16 @@ const SLOTS: usize = 8;
 #[derive(Clone, Copy)]
 pub(crate) struct Slot {
     pub(crate) site: &'static CallSite,
-    pub(crate) nanos: u64,
+    /// When its calls ran, on the collector's timeline.
+    pub(crate) spans: Spans,
     pub(crate) count: u32,
+}
+
+impl Slot {
+    /// Where its first call started.
+    pub(crate) fn first(&self) -> i64 {
+        self.spans.first().unwrap_or(0)
+    }
 }
 
 impl Entry for Slot {
@@ -35,7 +44,7 @@ impl Entry for Slot {
     }
 
     fn measure(&self) -> Measure {
-        Measure::Duration(Duration::from_nanos(self.nanos))
+        Measure::Duration(Duration::from_nanos(self.spans.covered()))
     }
 
     fn description(&self) -> &str {
@@ -55,7 +64,7 @@ static NOBODY: CallSite = CallSite::new("_", "");
 
 const EMPTY: Slot = Slot {
     site: &NOBODY,
-    nanos: 0,
+    spans: Spans::EMPTY,
     count: 0,
 };
 
@@ -70,18 +79,18 @@ thread_local! {
     static BATCH: RefCell<Batch> = const { RefCell::new(Batch { slots: [EMPTY; SLOTS], len: 0 }) };
 }
 
-/// Add a completed timing of `site` to this thread's batch. `full` takes the batch's slots
+/// Add a completed call of `site`, from `lo` to `hi` on the collector's timeline, to this
+/// thread's batch. `full` takes the batch's slots
 /// when a new call site finds it full; `false` when the batch cannot be used (its thread is
 /// ending, or a recording is being made while it is borrowed), and the caller records
 /// another way. Kept small, so that it inlines into the timed call: adding to the slot of a
 /// call site already in the batch is inline, a new slot is not.
 #[inline]
-pub(crate) fn stage(site: &'static CallSite, elapsed: Duration, full: impl FnOnce(&[Slot])) -> bool {
-    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+pub(crate) fn stage(site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) -> bool {
     BATCH
         .try_with(|batch| match batch.try_borrow_mut() {
             Ok(mut batch) => {
-                batch.add(site, nanos, full);
+                batch.add(site, lo, hi, full);
                 true
             }
             Err(_) => false,
@@ -91,7 +100,7 @@ pub(crate) fn stage(site: &'static CallSite, elapsed: Duration, full: impl FnOnc
 
 /// Empty this thread's batch into `into`, if it holds anything.
 #[inline]
-pub(crate) fn drain(into: impl FnOnce(&[Slot])) {
+pub(crate) fn drain(into: impl FnOnce(&mut [Slot])) {
     let _ = BATCH.try_with(|batch| {
         if let Ok(mut batch) = batch.try_borrow_mut() {
             if batch.len > 0 {
@@ -102,40 +111,42 @@ pub(crate) fn drain(into: impl FnOnce(&[Slot])) {
 }
 
 impl Batch {
-    /// Add a timing of `site`.
+    /// Add a call of `site`.
     #[inline]
-    fn add(&mut self, site: &'static CallSite, nanos: u64, full: impl FnOnce(&[Slot])) {
+    fn add(&mut self, site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) {
         let len = self.len;
         match self.slots[..len]
             .iter_mut()
             .find(|slot| std::ptr::eq(slot.site, site))
         {
             Some(slot) => {
-                slot.nanos = slot.nanos.saturating_add(nanos);
+                slot.spans.add(lo, hi);
                 slot.count = slot.count.saturating_add(1);
             }
-            None => self.push(site, nanos, full),
+            None => self.push(site, lo, hi, full),
         }
     }
 
     /// The first timing of `site` in this batch: a new slot, after handing the slots to `full`
     /// if there is no room.
     #[inline(never)]
-    fn push(&mut self, site: &'static CallSite, nanos: u64, full: impl FnOnce(&[Slot])) {
+    fn push(&mut self, site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) {
         if self.len == SLOTS {
             full(self.take());
         }
+        let mut spans = Spans::EMPTY;
+        spans.add(lo, hi);
         self.slots[self.len] = Slot {
             site,
-            nanos,
+            spans,
             count: 1,
         };
         self.len += 1;
     }
 
     /// Empty the batch, returning what it held.
-    fn take(&mut self) -> &[Slot] {
+    fn take(&mut self) -> &mut [Slot] {
         let len = std::mem::take(&mut self.len);
-        &self.slots[..len]
+        &mut self.slots[..len]
     }
 }

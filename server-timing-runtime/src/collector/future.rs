@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::collector::clock::Start;
 use crate::collector::label::{CallSite, Label};
-use crate::collector::metric::{Measure, Outcome};
+use crate::collector::metric::Outcome;
 use crate::collector::timings::{self, Scope, Timings};
 
 /// Extension methods for every future.
@@ -72,32 +72,32 @@ impl<F: Future> FutureExt for F {}
 /// Where a timed future's recording goes: a label given at run time, or the call site of a
 /// `#[server_timing]` fn (checked when compiled, so batched per thread like a sync fn's).
 trait Filing {
-    /// Record into the collector current on this thread, if any.
-    fn record_here(&mut self, elapsed: Duration, outcome: Outcome);
+    /// Record work that started at `start` into the collector current on this thread, if any.
+    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome);
     /// Record into `timings`, current here or not.
-    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome);
+    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome);
 }
 
 impl Filing for Label {
-    fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
+    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome) {
         let label = self.take();
-        Timings::with_current(|inner| inner.add(label, Measure::Duration(elapsed), outcome));
+        Timings::with_current(|inner| inner.add_span(label, start.instant(), elapsed, outcome));
     }
 
-    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {
-        timings.add(self.take(), Measure::Duration(elapsed), outcome);
+    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome) {
+        timings.add_span(self.take(), start.instant(), elapsed, outcome);
     }
 }
 
 impl Filing for &'static CallSite {
     #[inline]
-    fn record_here(&mut self, elapsed: Duration, outcome: Outcome) {
+    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome) {
         let site = *self;
-        timings::record_call(site, elapsed, outcome);
+        timings::record_call(site, start, elapsed, outcome);
     }
 
-    fn record_into(&mut self, timings: &Timings, elapsed: Duration, outcome: Outcome) {
-        timings.add(Label::Site(self), Measure::Duration(elapsed), outcome);
+    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome) {
+        timings.add_span(Label::Site(self), start.instant(), elapsed, outcome);
     }
 }
 
@@ -139,23 +139,25 @@ pin_project! {
 
 pin_project! {
     /// The future of a `#[server_timing]` async fn (or fn returning a future): [`Timed`] with
-    /// the fn's call site in place of a label. Not a public API.
+    /// the fn's call site in place of a label, and `check`, which tells whether its output is
+    /// an `Err(_)`. Not a public API.
     ///
     /// ```
     /// use server_timing_runtime::__private::{timed, CallSite};
     /// static SITE: CallSite = CallSite::new("seven", "");
-    /// assert_eq!(futures::executor::block_on(timed(&SITE, async { 7 })), 7);
+    /// assert_eq!(futures::executor::block_on(timed(&SITE, async { 7 }, |_| false)), 7);
     /// ```
     #[doc(hidden)]
     #[must_use = "futures do nothing unless polled"]
-    pub struct TimedCall<F> {
+    pub struct TimedCall<F, C> {
         #[pin]
         future: F,
         site: &'static CallSite,
+        check: C,
         state: State,
     }
 
-    impl<F> PinnedDrop for TimedCall<F> {
+    impl<F, C> PinnedDrop for TimedCall<F, C> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             dropped(this.state, this.site);
@@ -185,12 +187,13 @@ impl<F> Timed<F> {
     }
 }
 
-impl<F> TimedCall<F> {
+impl<F, C> TimedCall<F, C> {
     #[inline]
-    pub(crate) fn new(site: &'static CallSite, future: F) -> Self {
+    pub(crate) fn new(site: &'static CallSite, future: F, check: C) -> Self {
         TimedCall {
             future,
             site,
+            check,
             state: State::NotStarted,
         }
     }
@@ -201,17 +204,26 @@ impl<F: Future> Future for Timed<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        poll_timed(this.future, this.state, this.label, cx)
+        poll_timed(this.future, this.state, this.label, &|_| false, cx)
     }
 }
 
-impl<F: Future> Future for TimedCall<F> {
+impl<F: Future, C: Fn(&F::Output) -> bool> Future for TimedCall<F, C> {
     type Output = F::Output;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        poll_timed(this.future, this.state, this.site, cx)
+        poll_timed(this.future, this.state, this.site, this.check, cx)
+    }
+}
+
+/// How a future that is ready ended, by what `check` says of its output.
+#[inline]
+fn outcome_of<T>(poll: &Poll<T>, check: &impl Fn(&T) -> bool) -> Outcome {
+    match poll {
+        Poll::Ready(output) if check(output) => Outcome::Failed,
+        _ => Outcome::Completed,
     }
 }
 
@@ -220,6 +232,7 @@ fn poll_timed<F: Future>(
     future: Pin<&mut F>,
     state: &mut State,
     filing: &mut impl Filing,
+    check: &impl Fn(&F::Output) -> bool,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     match state {
@@ -234,7 +247,7 @@ fn poll_timed<F: Future>(
                 filing,
             };
             let poll = future.poll(cx);
-            first.end(poll.is_ready());
+            first.end(poll.is_ready().then(|| outcome_of(&poll, check)));
             poll
         }
         State::Done => future.poll(cx),
@@ -242,7 +255,7 @@ fn poll_timed<F: Future>(
             let guard = PanicGuard { state, filing };
             let poll = future.poll(cx);
             if poll.is_ready() {
-                finish(guard.state, guard.filing, Outcome::Completed);
+                finish(guard.state, guard.filing, outcome_of(&poll, check));
             }
             poll
         }
@@ -265,9 +278,9 @@ fn finish(state: &mut State, filing: &mut impl Filing, outcome: Outcome) {
     };
     let elapsed = start.elapsed();
     if timings.is_current_here() {
-        filing.record_here(elapsed, outcome);
+        filing.record_here(start, elapsed, outcome);
     } else {
-        filing.record_into(&timings, elapsed, outcome);
+        filing.record_into(&timings, start, elapsed, outcome);
     }
 }
 
@@ -281,13 +294,14 @@ struct FirstPoll<'a, L: Filing> {
 }
 
 impl<L: Filing> FirstPoll<'_, L> {
+    /// The first poll returned: how the future ended if it is ready (`None` if it is not).
     #[inline]
-    fn end(mut self, ready: bool) {
+    fn end(mut self, ready: Option<Outcome>) {
         let Some(start) = self.start.take() else {
             return;
         };
-        let next = if ready {
-            self.filing.record_here(start.elapsed(), Outcome::Completed);
+        let next = if let Some(outcome) = ready {
+            self.filing.record_here(start, start.elapsed(), outcome);
             State::Done
         } else {
             match Timings::current() {
@@ -304,7 +318,7 @@ impl<L: Filing> Drop for FirstPoll<'_, L> {
     #[inline]
     fn drop(&mut self) {
         if let Some(start) = self.start.take() {
-            self.filing.record_here(start.elapsed(), Outcome::Panicked);
+            self.filing.record_here(start, start.elapsed(), Outcome::Panicked);
             *self.state = State::Done;
         }
     }

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::collector::spans::Spans;
+
 /// What a metric measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Measure {
@@ -18,6 +20,8 @@ pub(crate) enum Measure {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Completed,
+    /// Completed with an `Err(_)`.
+    Failed,
     /// A future dropped before it completed (the client went away, a timeout fired).
     Cancelled,
     /// Unwound by a panic.
@@ -28,7 +32,9 @@ pub(crate) enum Outcome {
 /// returns and what one entry of the `Server-Timing` header says.
 ///
 /// Name and description are already sanitized (see [`sanitize_name`](crate::sanitize_name)),
-/// so they are exactly what a browser will show.
+/// so they are exactly what a browser will show. The duration of a name recorded more than
+/// once is the wall-clock time during which at least one of its recordings ran (see
+/// [`duration`](Self::duration)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -49,20 +55,34 @@ pub(crate) enum Outcome {
 pub struct Metric {
     pub(crate) name: Cow<'static, str>,
     pub(crate) description: Option<Cow<'static, str>>,
+    /// Its kind, and what was recorded without a place in time: `Duration` sums the durations
+    /// given to [`record`](crate::record); timed work is in `spans`.
     pub(crate) measure: Measure,
+    pub(crate) spans: Spans,
+    /// Where its first recording started, in nanoseconds from the collector's start: entries
+    /// are written in this order.
+    pub(crate) first: i64,
+    /// Named by a call site (fixed when compiled), which a run-time name never pushes out.
+    pub(crate) fixed: bool,
     pub(crate) count: u32,
+    pub(crate) failed: u32,
     pub(crate) cancelled: u32,
     pub(crate) panicked: u32,
 }
 
 impl Metric {
-    /// A metric of that name with nothing recorded yet. `name` must be sanitized already.
-    pub(crate) fn named(name: Cow<'static, str>) -> Self {
+    /// A metric of that name with nothing recorded yet, first recorded at `first`. `name`
+    /// must be sanitized already.
+    pub(crate) fn named(name: Cow<'static, str>, first: i64) -> Self {
         Metric {
             name,
             description: None,
             measure: Measure::None,
+            spans: Spans::EMPTY,
+            first,
+            fixed: false,
             count: 0,
+            failed: 0,
             cancelled: 0,
             panicked: 0,
         }
@@ -76,10 +96,21 @@ impl Metric {
         measure: Measure,
         outcome: Outcome,
     ) -> Self {
-        let mut metric = Metric::named(name);
+        let mut metric = Metric::named(name, 0);
         metric.description = description;
         metric.add(measure, outcome);
         metric
+    }
+
+    /// What the header says it measures: for a timed metric, the time recorded without a
+    /// place plus the union of the timed recordings.
+    pub(crate) fn total(&self) -> Measure {
+        match self.measure {
+            Measure::Duration(unplaced) => {
+                Measure::Duration(unplaced.saturating_add(Duration::from_nanos(self.spans.covered())))
+            }
+            other => other,
+        }
     }
 
     /// Fold another recording of the same name into this one. A name is either timed or
@@ -92,22 +123,42 @@ impl Metric {
             (Measure::Value(a), Measure::Value(b)) => Measure::Value(a + b),
             (kept, _) => kept,
         };
+        self.counted(outcome);
+    }
+
+    /// Fold in a timed recording, from `lo` to `hi` on the collector's timeline.
+    pub(crate) fn add_span(&mut self, lo: i64, hi: i64, outcome: Outcome) {
+        match self.measure {
+            Measure::None => self.measure = Measure::Duration(Duration::ZERO),
+            Measure::Duration(_) => {}
+            Measure::Value(_) => return self.counted(outcome),
+        }
+        self.spans.add(lo, hi);
+        self.counted(outcome);
+    }
+
+    /// Fold `count` completed calls that ran during `spans` (a flushed batch).
+    pub(crate) fn add_calls(&mut self, spans: &Spans, count: u32) {
+        match self.measure {
+            Measure::None => self.measure = Measure::Duration(Duration::ZERO),
+            Measure::Duration(_) => {}
+            Measure::Value(_) => {
+                self.count = self.count.saturating_add(count);
+                return;
+            }
+        }
+        self.spans.merge(spans);
+        self.count = self.count.saturating_add(count);
+    }
+
+    fn counted(&mut self, outcome: Outcome) {
         self.count = self.count.saturating_add(1);
         match outcome {
             Outcome::Completed => {}
+            Outcome::Failed => self.failed = self.failed.saturating_add(1),
             Outcome::Cancelled => self.cancelled = self.cancelled.saturating_add(1),
             Outcome::Panicked => self.panicked = self.panicked.saturating_add(1),
         }
-    }
-
-    /// Fold `count` completed calls that took `duration` in all (a flushed batch).
-    pub(crate) fn add_calls(&mut self, duration: Duration, count: u32) {
-        self.measure = match self.measure {
-            Measure::Duration(d) => Measure::Duration(d.saturating_add(duration)),
-            Measure::None => Measure::Duration(duration),
-            kept @ Measure::Value(_) => kept,
-        };
-        self.count = self.count.saturating_add(count);
     }
 
     /// The metric's name, an HTTP token.
@@ -122,7 +173,12 @@ impl Metric {
         &self.name
     }
 
-    /// The summed duration of a timed metric; `None` for a description or a value.
+    /// The duration of a timed metric; `None` for a description or a value.
+    ///
+    /// Recordings of one name that overlap (calls run side by side with `join!`, spawned
+    /// tasks) count once: this is the wall-clock time during which at least one of them ran,
+    /// the sum of their durations when none overlap. Durations given to
+    /// [`record`](crate::record), which has no start to place them by, are added.
     ///
     /// ```
     /// # use server_timing_runtime::{describe, Timings};
@@ -131,7 +187,7 @@ impl Metric {
     /// assert_eq!(timings.metrics()[0].duration(), None);
     /// ```
     pub fn duration(&self) -> Option<Duration> {
-        match self.measure {
+        match self.total() {
             Measure::Duration(d) => Some(d),
             _ => None,
         }
@@ -175,6 +231,22 @@ impl Metric {
     /// ```
     pub fn count(&self) -> u32 {
         self.count
+    }
+
+    /// How many of those recordings were calls that returned an `Err(_)`.
+    ///
+    /// ```
+    /// use server_timing_runtime::{server_timing, Timings};
+    ///
+    /// #[server_timing]
+    /// fn parse(raw: &str) -> Result<u8, std::num::ParseIntError> { raw.parse() }
+    ///
+    /// let timings = Timings::new();
+    /// timings.sync_scope(|| { let _ = (parse("1"), parse("x")); });
+    /// assert_eq!((timings.metrics()[0].count(), timings.metrics()[0].failed()), (2, 1));
+    /// ```
+    pub fn failed(&self) -> u32 {
+        self.failed
     }
 
     /// How many of those recordings were futures dropped before they completed.

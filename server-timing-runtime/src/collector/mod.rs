@@ -11,4 +11,5 @@ pub(crate) mod future;
 pub(crate) mod label;
 pub(crate) mod metric;
 pub(crate) mod record;
+pub(crate) mod spans;
 pub(crate) mod timings;

@@ -148,7 +148,7 @@ impl Timer {
             name: std::mem::take(&mut self.name),
             description: self.description.take(),
         };
-        timings.add(label, Measure::Duration(elapsed), outcome);
+        timings.add_span(label, start.instant(), elapsed, outcome);
         Some(elapsed)
     }
 }
@@ -185,6 +185,19 @@ impl SyncGuard {
         };
         SyncGuard { start, site }
     }
+
+    /// The fn returned: `failed` if it returned an `Err(_)`.
+    #[inline]
+    pub fn end(mut self, failed: bool) {
+        if let Some(start) = self.start.take() {
+            let outcome = if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Completed
+            };
+            timings::record_call(self.site, start, start.elapsed(), outcome);
+        }
+    }
 }
 
 impl Drop for SyncGuard {
@@ -197,6 +210,31 @@ impl Drop for SyncGuard {
         } else {
             Outcome::Completed
         };
-        timings::record_call(self.site, elapsed, outcome);
+        timings::record_call(self.site, start, elapsed, outcome);
     }
 }
+
+/// Tells whether a value a timed fn returned is an `Err(_)`: `Check(&value).failed()`, with
+/// [`NotAResult`] in scope. The inherent method, for `Result`, is picked over the trait's,
+/// for anything else, so any return type compiles, and for those that are not a `Result` the
+/// answer is a constant `false`.
+#[doc(hidden)]
+pub struct Check<'a, T>(pub &'a T);
+
+impl<T, E> Check<'_, Result<T, E>> {
+    #[inline(always)]
+    pub fn failed(&self) -> bool {
+        self.0.is_err()
+    }
+}
+
+/// The answer for any type that is not a `Result`: not failed.
+#[doc(hidden)]
+pub trait NotAResult {
+    #[inline(always)]
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+impl<T> NotAResult for Check<'_, T> {}

@@ -4,12 +4,13 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::CACHE_CONTROL;
@@ -18,7 +19,7 @@ use pin_project_lite::pin_project;
 
 use crate::adapters::trace_context;
 use crate::collector::batch::{self, Slot};
-use crate::collector::clock::Start;
+use crate::collector::clock::{nanos, Start};
 use crate::collector::label::CallSite;
 use crate::collector::label::Label;
 use crate::collector::metric::{Measure, Metric, Outcome};
@@ -76,10 +77,18 @@ pub(crate) struct Inner {
 }
 
 struct State {
+    /// In the order their first recordings started (see `State::place`).
     metrics: Vec<Metric>,
+    /// Entries left out: for lack of room, then, once written, also for the header budget.
     omitted: u32,
+    /// Hashes of the names left out for lack of room, sorted, so that each counts once.
+    omitted_names: Vec<u64>,
     closed: bool,
 }
+
+/// Names left out that are remembered, so that each is counted once; any further name left
+/// out counts at each recording (a flood past this many is counted high, in bounded memory).
+const OMITTED_NAMES_KEPT: usize = 1_024;
 
 impl Default for Timings {
     fn default() -> Self {
@@ -165,6 +174,7 @@ impl Timings {
                 state: Mutex::new(State {
                     metrics: Vec::new(),
                     omitted: 0,
+                    omitted_names: Vec::new(),
                     closed: false,
                 }),
                 trace,
@@ -229,8 +239,39 @@ impl Timings {
         f()
     }
 
-    /// A snapshot of what was recorded so far, after aggregation, in first-recorded order.
-    /// `total` is not among them: it is measured when the header is written.
+    /// Capture the collector current now, and run `f` with it current, wherever and whenever
+    /// `f` runs: what [`FutureExt::in_current_timings`](crate::FutureExt::in_current_timings)
+    /// is for futures, for a closure handed to `spawn_blocking` or a thread pool. Outside any
+    /// scope, `f` runs as it is.
+    ///
+    /// ```
+    /// use server_timing_runtime::{record, Timings};
+    /// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)] async fn main() {
+    /// let timings = Timings::new();
+    /// timings
+    ///     .scope(async {
+    ///         let work = Timings::current_scope(|| {
+    ///             record("blocking", std::time::Duration::ZERO);
+    ///             7
+    ///         });
+    ///         assert_eq!(tokio::task::spawn_blocking(work).await.unwrap(), 7);
+    ///     })
+    ///     .await;
+    /// assert_eq!(timings.metrics()[0].name(), "blocking");
+    /// # }
+    /// ```
+    pub fn current_scope<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
+        let current = Timings::current();
+        move || match current {
+            Some(timings) => timings.sync_scope(f),
+            None => f(),
+        }
+    }
+
+    /// A snapshot of what was recorded so far, after aggregation, in the order their first
+    /// recordings started: callers before the calls they make. What has no start (a duration
+    /// given to [`record`](crate::record), a value, a description) goes where it was
+    /// recorded. `total` is not among them: it is measured when the header is written.
     ///
     /// ```
     /// use server_timing_runtime::{describe, Timings};
@@ -242,14 +283,19 @@ impl Timings {
         self.state().metrics.clone()
     }
 
-    /// How many recordings were not kept because [`Options::max_metrics`] was reached.
+    /// How many entries were left out: each name (with [`Repeated::Each`], each recording)
+    /// not kept because [`Options::max_metrics`] was reached, counted once however often it
+    /// was recorded; once the header is written, also the entries its budget left out. This
+    /// is the `N` of the header's `omitted;desc="N metrics"`.
     ///
     /// ```
     /// use server_timing_runtime::{record, Options, Timings};
     /// let timings = Timings::with_options(Options::new().max_metrics(1));
     /// timings.sync_scope(|| {
     ///     record("a", std::time::Duration::ZERO);
-    ///     record("b", std::time::Duration::ZERO);
+    ///     for _ in 0..3 {
+    ///         record("b", std::time::Duration::ZERO);
+    ///     }
     /// });
     /// assert_eq!(timings.omitted(), 1);
     /// ```
@@ -341,7 +387,8 @@ impl Timings {
     }
 
     /// Close the collector and write its `Server-Timing` value: `total` (measured now, unless
-    /// turned off) first, then every metric in order, within the header budget.
+    /// turned off) first, then every metric in the order of [`metrics`](Self::metrics),
+    /// within the header budget.
     ///
     /// With [`Options::trace_context`] on, the trace entries follow `total`; `finish` knows no
     /// response, so the shared-cache rule is applied by [`append_to`](Self::append_to) and
@@ -389,8 +436,9 @@ impl Timings {
                 {
                     // Every metric is still in this thread's batch (a request polled once, the
                     // usual case) and nobody will read them: written straight from it, without
-                    // making metrics of it.
-                    from_batch = Some(format::header_value(config, Some(total), trace, slots, 0));
+                    // making metrics of it. (At most a batch of them: no allocation to sort.)
+                    slots.sort_by_key(Slot::first);
+                    from_batch = Some(format::header_value(config, Some(total), trace, slots, 0).0);
                 } else {
                     state.add_slots(slots, config.max_metrics);
                 }
@@ -401,7 +449,9 @@ impl Timings {
             return value;
         }
         // Written under the lock: unread, nobody else can be waiting for it.
-        let value = format::header_value(config, Some(total), trace, &state.metrics, state.omitted);
+        let (value, omitted) =
+            format::header_value(config, Some(total), trace, &state.metrics, state.omitted);
+        state.omitted = omitted;
         if unread {
             recycle(std::mem::take(&mut state.metrics));
         }
@@ -440,9 +490,10 @@ impl Timings {
         true
     }
 
-    /// Add a recording; used by every public recording API.
-    pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
-        self.inner.add(label, measure, outcome);
+    /// Add timed work that started at `start` and ran for `duration`: ordered by its start,
+    /// and counted once where it overlaps other work of the same name.
+    pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
+        self.inner.add_span(label, start, duration, outcome);
     }
 
     /// Whether this is the collector current on this thread.
@@ -481,11 +532,11 @@ impl Timings {
     }
 }
 
-/// Record a timed call of `site` into the collector current on this thread, if any: how every
-/// `#[server_timing]` call ends.
+/// Record a timed call of `site` that started at `start` into the collector current on this
+/// thread, if any: how every `#[server_timing]` call ends.
 #[inline]
-pub(crate) fn record_call(site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
-    Timings::with_current(|inner| inner.record_call(site, elapsed, outcome));
+pub(crate) fn record_call(site: &'static CallSite, start: Start, elapsed: Duration, outcome: Outcome) {
+    Timings::with_current(|inner| inner.record_call(site, start, elapsed, outcome));
 }
 
 impl Inner {
@@ -495,31 +546,48 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Add one recording, after this thread's batch so that first-recorded order is kept.
+    /// Add one recording without a place in time: in the order, it goes where it is recorded
+    /// (recordings made one after another keep their order, whatever durations they carry).
     pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
         Timings::with_current(Inner::flush);
-        self.add_now(label, measure, outcome);
+        let now = Start::now().since(self.started);
+        self.add_now(label, Recorded::Unplaced(measure, now), outcome);
+    }
+
+    /// Add timed work that started at `start` and ran for `duration`. See
+    /// [`Timings::add_span`].
+    pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
+        Timings::with_current(Inner::flush);
+        let lo = Start::from(start).since(self.started);
+        self.add_now(
+            label,
+            Recorded::Span(lo, lo.saturating_add(nanos(duration))),
+            outcome,
+        );
     }
 
     /// Record a timed call of `site` (this collector is current on this thread): into the
     /// batch when it can be batched (it completed, and repeated names are aggregated), else at
     /// once.
     #[inline]
-    fn record_call(&self, site: &'static CallSite, elapsed: Duration, outcome: Outcome) {
-        if outcome == Outcome::Completed && self.aggregate {
-            if !batch::stage(site, elapsed, |slots| self.add_batch(slots)) {
-                self.unbatched(site, elapsed);
-            }
-        } else {
-            self.add(Label::Site(site), Measure::Duration(elapsed), outcome);
+    fn record_call(&self, site: &'static CallSite, start: Start, elapsed: Duration, outcome: Outcome) {
+        let lo = start.since(self.started);
+        let hi = lo.saturating_add(nanos(elapsed));
+        if outcome != Outcome::Completed
+            || !self.aggregate
+            || !batch::stage(site, lo, hi, |slots| self.add_batch(slots))
+        {
+            self.unbatched(site, lo, hi, outcome);
         }
     }
 
-    /// The batch cannot be used: straight in.
+    /// Not for the batch (or the batch cannot be used): straight in, after what the batch
+    /// holds of this thread's earlier calls.
     #[cold]
     #[inline(never)]
-    fn unbatched(&self, site: &'static CallSite, elapsed: Duration) {
-        self.add_now(Label::Site(site), Measure::Duration(elapsed), Outcome::Completed);
+    fn unbatched(&self, site: &'static CallSite, lo: i64, hi: i64, outcome: Outcome) {
+        self.flush();
+        self.add_now(Label::Site(site), Recorded::Span(lo, hi), outcome);
     }
 
     /// Move this thread's batch in (this collector is current on this thread).
@@ -535,16 +603,31 @@ impl Inner {
     }
 
     /// Add one recording under the lock.
-    fn add_now(&self, label: Label, measure: Measure, outcome: Outcome) {
+    fn add_now(&self, label: Label, recorded: Recorded, outcome: Outcome) {
+        let first = match recorded {
+            Recorded::Unplaced(_, first) | Recorded::Span(first, _) => first,
+        };
         let mut state = self.lock();
         if state.closed {
             return;
         }
-        match state.entry(label, self.aggregate, self.options.config().max_metrics) {
-            Some(metric) => metric.add(measure, outcome),
-            None => state.omitted = state.omitted.saturating_add(1),
+        let max = self.options.config().max_metrics;
+        if let Some(metric) = state.entry(label, self.aggregate, max, first) {
+            match recorded {
+                Recorded::Unplaced(measure, _) => metric.add(measure, outcome),
+                Recorded::Span(lo, hi) => metric.add_span(lo, hi, outcome),
+            }
         }
     }
+}
+
+/// What one recording brings.
+#[derive(Clone, Copy)]
+enum Recorded {
+    /// A measure with no place in time, and where it goes in the order.
+    Unplaced(Measure, i64),
+    /// Timed work, from and to, on the collector's timeline.
+    Span(i64, i64),
 }
 
 thread_local! {
@@ -577,9 +660,8 @@ impl State {
         self.storage().reserve(room);
         for slot in batch {
             // Only aggregated recordings are batched.
-            match self.entry(Label::Site(slot.site), true, max) {
-                Some(metric) => metric.add_calls(Duration::from_nanos(slot.nanos), slot.count),
-                None => self.omitted = self.omitted.saturating_add(slot.count),
+            if let Some(metric) = self.entry(Label::Site(slot.site), true, max, slot.first()) {
+                metric.add_calls(&slot.spans, slot.count);
             }
         }
     }
@@ -594,24 +676,39 @@ impl State {
         &mut self.metrics
     }
 
-    /// The metric a recording under `label` goes into, its description set if it had none:
-    /// the metric of that name when repeated names are aggregated, else a new one; `None` when
-    /// `max` are kept already. Every stored name and description is sanitized, which the
-    /// header writer relies on.
-    fn entry(&mut self, label: Label, aggregate: bool, max: usize) -> Option<&mut Metric> {
+    /// The metric a recording under `label` that started at `first` goes into, its
+    /// description set if it had none and moved to its place in the order: the metric of that
+    /// name when repeated names are aggregated, else a new one; `None` (and the name counted
+    /// as omitted) when there is no room for it. Every stored name and description is
+    /// sanitized, which the header writer relies on.
+    fn entry(&mut self, label: Label, aggregate: bool, max: usize, first: i64) -> Option<&mut Metric> {
+        let fixed = matches!(label, Label::Site(_));
         let (name, description, checked) = label.into_parts();
-        let at = match self.find(&name, aggregate) {
-            Some(at) => at,
-            None if checked || sanitize::is_clean_name(&name) => self.push(name, max)?,
+        let found = match self.find(&name, aggregate) {
+            Some(at) => Ok(at),
+            None if checked || sanitize::is_clean_name(&name) => {
+                self.push(name, max, fixed, first, aggregate)
+            }
             None => {
                 // Stored names are sanitized: look the name up again as it is stored.
                 let clean = sanitize::name(name);
                 match self.find(&clean, aggregate) {
-                    Some(at) => at,
-                    None => self.push(clean, max)?,
+                    Some(at) => Ok(at),
+                    None => self.push(clean, max, fixed, first, aggregate),
                 }
             }
         };
+        let mut at = match found {
+            Ok(at) => at,
+            Err(name) => {
+                self.omit(&name, aggregate);
+                return None;
+            }
+        };
+        if first < self.metrics[at].first {
+            self.metrics[at].first = first;
+            at = self.place(at);
+        }
         let metric = &mut self.metrics[at];
         if metric.description.is_none() {
             metric.description = if checked {
@@ -630,13 +727,66 @@ impl State {
         self.metrics.iter().position(|m| *m.name == *name)
     }
 
-    /// Where a new metric of a sanitized `name` went, if there was room.
-    fn push(&mut self, name: Cow<'static, str>, max: usize) -> Option<usize> {
+    /// Where a new metric of a sanitized `name` went, if there was room; else the name back.
+    ///
+    /// When all `max` entries are taken, a name fixed when compiled (a call site) takes the
+    /// place of the last name given at run time, which is then counted as omitted: a flood of
+    /// run-time names cannot push out the fns timed by the attribute.
+    fn push(
+        &mut self,
+        name: Cow<'static, str>,
+        max: usize,
+        fixed: bool,
+        first: i64,
+        aggregate: bool,
+    ) -> Result<usize, Cow<'static, str>> {
         if self.metrics.len() >= max {
-            return None;
+            let last_run_time = self.metrics.iter().rposition(|m| !m.fixed);
+            match last_run_time {
+                Some(at) if fixed => {
+                    let evicted = self.metrics.remove(at);
+                    self.omit(&evicted.name, aggregate);
+                }
+                _ => return Err(name),
+            }
         }
-        self.storage().push(Metric::named(name));
-        Some(self.metrics.len() - 1)
+        let mut metric = Metric::named(name, first);
+        metric.fixed = fixed;
+        self.storage().push(metric);
+        let last = self.metrics.len() - 1;
+        Ok(self.place(last))
+    }
+
+    /// Move the metric at `at`, whose `first` may have become earlier, back to its place in
+    /// the order (after those that started at the same time, which came first); where it went.
+    fn place(&mut self, at: usize) -> usize {
+        let first = self.metrics[at].first;
+        let to = self.metrics[..at]
+            .iter()
+            .rposition(|m| m.first <= first)
+            .map_or(0, |i| i + 1);
+        self.metrics[to..=at].rotate_right(1);
+        to
+    }
+
+    /// Count a name left out for lack of room: once per name when names are aggregated (as
+    /// far as [`OMITTED_NAMES_KEPT`] names go), else once per recording, as each would have
+    /// been an entry.
+    #[cold]
+    fn omit(&mut self, name: &str, aggregate: bool) {
+        if aggregate {
+            let mut hasher = DefaultHasher::new();
+            name.hash(&mut hasher);
+            let hash = hasher.finish();
+            match self.omitted_names.binary_search(&hash) {
+                Ok(_) => return,
+                Err(at) if self.omitted_names.len() < OMITTED_NAMES_KEPT => {
+                    self.omitted_names.insert(at, hash);
+                }
+                Err(_) => {}
+            }
+        }
+        self.omitted = self.omitted.saturating_add(1);
     }
 }
 
@@ -749,27 +899,5 @@ impl<F: Future> Future for Scope<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.poll_then(cx, |output, _| output)
-    }
-}
-
-impl Timings {
-    /// Record a closed `tracing` span (or an event that carried its duration) that began at
-    /// `started` and took `elapsed`: the one way in for the `tracing` layer, so that how the
-    /// collector files recordings can change without touching the layer.
-    #[cfg(feature = "tracing")]
-    pub(crate) fn record_span(
-        &self,
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
-        _started: std::time::Instant,
-        elapsed: Duration,
-    ) {
-        // Recordings are kept in arrival order today; `_started` is there for ordering them by
-        // when they began.
-        self.inner.add(
-            Label::Text { name, description },
-            Measure::Duration(elapsed),
-            Outcome::Completed,
-        );
     }
 }

@@ -36,7 +36,9 @@ thread_local! {
 /// A scratch buffer grown past this (by a large header budget) is not kept.
 const SCRATCH_KEPT: usize = 16 * 1024;
 
-/// The header value for `metrics`, `total` first (then `trace`), within `config.header_budget`.
+/// The header value for `metrics`, `total` first (then `trace`), within `config.header_budget`,
+/// and the number its `omitted` entry says: `omitted` entries left out already, plus those the
+/// budget left out.
 ///
 /// Every byte is visible ASCII or a space (names and descriptions are sanitized when recorded
 /// or configured), so the value is valid for any `http` version's `HeaderValue`.
@@ -46,17 +48,18 @@ pub(crate) fn header_value<E: Entry>(
     trace: Option<&TraceContext>,
     metrics: &[E],
     omitted: u32,
-) -> Option<Bytes> {
+) -> (Option<Bytes>, u32) {
     let mut out = SCRATCH.try_with(Cell::take).unwrap_or_default();
     out.clear();
-    write_header(&mut out, config, total, trace, metrics, omitted);
+    let omitted = write_header(&mut out, config, total, trace, metrics, omitted);
     let value = (!out.is_empty()).then(|| Bytes::copy_from_slice(out.as_bytes()));
     if out.capacity() <= SCRATCH_KEPT {
         let _ = SCRATCH.try_with(|scratch| scratch.set(out));
     }
-    value
+    (value, omitted)
 }
 
+/// Writes the value; returns how many entries its `omitted` entry counts.
 fn write_header<E: Entry>(
     out: &mut String,
     config: &Config,
@@ -64,23 +67,26 @@ fn write_header<E: Entry>(
     trace: Option<&TraceContext>,
     metrics: &[E],
     omitted: u32,
-) {
+) -> u32 {
     out.reserve(config.header_budget.min(256));
-    let mut left_out = write_all(out, config, total, trace, metrics, config.header_budget);
-    if left_out > 0 || omitted > 0 {
-        out.clear();
-        left_out = write_all(
-            out,
-            config,
-            total,
-            trace,
-            metrics,
-            config.header_budget - OMITTED_RESERVE,
-        );
-        let total_left_out = u64::from(omitted) + left_out;
-        separate(out);
-        let _ = write!(out, "{OMITTED_NAME};desc=\"{total_left_out} metrics\"");
+    let left_out = write_all(out, config, total, trace, metrics, config.header_budget);
+    if left_out == 0 && omitted == 0 {
+        return 0;
     }
+    out.clear();
+    let left_out = write_all(
+        out,
+        config,
+        total,
+        trace,
+        metrics,
+        config.header_budget - OMITTED_RESERVE,
+    );
+    // Entries, whichever limit left them out: at most `u32::MAX` of them were recorded.
+    let all = omitted.saturating_add(u32::try_from(left_out).unwrap_or(u32::MAX));
+    separate(out);
+    let _ = write!(out, "{OMITTED_NAME};desc=\"{all} metrics\"");
+    all
 }
 
 /// Writes `total` and every metric that fits in `budget`; returns how many did not.
@@ -253,7 +259,7 @@ impl Entry for Metric {
     }
 
     fn measure(&self) -> Measure {
-        self.measure
+        self.total()
     }
 
     fn description(&self) -> &str {
@@ -264,6 +270,7 @@ impl Entry for Metric {
         let timed = matches!(self.measure, Measure::Duration(_));
         Notes {
             calls: Notes::calls(if timed { self.count } else { 0 }),
+            failed: self.failed,
             cancelled: self.cancelled,
             panicked: self.panicked,
         }
@@ -275,6 +282,8 @@ impl Entry for Metric {
 pub(crate) struct Notes {
     /// Timed calls folded into the entry, when more than one (see [`Notes::calls`]).
     pub(crate) calls: u32,
+    /// Calls that returned an `Err(_)`.
+    pub(crate) failed: u32,
     pub(crate) cancelled: u32,
     pub(crate) panicked: u32,
 }
@@ -290,7 +299,7 @@ impl Notes {
     }
 
     fn is_none(self) -> bool {
-        self.calls == 0 && self.cancelled == 0 && self.panicked == 0
+        self.calls == 0 && self.failed == 0 && self.cancelled == 0 && self.panicked == 0
     }
 }
 
@@ -444,6 +453,7 @@ fn write_notes(out: &mut String, alone: bool, notes: Notes) {
     let single_call = notes.calls == 0;
     let notes = [
         (notes.calls, "calls"),
+        (notes.failed, "failed"),
         (notes.cancelled, "cancelled"),
         (notes.panicked, "panicked"),
     ];
@@ -454,7 +464,7 @@ fn write_notes(out: &mut String, alone: bool, notes: Notes) {
             out.push_str(", ");
         }
         first = false;
-        // A lone cancelled or panicked call reads better without "1".
+        // A lone failed, cancelled or panicked call reads better without "1".
         if n == 1 && single_call {
             out.push_str(what);
         } else {
@@ -472,7 +482,7 @@ mod tests {
     use std::borrow::Cow;
 
     fn value(options: &Options, metrics: &[Metric]) -> String {
-        text(header_value(options.config(), None, None, metrics, 0))
+        text(header_value(options.config(), None, None, metrics, 0).0)
     }
 
     fn text(value: Option<Bytes>) -> String {
@@ -622,17 +632,19 @@ mod tests {
     fn the_budget_leaves_out_whole_entries_and_says_how_many() {
         let options = Options::new().header_budget(100);
         let metrics: Vec<Metric> = (0..20).map(|_| timed("metric", 1_000_000)).collect();
-        let written = text(header_value(
+        let (value, omitted) = header_value(
             options.config(),
             Some(Duration::from_millis(5)),
             None,
             &metrics,
             3,
-        ));
+        );
+        let written = text(value);
         assert!(written.len() <= 100, "{written}");
         assert!(written.starts_with("total;dur=5, metric;dur=1"), "{written}");
         let kept = written.matches("metric;dur=1").count();
-        let expected = format!("omitted;desc=\"{} metrics\"", 20 - kept + 3);
+        assert_eq!(omitted as usize, 20 - kept + 3);
+        let expected = format!("omitted;desc=\"{omitted} metrics\"");
         assert!(written.ends_with(&expected), "{written}");
     }
 }

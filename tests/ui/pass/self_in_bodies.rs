@@ -72,5 +72,6 @@ fn main() {
         assert_eq!(c.describe(), "Counter");
     }));
     let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
-    assert_eq!(names, ["new", "doubled", "bumped", "sum", "label", "describe"]);
+    // In the order the calls started: `describe` calls `label`.
+    assert_eq!(names, ["new", "doubled", "bumped", "sum", "describe", "label"]);
 }

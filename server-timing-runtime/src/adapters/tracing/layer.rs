@@ -12,6 +12,8 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 use super::events::{self, EventMetric};
 use super::fields::{self, Fields};
 use super::span::SpanTiming;
+use crate::collector::label::Label;
+use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
 
 /// Records `tracing` spans (and, when mapped, events with a duration) into the request they
@@ -271,12 +273,11 @@ where
         if counted(span.parent(), &finished.name) {
             return;
         }
-        timings.record_span(
-            finished.name,
-            finished.description,
-            finished.started,
-            finished.elapsed,
-        );
+        let label = Label::Text {
+            name: finished.name,
+            description: finished.description,
+        };
+        timings.add_span(label, finished.started, finished.elapsed, Outcome::Completed);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
@@ -298,6 +299,10 @@ where
         }
         let now = Instant::now();
         let started = now.checked_sub(elapsed).unwrap_or(now);
-        timings.record_span(mapped.name.clone(), None, started, elapsed);
+        let label = Label::Text {
+            name: mapped.name.clone(),
+            description: None,
+        };
+        timings.add_span(label, started, elapsed, Outcome::Completed);
     }
 }

@@ -1,0 +1,218 @@
+//! The wall-clock time during which at least one recording of a name ran: the union of their
+//! intervals, in bounded memory.
+//!
+//! Times are nanoseconds from the collector's start (negative for work that started before
+//! it). A name keeps at most [`STRETCHES`] disjoint stretches of time, each with the time it
+//! covers. While a name has no more, the union is exact, whatever the order recordings arrive
+//! in. One more separate stretch is merged with its nearest neighbour: their sum stays exact,
+//! but where the gap between them lay is forgotten. A later recording that overlaps such a
+//! merged stretch only in part is assumed to overlap its covered time as much as it can, so
+//! the union may then come out low, never above the time from the first start to the last
+//! end. Nested calls, and calls that run alongside each other as `join!`, `select!` and
+//! spawned tasks run them, overlap whole stretches and stay exact.
+
+/// Disjoint stretches one name keeps.
+pub(crate) const STRETCHES: usize = 4;
+
+/// A stretch of time, `lo..hi`, of which `covered` nanoseconds were inside a recording.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Stretch {
+    lo: i64,
+    hi: i64,
+    covered: u64,
+}
+
+impl Stretch {
+    fn whole(lo: i64, hi: i64) -> Self {
+        Stretch {
+            lo,
+            hi,
+            covered: hi.abs_diff(lo),
+        }
+    }
+
+    /// Whether the two share time (or touch).
+    fn meets(&self, other: &Stretch) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+
+    /// One stretch for both. Where they overlap, as much of the two covered times as can be
+    /// is taken to coincide: exact when either covers its whole stretch.
+    fn join(self, other: Stretch) -> Stretch {
+        let overlap = self.hi.min(other.hi).saturating_sub(self.lo.max(other.lo)).max(0) as u64;
+        let shared = overlap.min(self.covered).min(other.covered);
+        Stretch {
+            lo: self.lo.min(other.lo),
+            hi: self.hi.max(other.hi),
+            covered: (self.covered + other.covered).saturating_sub(shared),
+        }
+    }
+}
+
+/// The union of the intervals of one name's recordings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Spans {
+    /// Sorted by `lo`, disjoint; `len` of them used.
+    stretches: [Stretch; STRETCHES],
+    len: u8,
+}
+
+impl Spans {
+    /// No interval yet.
+    pub(crate) const EMPTY: Spans = Spans {
+        stretches: [Stretch {
+            lo: 0,
+            hi: 0,
+            covered: 0,
+        }; STRETCHES],
+        len: 0,
+    };
+
+    /// Add the interval `lo..hi` (`hi >= lo`).
+    #[inline]
+    pub(crate) fn add(&mut self, lo: i64, hi: i64) {
+        let len = usize::from(self.len);
+        // The usual case, kept inline: a call that started after every earlier one ended, as
+        // calls of one name in sequence do.
+        if len == 0 || lo > self.stretches[len - 1].hi {
+            if len < STRETCHES {
+                self.stretches[len] = Stretch::whole(lo, hi);
+                self.len += 1;
+            } else {
+                let last = &mut self.stretches[len - 1];
+                last.hi = hi;
+                last.covered = last.covered.saturating_add(hi.abs_diff(lo));
+            }
+            return;
+        }
+        self.insert(Stretch::whole(lo, hi));
+    }
+
+    /// Fold in another union (a thread's batch).
+    pub(crate) fn merge(&mut self, other: &Spans) {
+        for stretch in &other.stretches[..usize::from(other.len)] {
+            self.insert(*stretch);
+        }
+    }
+
+    /// The time covered, in nanoseconds.
+    pub(crate) fn covered(&self) -> u64 {
+        self.stretches[..usize::from(self.len)]
+            .iter()
+            .fold(0, |sum, s| sum.saturating_add(s.covered))
+    }
+
+    /// Where the earliest interval starts, if there is one.
+    pub(crate) fn first(&self) -> Option<i64> {
+        (self.len > 0).then(|| self.stretches[0].lo)
+    }
+
+    /// Any stretch, anywhere: joined with those it meets, then put in order; if that makes one
+    /// too many, it is joined with its nearest neighbour.
+    #[inline(never)]
+    fn insert(&mut self, mut new: Stretch) {
+        let mut kept = [Stretch::default(); STRETCHES + 1];
+        let mut n = 0;
+        for stretch in &self.stretches[..usize::from(self.len)] {
+            if stretch.meets(&new) {
+                new = new.join(*stretch);
+            } else {
+                kept[n] = *stretch;
+                n += 1;
+            }
+        }
+        let at = kept[..n].iter().position(|s| s.lo > new.lo).unwrap_or(n);
+        kept.copy_within(at..n, at + 1);
+        kept[at] = new;
+        n += 1;
+        if n > STRETCHES {
+            // The new stretch and its nearest neighbour, as the usual case in `add` does.
+            let gap = |left: usize| kept[left + 1].lo.abs_diff(kept[left].hi);
+            let left = match at {
+                0 => 0,
+                _ if at + 1 == n => at - 1,
+                _ if gap(at - 1) <= gap(at) => at - 1,
+                _ => at,
+            };
+            kept[left] = kept[left].join(kept[left + 1]);
+            kept.copy_within(left + 2..n, left + 1);
+            n -= 1;
+        }
+        self.stretches.copy_from_slice(&kept[..STRETCHES]);
+        // `n` is at most `STRETCHES`, which fits a `u8`.
+        self.len = n as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn union(intervals: &[(i64, i64)]) -> u64 {
+        let mut spans = Spans::EMPTY;
+        for &(lo, hi) in intervals {
+            spans.add(lo, hi);
+        }
+        spans.covered()
+    }
+
+    #[test]
+    fn sequential_intervals_are_summed_however_many() {
+        let calls: Vec<_> = (0..100).map(|i| (i * 10, i * 10 + 3)).collect();
+        assert_eq!(union(&calls), 300);
+    }
+
+    #[test]
+    fn overlapping_intervals_count_once() {
+        // `join!` of a 40 and a 60 long call: 60, in either order of completion.
+        assert_eq!(union(&[(0, 40), (1, 61)]), 61);
+        assert_eq!(union(&[(1, 61), (0, 40)]), 61);
+        // Nested: the outer call ends last.
+        assert_eq!(union(&[(2, 5), (6, 8), (0, 10)]), 10);
+    }
+
+    #[test]
+    fn a_long_call_over_many_short_ones_is_exact() {
+        // A call running from 0 to 1000 alongside 50 short calls of the same name, which all
+        // complete before it: the short ones are merged, the long one covers them all.
+        let mut calls: Vec<_> = (0..50).map(|i| (i * 20, i * 20 + 5)).collect();
+        calls.push((0, 1_000));
+        assert_eq!(union(&calls), 1_000);
+    }
+
+    #[test]
+    fn out_of_order_arrivals_are_exact_within_the_stretches_kept() {
+        assert_eq!(union(&[(20, 30), (0, 10), (40, 50), (5, 25)]), 40);
+    }
+
+    #[test]
+    fn the_union_never_exceeds_the_span() {
+        // Whatever the pattern, at most last end minus first start.
+        let mut seed = 7_u64;
+        for _ in 0..200 {
+            let mut spans = Spans::EMPTY;
+            let (mut lo_min, mut hi_max) = (i64::MAX, i64::MIN);
+            for _ in 0..20 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let lo = (seed >> 33) as i64 % 1_000;
+                let hi = lo + (seed >> 50) as i64 % 200;
+                spans.add(lo, hi);
+                lo_min = lo_min.min(lo);
+                hi_max = hi_max.max(hi);
+            }
+            assert!(spans.covered() <= hi_max.abs_diff(lo_min));
+        }
+    }
+
+    #[test]
+    fn merging_batches_keeps_the_union() {
+        let mut a = Spans::EMPTY;
+        a.add(0, 40);
+        let mut b = Spans::EMPTY;
+        b.add(0, 60);
+        b.add(100, 110);
+        a.merge(&b);
+        assert_eq!(a.covered(), 70);
+        assert_eq!(a.first(), Some(0));
+    }
+}

@@ -1,0 +1,129 @@
+//! What the semantics tests share: the same handlers served behind both adapters (actix-web's
+//! `ServerTiming` and the tower layer in front of axum), each on a real server on
+//! 127.0.0.1:0, asked over loopback with reqwest, the header read back as a browser reads it.
+
+// Each test binary that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use server_timing_runtime::{parse, Options, ParsedMetric};
+
+/// A handler: its future is boxed so that both frameworks take the same fn.
+pub type Handler = fn() -> Pin<Box<dyn Future<Output = String> + Send>>;
+
+/// Every request in these tests finishes within this, or the test fails.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// What one response said: its body and its `Server-Timing` entries.
+#[derive(Debug)]
+pub struct Answer {
+    pub adapter: &'static str,
+    pub body: String,
+    pub metrics: Vec<ParsedMetric>,
+}
+
+impl Answer {
+    /// The entry named `name`; fails the test if there is none.
+    pub fn metric(&self, name: &str) -> &ParsedMetric {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{}: no {name} in {:?}", self.adapter, self.metrics))
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.metrics.iter().map(|m| m.name.as_str()).collect()
+    }
+}
+
+/// GET `/` of `handler` behind each adapter, with `options`: one answer per adapter.
+pub fn both(options: Options, handler: Handler) -> [Answer; 2] {
+    [over_actix(options.clone(), handler), over_tower(options, handler)]
+}
+
+/// The `Server-Timing` field the middleware appended (the only one), parsed.
+fn read(values: Vec<String>, adapter: &str) -> Vec<ParsedMetric> {
+    assert_eq!(values.len(), 1, "{adapter}: one Server-Timing field: {values:?}");
+    parse(&values[0])
+}
+
+async fn get(url: String, adapter: &'static str) -> Answer {
+    let client = reqwest::Client::builder().no_proxy().build().expect("a client");
+    let response = tokio::time::timeout(DEADLINE, client.get(url).send())
+        .await
+        .expect("answered within the deadline")
+        .expect("a response");
+    let values = response
+        .headers()
+        .get_all("server-timing")
+        .iter()
+        .map(|v| v.to_str().expect("ASCII").to_owned())
+        .collect();
+    let body = response.text().await.expect("a body");
+    Answer {
+        adapter,
+        body,
+        metrics: read(values, adapter),
+    }
+}
+
+/// `handler` behind `actix::ServerTiming`, on a 2-worker actix server.
+pub fn over_actix(options: Options, handler: Handler) -> Answer {
+    use actix_web::{web, App, HttpServer};
+    use server_timing_runtime::actix::ServerTiming;
+
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(ServerTiming::new().options(options.clone()))
+                .route("/", web::get().to(handler))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", 0))
+        .expect("bind 127.0.0.1:0");
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let answer = get(format!("http://{addr}/"), "actix").await;
+        handle.stop(false).await;
+        answer
+    })
+}
+
+/// `handler` behind `tower::ServerTimingLayer`, in front of axum on a multi-thread runtime.
+pub fn over_tower(options: Options, handler: Handler) -> Answer {
+    use axum::routing::get as route;
+    use axum::Router;
+    use server_timing_runtime::tower::ServerTimingLayer;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async move {
+        let app = Router::new()
+            .route("/", route(handler))
+            .layer(ServerTimingLayer::new().options(options));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("an address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let answer = get(format!("http://{addr}/"), "tower").await;
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(DEADLINE, server).await;
+        answer
+    })
+}
