@@ -20,7 +20,7 @@ use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTI
 use browser_support::probe::{read_report, Kind, Observed, Probe};
 use browser_support::screenshot_page::{self, ScreenshotPage};
 use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
-use server_timing_runtime::{parse, parse_headers, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING};
+use server_timing_runtime::{parse, parse_headers, TraceParent, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING};
 
 const PROBE: &str = "/__test/probe";
 const HOSTILE: &str = "/__test/hostile";
@@ -128,6 +128,19 @@ fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
         .split_first()
         .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
     assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
+    // The demo has trace context on: its `traceparent` entry follows `total`, a valid W3C
+    // value (which metric it names is tests/tests/browser_rum.rs's business).
+    let rest = match rest.split_first() {
+        Some((trace, rest)) if trace.name == "traceparent" => {
+            assert!(
+                trace.description.parse::<TraceParent>().is_ok(),
+                "{}: {trace:?}",
+                seen.url
+            );
+            rest
+        }
+        _ => rest,
+    };
     assert_eq!(
         rest.len(),
         recorded.len(),
