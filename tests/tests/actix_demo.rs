@@ -158,13 +158,19 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
 
     let orders = client.get(url("/api/orders")).send().await.unwrap();
     assert_eq!(orders.status(), 200);
-    assert_eq!(names(&metrics(&orders)), ["total", "traceparent", "auth", "cache", "db", "sqlx"]);
+    assert_eq!(
+        names(&metrics(&orders)),
+        ["total", "traceparent", "auth", "cache", "db", "sqlx"]
+    );
     let totals = orders.text().await.unwrap();
     assert!(totals.starts_with(r#"{"open":"#), "{totals}");
 
     // Served from the cache now: the same totals.
     let cached = client.get(url("/api/orders")).send().await.unwrap();
-    assert_eq!(names(&metrics(&cached)), ["total", "traceparent", "auth", "cache"]);
+    assert_eq!(
+        names(&metrics(&cached)),
+        ["total", "traceparent", "auth", "cache"]
+    );
     assert_eq!(find(&metrics(&cached), "cache").description, "hit");
     assert_eq!(cached.text().await.unwrap(), totals);
 

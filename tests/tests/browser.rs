@@ -16,11 +16,12 @@ use actix_web::{web, HttpResponse};
 use browser_support::chromium::{Chromium, TempDir};
 use browser_support::exchanges::Exchange;
 use browser_support::header_values::{latin1, shown, HeaderValues};
-use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTION};
+use browser_support::hostile::{assert_hostile_entries, record_hostile};
 use browser_support::probe::{read_report, Kind, Observed, Probe};
+use browser_support::recorded::assert_as_recorded;
 use browser_support::screenshot_page::{self, ScreenshotPage};
 use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
-use server_timing_runtime::{parse, parse_headers, TraceParent, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, SERVER_TIMING};
+use server_timing_runtime::{parse, parse_headers, SERVER_TIMING};
 
 const PROBE: &str = "/__test/probe";
 const HOSTILE: &str = "/__test/hostile";
@@ -35,12 +36,6 @@ const DEMO_WITH_CALLS: &str = "/?fetch=/api/orders&fetch=/api/report";
 
 /// The demo page as the README shows it: its own breakdown and one API call's.
 const DEMO_FOR_README: &str = "/?fetch=/api/report";
-
-/// How far a `dur` the browser reads may be from the recorded duration: half the last digit
-/// the demo's middleware (default precision) writes.
-fn half_unit() -> f64 {
-    0.5 / 10f64.powi(i32::from(DEFAULT_PRECISION))
-}
 
 /// The test routes added to the demo app: a probe page, and hostile recordings on a page
 /// (a navigation) and on an API response (a resource).
@@ -108,71 +103,6 @@ fn exchange(exchanges: &[Exchange], target: &str) -> Exchange {
     }
 }
 
-/// The browser read exactly what the server recorded for this exchange: `total` first, then
-/// every recorded metric in order with its name, its description and its duration at the
-/// configured precision; and `parse` reads the sent fields as the browser did.
-fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
-    let sent = exchange.sent.join(", ");
-    let browser = &seen.server_timing;
-    assert_eq!(
-        browser,
-        &parse(&sent),
-        "{}: Chromium (left) and `parse` (right) read {sent:?} differently",
-        seen.url
-    );
-    let recorded = exchange
-        .recorded
-        .as_ref()
-        .unwrap_or_else(|| panic!("{}: the request had no collector", seen.url));
-    let (total, rest) = browser
-        .split_first()
-        .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
-    assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
-    // The demo has trace context on: its `traceparent` entry follows `total`, a valid W3C
-    // value (which metric it names is tests/tests/browser_rum.rs's business).
-    let rest = match rest.split_first() {
-        Some((trace, rest)) if trace.name == "traceparent" => {
-            assert!(
-                trace.description.parse::<TraceParent>().is_ok(),
-                "{}: {trace:?}",
-                seen.url
-            );
-            rest
-        }
-        _ => rest,
-    };
-    assert_eq!(
-        rest.len(),
-        recorded.len(),
-        "{}: the browser has {rest:#?}, the server recorded {recorded:#?}",
-        seen.url
-    );
-    for (browser, metric) in rest.iter().zip(recorded) {
-        let context = format!("{}: browser {browser:?}, recorded {metric:?}", seen.url);
-        assert_eq!(browser.name, metric.name(), "{context}");
-        let millis = metric
-            .duration()
-            .map(|d| d.as_secs_f64() * 1e3)
-            .or(metric.value())
-            .unwrap_or(0.0);
-        assert!(
-            (browser.duration - millis).abs() <= half_unit() + 1e-9,
-            "{context}: duration not at {DEFAULT_PRECISION} decimals"
-        );
-        let description = metric.description().unwrap_or_default();
-        if metric.count() <= 1 {
-            assert_eq!(browser.description, description, "{context}");
-        } else {
-            // Aggregated calls are counted in the description, e.g. "DB read (3 calls)".
-            assert!(browser.description.starts_with(description), "{context}");
-            assert!(
-                browser.description.contains(&format!("{} calls", metric.count())),
-                "{context}"
-            );
-        }
-    }
-}
-
 #[actix_web::test]
 async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {
     let Some(chromium) = Chromium::find("chromium_reads_the_demo_and_hostile_timings_as_recorded") else {
@@ -185,27 +115,19 @@ async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {
     let exchanges = demo.exchanges.all();
 
     let probe = seen(&observed, 0, Kind::Navigation, PROBE);
-    assert_as_recorded(probe, &exchange(&exchanges, PROBE));
+    assert_as_recorded("Chromium", probe, &exchange(&exchanges, PROBE));
     let page = seen(&observed, 1, Kind::Navigation, "/");
-    assert_as_recorded(page, &exchange(&exchanges, "/"));
+    assert_as_recorded("Chromium", page, &exchange(&exchanges, "/"));
     for &path in DEMO_API {
         let api = seen(&observed, 0, Kind::Resource, path);
-        assert_as_recorded(api, &exchange(&exchanges, path));
+        assert_as_recorded("Chromium", api, &exchange(&exchanges, path));
     }
 
     let hostile_page = seen(&observed, 2, Kind::Navigation, HOSTILE_PAGE);
     let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
     for hostile in [hostile_page, hostile_api] {
-        assert_as_recorded(hostile, &exchange(&exchanges, hostile.target()));
-        let expected = hostile_expected();
-        let entries = &hostile.server_timing;
-        assert_eq!(entries.len(), expected.len() + 2, "{entries:#?}");
-        assert_eq!(&entries[1..=expected.len()], &expected[..]);
-        let by_attribute = &entries[expected.len() + 1];
-        assert_eq!(
-            (by_attribute.name.as_str(), by_attribute.description.as_str()),
-            ("macro", MACRO_DESCRIPTION)
-        );
+        assert_as_recorded("Chromium", hostile, &exchange(&exchanges, hostile.target()));
+        assert_hostile_entries(&hostile.server_timing);
     }
     demo.stop().await;
 }

@@ -23,12 +23,13 @@ use actix_web::{web, HttpResponse};
 use browser_support::chromium::Chromium;
 use browser_support::exchanges::Exchange;
 use browser_support::header_values::{latin1, HeaderValues};
-use browser_support::hostile::{hostile_expected, record_hostile, MACRO_DESCRIPTION};
+use browser_support::hostile::{assert_hostile_entries, record_hostile};
 use browser_support::probe::{read_report, Kind, Observed, Probe};
+use browser_support::recorded::assert_as_recorded;
 use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
 use firefox_support::Firefox;
 use server_timing_runtime::{
-    describe, parse, record, Options, ParsedMetric, Repeated, Timings, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
+    describe, parse, record, Options, ParsedMetric, Repeated, Timings, DEFAULT_TOTAL_NAME,
 };
 
 const PROBE: &str = "/__test/probe";
@@ -109,55 +110,6 @@ fn exchange(exchanges: &[Exchange], target: &str) -> Exchange {
     }
 }
 
-/// Firefox read exactly what the server recorded: `total`, then every recorded metric in
-/// order with its name, description and duration at the configured precision; and `parse`
-/// reads the sent fields as Firefox did.
-fn assert_as_recorded(seen: &Observed, exchange: &Exchange) {
-    let sent = exchange.sent.join(", ");
-    let browser = &seen.server_timing;
-    assert_eq!(
-        browser,
-        &parse(&sent),
-        "{}: Firefox (left) and `parse` (right) read {sent:?}",
-        seen.url
-    );
-    let recorded = exchange
-        .recorded
-        .as_ref()
-        .unwrap_or_else(|| panic!("{}: the request had no collector", seen.url));
-    let (total, rest) = browser
-        .split_first()
-        .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
-    assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
-    assert_eq!(
-        rest.len(),
-        recorded.len(),
-        "{}: {rest:#?} vs {recorded:#?}",
-        seen.url
-    );
-    let half_unit = 0.5 / 10f64.powi(i32::from(DEFAULT_PRECISION));
-    for (browser, metric) in rest.iter().zip(recorded) {
-        let context = format!("{}: Firefox {browser:?}, recorded {metric:?}", seen.url);
-        assert_eq!(browser.name, metric.name(), "{context}");
-        let millis = metric
-            .duration()
-            .map(|d| d.as_secs_f64() * 1e3)
-            .or(metric.value())
-            .unwrap_or(0.0);
-        assert!((browser.duration - millis).abs() <= half_unit + 1e-9, "{context}");
-        let description = metric.description().unwrap_or_default();
-        if metric.count() <= 1 {
-            assert_eq!(browser.description, description, "{context}");
-        } else {
-            assert!(browser.description.starts_with(description), "{context}");
-            assert!(
-                browser.description.contains(&format!("{} calls", metric.count())),
-                "{context}"
-            );
-        }
-    }
-}
-
 /// The demo's page, its API calls and the hostile recordings, each loaded once in Firefox.
 /// The `Server-Timing` fields the toolkit sent for them, in the probe's order.
 async fn firefox_reads_the_demo(firefox: Firefox) -> Vec<Vec<String>> {
@@ -171,7 +123,7 @@ async fn firefox_reads_the_demo(firefox: Firefox) -> Vec<Vec<String>> {
     let mut sent = Vec::new();
     let mut check = |seen: &Observed| {
         let exchange = exchange(&exchanges, seen.target());
-        assert_as_recorded(seen, &exchange);
+        assert_as_recorded("Firefox", seen, &exchange);
         sent.push(exchange.sent.clone());
     };
     check(seen(&observed, 0, Kind::Navigation, PROBE));
@@ -183,15 +135,7 @@ async fn firefox_reads_the_demo(firefox: Firefox) -> Vec<Vec<String>> {
     let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
     for hostile in [hostile_page, hostile_api] {
         check(hostile);
-        let expected = hostile_expected();
-        let entries = &hostile.server_timing;
-        assert_eq!(entries.len(), expected.len() + 2, "{entries:#?}");
-        assert_eq!(&entries[1..=expected.len()], &expected[..]);
-        let by_attribute = &entries[expected.len() + 1];
-        assert_eq!(
-            (by_attribute.name.as_str(), by_attribute.description.as_str()),
-            ("macro", MACRO_DESCRIPTION)
-        );
+        assert_hostile_entries(&hostile.server_timing);
     }
     sent
 }

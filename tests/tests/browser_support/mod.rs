@@ -6,5 +6,6 @@ pub mod exchanges;
 pub mod header_values;
 pub mod hostile;
 pub mod probe;
+pub mod recorded;
 pub mod screenshot_page;
 pub mod server;
