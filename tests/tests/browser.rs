@@ -12,23 +12,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
-use actix_web::{web, HttpResponse};
 use browser_support::chromium::{Chromium, TempDir};
-use browser_support::exchanges::Exchange;
+use browser_support::demo_probe::{
+    exchange, in_browser, seen, test_routes, DEMO_API, HOSTILE, HOSTILE_PAGE, PROBE,
+};
 use browser_support::header_values::{latin1, shown, HeaderValues};
-use browser_support::hostile::{assert_hostile_entries, record_hostile};
-use browser_support::probe::{read_report, Kind, Observed, Probe};
+use browser_support::hostile::assert_hostile_entries;
+use browser_support::probe::{read_report, Kind};
 use browser_support::recorded::assert_as_recorded;
 use browser_support::screenshot_page::{self, ScreenshotPage};
-use browser_support::server::{html_page, response_path, serve_header_fields, DemoUnderTest};
+use browser_support::server::{response_path, serve_header_fields, DemoUnderTest};
 use server_timing_runtime::{parse, parse_headers, SERVER_TIMING};
-
-const PROBE: &str = "/__test/probe";
-const HOSTILE: &str = "/__test/hostile";
-const HOSTILE_PAGE: &str = "/__test/hostile-page";
-
-/// The demo's API endpoints, as its page's buttons fetch them.
-const DEMO_API: &[&str] = &["/api/orders", "/api/inventory", "/api/report", "/api/payments"];
 
 /// The demo page after it has fetched two endpoints and drawn their breakdowns (its `fetch`
 /// query parameters do what its buttons do).
@@ -36,72 +30,6 @@ const DEMO_WITH_CALLS: &str = "/?fetch=/api/orders&fetch=/api/report";
 
 /// The demo page as the README shows it: its own breakdown and one API call's.
 const DEMO_FOR_README: &str = "/?fetch=/api/report";
-
-/// The test routes added to the demo app: a probe page, and hostile recordings on a page
-/// (a navigation) and on an API response (a resource).
-fn test_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        PROBE,
-        web::get().to(|| async {
-            let frames = ["/".to_owned(), HOSTILE_PAGE.to_owned()];
-            let fetches: Vec<String> = DEMO_API
-                .iter()
-                .map(|&path| path.to_owned())
-                .chain([HOSTILE.to_owned()])
-                .collect();
-            html_page(
-                Probe {
-                    frames: &frames,
-                    fetches: &fetches,
-                }
-                .html(),
-            )
-        }),
-    )
-    .route(
-        HOSTILE,
-        web::get().to(|| async {
-            record_hostile();
-            HttpResponse::Ok().body("hostile")
-        }),
-    )
-    .route(
-        HOSTILE_PAGE,
-        web::get().to(|| async {
-            record_hostile();
-            html_page("<!doctype html><title>hostile</title><p>hostile".to_owned())
-        }),
-    );
-}
-
-/// Runs `work` (a Chromium run, which blocks) off the runtime's thread, so the servers keep
-/// answering; a panic in it fails the test with its own message.
-async fn in_browser<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    actix_web::rt::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
-/// The one entry the browser reports for `target` in `window`'s `kind` timeline.
-fn seen<'a>(observed: &'a [Observed], window: usize, kind: Kind, target: &str) -> &'a Observed {
-    let found: Vec<&Observed> = observed
-        .iter()
-        .filter(|o| o.window == window && o.kind == kind && o.target() == target)
-        .collect();
-    match found[..] {
-        [one] => one,
-        _ => panic!("expected one {kind:?} entry for {target} in window {window}, found {found:#?}\nall: {observed:#?}"),
-    }
-}
-
-/// The one exchange the server logged for `target`.
-fn exchange(exchanges: &[Exchange], target: &str) -> Exchange {
-    let found: Vec<&Exchange> = exchanges.iter().filter(|e| e.target == target).collect();
-    match found[..] {
-        [one] => one.clone(),
-        _ => panic!("expected one exchange for {target}, found {found:#?}"),
-    }
-}
 
 #[actix_web::test]
 async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {

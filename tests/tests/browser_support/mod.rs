@@ -2,6 +2,7 @@
 //! and the header values it is fed.
 
 pub mod chromium;
+pub mod demo_probe;
 pub mod exchanges;
 pub mod header_values;
 pub mod hostile;
