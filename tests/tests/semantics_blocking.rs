@@ -1,6 +1,7 @@
 //! Work handed to `spawn_blocking` records into the request with one call:
 //! `Timings::current_scope(work)`, as `in_current_timings` does for futures.
 
+mod actix_support;
 mod semantics_support;
 
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! attribute's; `omitted` counts entries left out, whichever limit left them out, and
 //! `Timings::omitted` says the same.
 
+mod actix_support;
 mod semantics_support;
 
 use std::future::Future;

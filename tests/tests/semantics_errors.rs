@@ -1,6 +1,7 @@
 //! A timed fn that returns `Err(_)` is marked `failed`, whatever its form; `Ok` is not, nor is
 //! any other return type; the value returned is the one the fn made.
 
+mod actix_support;
 mod semantics_support;
 
 use std::future::Future;

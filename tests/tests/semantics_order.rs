@@ -1,6 +1,7 @@
 //! Entries are written in the order their first call started: callers before the calls they
 //! make, across awaits and threads; `total` first.
 
+mod actix_support;
 mod semantics_support;
 
 use std::future::Future;

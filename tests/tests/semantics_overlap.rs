@@ -2,6 +2,7 @@
 //! ran (the union of their intervals), never more than the request; sequential calls still
 //! add up; the count stays in the description.
 
+mod actix_support;
 mod semantics_support;
 
 use std::time::{Duration, Instant};

@@ -72,26 +72,15 @@ async fn get(url: String, adapter: &'static str) -> Answer {
 
 /// `handler` behind `actix::ServerTiming`, on a 2-worker actix server.
 pub fn over_actix(options: Options, handler: Handler) -> Answer {
-    use actix_web::{web, App, HttpServer};
+    use actix_web::web;
     use server_timing_runtime::actix::ServerTiming;
 
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(ServerTiming::new().options(options.clone()))
-                .route("/", web::get().to(handler))
-        })
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))
-        .expect("bind 127.0.0.1:0");
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        let answer = get(format!("http://{addr}/"), "actix").await;
-        handle.stop(false).await;
+        let server = crate::actix_support::serve(ServerTiming::new().options(options), move |cfg| {
+            cfg.route("/", web::get().to(handler));
+        });
+        let answer = get(server.url("/"), "actix").await;
+        server.stop().await;
         answer
     })
 }
