@@ -17,7 +17,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use on_complete_support::{Call, Calls};
+use on_complete_support::{AxumServer, Call, Calls};
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, parse, record, server_timing, Timings};
@@ -131,24 +131,11 @@ async fn tower() {
             get(|axum::extract::Path(id): axum::extract::Path<usize>| async move { handle(id) }),
         )
         .layer(ServerTimingLayer::new().on_complete(calls.hook()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
+    let server = AxumServer::start(app).await;
+    let addr = server.addr;
     load(addr).await;
     check(&calls).await;
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .unwrap()
-        .unwrap();
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

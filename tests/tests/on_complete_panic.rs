@@ -6,13 +6,10 @@ mod on_complete_support;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use on_complete_support::{bounded, Calls};
+use on_complete_support::{bounded, AxumServer, Calls};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, Completed};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 const REQUESTS: usize = 200;
 
@@ -114,22 +111,9 @@ async fn tower() {
             get(|axum::extract::Path(id): axum::extract::Path<usize>| async move { handle(id) }),
         )
         .layer(ServerTimingLayer::new().on_complete(hook(&calls)));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
+    let server = AxumServer::start(app).await;
+    let addr = server.addr;
     requests(addr).await;
     check(&calls, 2).await;
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .unwrap()
-        .unwrap();
+    server.stop().await;
 }

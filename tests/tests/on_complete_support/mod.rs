@@ -172,3 +172,57 @@ pub fn assert_same_metrics(call: &Call, header: &[ParsedMetric]) {
         }
     }
 }
+
+/// The call of a request whose client reset the connection after `ran`, while its handler
+/// (`db`, then the never-ending `slow`) was still running: once, aborted, not sent, status
+/// 499, `total` covering what ran, and the cut-short call marked.
+pub fn assert_reset_after(call: &Call, ran: std::time::Duration) {
+    use std::time::Duration;
+    assert_eq!(call.status, 499);
+    assert!(call.aborted && !call.sent, "{call:?}");
+    assert!(
+        call.total >= ran && call.total < Duration::from_secs(10),
+        "{:?}",
+        call.total
+    );
+    assert_eq!(call.names(), ["db", "slow"]);
+    let slow = call.metric("slow");
+    assert!(
+        slow.duration().unwrap() >= ran - Duration::from_millis(10),
+        "{slow:?}"
+    );
+    assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
+}
+
+/// An axum app served on 127.0.0.1:0 until [`stop`](Self::stop), which shuts it down
+/// gracefully and waits (bounded) for it.
+pub struct AxumServer {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl AxumServer {
+    pub async fn start(app: axum::Router) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        AxumServer { addr, stop, task }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
