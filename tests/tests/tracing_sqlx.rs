@@ -2,6 +2,7 @@
 //! real sqlx on an in-memory SQLite database, inside real actix and axum requests over
 //! loopback.
 
+mod actix_support;
 mod tracing_support;
 
 use std::fmt;
@@ -128,41 +129,30 @@ fn check_db(metrics: &[ParsedMetric], tag: &str) {
 
 #[actix_web::test]
 async fn a_query_in_an_actix_request_is_the_db_metric() {
-    use actix_web::{web, App, HttpServer};
+    use actix_web::web;
     setup();
     let pool = pool().await;
-    let server = HttpServer::new({
-        let pool = pool.clone();
-        move || {
-            App::new()
-                .wrap(server_timing_runtime::actix::ServerTiming::default())
-                .app_data(web::Data::new(pool.clone()))
-                .route(
-                    "/",
-                    web::get().to(|pool: web::Data<SqlitePool>| async move {
-                        count_rows(&pool, "actix").await.to_string()
-                    }),
-                )
-        }
-    })
-    .workers(1)
-    .disable_signals()
-    .shutdown_timeout(1)
-    .bind(("127.0.0.1", 0))
-    .expect("bind 127.0.0.1:0");
-    let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let server = actix_support::serve_with_workers(
+        1,
+        server_timing_runtime::actix::ServerTiming::default(),
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(web::Data::new(pool.clone())).route(
+                "/",
+                web::get().to(|pool: web::Data<SqlitePool>| async move {
+                    count_rows(&pool, "actix").await.to_string()
+                }),
+            );
+        },
+    );
 
     let response = client()
-        .get(format!("http://{addr}/"))
+        .get(server.url("/"))
         .send()
         .await
         .expect("the server answers");
     let headers = response.headers().clone();
     assert_eq!(response.text().await.unwrap(), "100000");
-    handle.stop(false).await;
+    server.stop().await;
     check_db(&parse_headers(&headers), "actix");
 }
 
