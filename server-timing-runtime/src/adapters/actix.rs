@@ -36,6 +36,7 @@ use pin_project_lite::pin_project;
 use crate::adapters::completed::{Hook, Path, Pending};
 use crate::adapters::trace_context;
 use crate::collector::timings::{ReadAfter, Scope, Timings};
+use crate::header::traceparent::{TRACEPARENT, TRACESTATE};
 use crate::options::Options;
 use crate::Completed;
 
@@ -266,8 +267,8 @@ where
         let trace = options.config().trace_context.then(|| {
             let headers = req.headers();
             trace_context::from_request(
-                headers.get_all("traceparent").map(HeaderValue::as_bytes),
-                headers.get_all("tracestate").map(HeaderValue::as_bytes),
+                headers.get_all(TRACEPARENT.as_str()).map(HeaderValue::as_bytes),
+                headers.get_all(TRACESTATE.as_str()).map(HeaderValue::as_bytes),
             )
         });
         let timings = Timings::with_trace(options, trace);

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use http::header::{HeaderName, HeaderValue};
+use http::header::HeaderValue;
 use http::HeaderMap;
 
 use crate::collector::clock::Start;
@@ -12,6 +12,7 @@ use crate::collector::label::Label;
 use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
 use crate::header::downstream::record_downstream;
+use crate::header::traceparent::{TRACEPARENT, TRACESTATE};
 
 /// The name calls are recorded under, and the description of the call's metric.
 #[derive(Debug)]
@@ -34,9 +35,6 @@ impl Names {
         }
     }
 }
-
-const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Carry the current request's trace to the call (with trace context on), so that the called
 /// service's spans join the same trace, parented by this server's span: `traceparent`, and
@@ -78,7 +76,8 @@ impl Call {
         }
     }
 
-    /// A call that starts now.
+    /// A call that starts now (reqwest's: its middleware runs when the call is sent).
+    #[cfg(feature = "reqwest")]
     pub(crate) fn start(names: &Arc<Names>) -> Self {
         let mut call = Call::pending(names);
         call.start_here();

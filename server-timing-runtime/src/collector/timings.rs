@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::CACHE_CONTROL;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use pin_project_lite::pin_project;
 
 use crate::adapters::trace_context;
@@ -25,12 +25,9 @@ use crate::collector::label::Label;
 use crate::collector::metric::{Measure, Metric, Outcome};
 use crate::header::format;
 use crate::header::sanitize;
-use crate::header::traceparent::{TraceContext, TraceParent};
+use crate::header::traceparent::{TraceContext, TraceParent, TRACEPARENT, TRACESTATE};
 use crate::options::{Options, Repeated};
 use crate::SERVER_TIMING;
-
-const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 thread_local! {
     // The collector of the scope being polled on this thread. A raw pointer rather than an

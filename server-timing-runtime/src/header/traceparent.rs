@@ -10,10 +10,14 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::str::FromStr;
 
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 
 /// The length of a version `00` `traceparent`: `00-<32 hex>-<16 hex>-<2 hex>`.
 pub(crate) const TRACEPARENT_LEN: usize = 55;
+
+/// The W3C trace-context request headers, read on the way in and sent on outgoing calls.
+pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+pub(crate) const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// The `sampled` bit of the trace flags.
 const SAMPLED: u8 = 0x01;
