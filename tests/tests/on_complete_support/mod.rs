@@ -190,10 +190,7 @@ pub fn assert_reset_after(call: &Call, ran: std::time::Duration) {
     );
     assert_eq!(call.names(), ["db", "slow"]);
     let slow = call.metric("slow");
-    assert!(
-        slow.duration().unwrap() >= ran - slack,
-        "{slow:?}"
-    );
+    assert!(slow.duration().unwrap() >= ran - slack, "{slow:?}");
     assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
 }
 
