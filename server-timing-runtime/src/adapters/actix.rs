@@ -268,7 +268,7 @@ where
             let headers = req.headers();
             trace_context::from_request(
                 headers.get_all(TRACEPARENT.as_str()).map(HeaderValue::as_bytes),
-                headers.get_all(TRACESTATE.as_str()).map(HeaderValue::as_bytes),
+                || headers.get_all(TRACESTATE.as_str()).map(HeaderValue::as_bytes),
             )
         });
         let timings = Timings::with_trace(options, trace);

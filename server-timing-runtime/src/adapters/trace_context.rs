@@ -8,11 +8,15 @@
 use crate::header::traceparent::{trace_state, trim, TraceContext, TraceParent};
 
 /// The request's trace context, from its `traceparent` and `tracestate` header fields (as
-/// bytes: every adapter's header types have them).
-pub(crate) fn from_request<'a>(
+/// bytes: every adapter's header types have them). The `tracestate` fields are looked up only
+/// along with a valid `traceparent`, so a request that starts a trace costs one lookup.
+pub(crate) fn from_request<'a, I>(
     traceparent: impl Iterator<Item = &'a [u8]>,
-    tracestate: impl Iterator<Item = &'a [u8]>,
-) -> TraceContext {
+    tracestate: impl FnOnce() -> I,
+) -> TraceContext
+where
+    I: Iterator<Item = &'a [u8]>,
+{
     if let Some(context) = from_opentelemetry() {
         return context;
     }
@@ -20,7 +24,7 @@ pub(crate) fn from_request<'a>(
         // The specification: a `tracestate` is only read along with a valid `traceparent`.
         Some(parent) => TraceContext {
             parent: parent.child(),
-            state: trace_state(tracestate),
+            state: trace_state(tracestate()),
         },
         None => fresh(),
     }
@@ -181,7 +185,7 @@ mod tests {
     #[test]
     fn an_incoming_traceparent_is_continued() {
         let value = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        let context = from_request([&value[..]].into_iter(), [&b"a=1"[..]].into_iter());
+        let context = from_request([&value[..]].into_iter(), || [&b"a=1"[..]].into_iter());
         assert_eq!(context.parent.trace_id()[..2], [0x4b, 0xf9]);
         assert_ne!(
             context.parent.parent_id(),
@@ -195,7 +199,7 @@ mod tests {
     fn an_invalid_or_repeated_traceparent_starts_a_new_trace_without_its_tracestate() {
         let value = &b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"[..];
         for fields in [vec![&b"00-zz"[..]], vec![value, value]] {
-            let context = from_request(fields.into_iter(), [&b"a=1"[..]].into_iter());
+            let context = from_request(fields.into_iter(), || [&b"a=1"[..]].into_iter());
             assert_ne!(context.parent.trace_id()[..2], [0x4b, 0xf9]);
             assert_eq!(context.state, None);
         }

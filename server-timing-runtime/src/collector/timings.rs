@@ -152,10 +152,12 @@ impl Timings {
                     .get_all(TRACEPARENT)
                     .iter()
                     .map(HeaderValue::as_bytes),
-                request_headers
-                    .get_all(TRACESTATE)
-                    .iter()
-                    .map(HeaderValue::as_bytes),
+                || {
+                    request_headers
+                        .get_all(TRACESTATE)
+                        .iter()
+                        .map(HeaderValue::as_bytes)
+                },
             )
         });
         Self::with_trace(options, trace)

@@ -362,12 +362,12 @@ pub(crate) const MAX_TRACESTATE_LEN: usize = 512;
 /// A `tracestate` from its header fields (combined as one comma-separated list, as the
 /// specification says), if every member is valid, no key repeats, and it is at most
 /// [`MAX_TRACESTATE_LEN`] long: otherwise `None`, so a broken value is never passed on. Empty
-/// members are dropped; `None` also when nothing is left.
+/// members and the blanks around members are dropped; `None` also when nothing is left.
 pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Box<str>> {
-    // Bytes throughout, and one allocation with room for all of it: this runs on every traced
-    // request that carries a `tracestate`. Repeated keys are looked for in what is written so
-    // far; a single member (the usual case) has none to compare.
-    let mut out: Vec<u8> = Vec::new();
+    // This runs on every traced request that carries a `tracestate`: each member is checked
+    // in one pass over its bytes, and repeated keys are looked for only in what is written so
+    // far, which for a single member (the usual case) is nothing.
+    let mut out = String::new();
     let mut members = 0;
     for field in fields {
         if field.len() > MAX_TRACESTATE_LEN * 2 {
@@ -379,26 +379,21 @@ pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<
             if member.is_empty() {
                 continue;
             }
-            let equals = member.iter().position(|&c| c == b'=')?;
-            let (key, value) = (&member[..equals], &member[equals + 1..]);
-            if members == MAX_MEMBERS || !is_key(key) || !is_value(value) || has_key(&out, key) {
+            let (member, key) = list_member(member)?;
+            if members == MAX_MEMBERS || has_key(&out, key) {
                 return None;
             }
             members += 1;
             if !out.is_empty() {
-                out.push(b',');
+                out.push(',');
             }
-            out.extend_from_slice(member);
+            out.push_str(member);
             if out.len() > MAX_TRACESTATE_LEN {
                 return None;
             }
         }
     }
-    if out.is_empty() {
-        return None;
-    }
-    // Printable ASCII only (checked above), so this always succeeds.
-    String::from_utf8(out).ok().map(String::into_boxed_str)
+    (!out.is_empty()).then(|| out.into_boxed_str())
 }
 
 /// `value` without leading and trailing spaces and tabs (the specification's `OWS`).
@@ -409,41 +404,69 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
     &value[start..end]
 }
 
-/// Whether the `,`-joined members `written` have one of this key.
-fn has_key(written: &[u8], key: &[u8]) -> bool {
+/// Whether the `,`-joined members `written` have this key.
+fn has_key(written: &str, key: &str) -> bool {
     !written.is_empty()
         && written
-            .split(|&c| c == b',')
-            .any(|member| member.len() > key.len() && member.starts_with(key) && member[key.len()] == b'=')
+            .split(',')
+            .any(|member| member.strip_prefix(key).is_some_and(|rest| rest.starts_with('=')))
 }
 
-/// `simple-key` or `tenant-id "@" system-id`.
-fn is_key(key: &[u8]) -> bool {
-    let key_char = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/');
-    match key.iter().position(|&c| c == b'@') {
-        None => {
-            key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase) && key.iter().all(key_char)
-        }
+/// A `key=value` list member, checked in one pass: as text, with its key. The key is a
+/// `simple-key` or `tenant-id "@" system-id`; the value up to 256 printable ASCII characters
+/// but `,` and `=`, not ending in a space.
+fn list_member(member: &[u8]) -> Option<(&str, &str)> {
+    let equals = member.iter().position(|&c| c == b'=')?;
+    let (key, value) = (&member[..equals], &member[equals + 1..]);
+    let key_valid = match key.iter().position(|&c| c == b'@') {
+        None => key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase) && all(key, KEY_CHAR),
         Some(at) => {
             let (tenant, system) = (&key[..at], &key[at + 1..]);
             (1..=241).contains(&tenant.len())
                 && matches!(tenant[0], b'a'..=b'z' | b'0'..=b'9')
-                && tenant.iter().all(key_char)
+                && all(tenant, KEY_CHAR)
                 && (1..=14).contains(&system.len())
                 && system[0].is_ascii_lowercase()
-                && system.iter().all(key_char)
+                && all(system, KEY_CHAR)
         }
+    };
+    let value_valid =
+        (1..=256).contains(&value.len()) && value.last() != Some(&b' ') && all(value, VALUE_CHAR);
+    if !(key_valid && value_valid) {
+        return None;
     }
+    // Printable ASCII only, checked above.
+    let text = std::str::from_utf8(member).ok()?;
+    Some((text, &text[..equals]))
 }
 
-/// Up to 256 printable ASCII characters but `,` and `=`, not ending in a space.
-fn is_value(value: &[u8]) -> bool {
-    (1..=256).contains(&value.len())
-        && value.last() != Some(&b' ')
-        && value
-            .iter()
-            .all(|&c| matches!(c, b' '..=b'~') && c != b',' && c != b'=')
+/// Whether every byte is of `class` in [`CLASS`].
+fn all(bytes: &[u8], class: u8) -> bool {
+    bytes.iter().all(|&c| CLASS[usize::from(c)] & class != 0)
 }
+
+/// Marks the bytes a `tracestate` key may have (but the `@` that separates a tenant) in
+/// [`CLASS`].
+const KEY_CHAR: u8 = 0x01;
+/// Marks the bytes a `tracestate` value may have in [`CLASS`].
+const VALUE_CHAR: u8 = 0x02;
+
+/// What each byte may be in a `tracestate` member: one lookup per byte instead of a chain of
+/// ranges.
+const CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut c = b' ';
+    while c <= b'~' {
+        if c != b',' && c != b'=' {
+            table[c as usize] |= VALUE_CHAR;
+        }
+        if matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/') {
+            table[c as usize] |= KEY_CHAR;
+        }
+        c += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -501,6 +524,12 @@ mod tests {
             "@v=1",
             "t@=1",
             "1a=1",
+            "t@v@w=1",
+            "t@Vendor=1",
+            "t@v/x\u{7f}=1",
+            "t@vendor-too-long=1",
+            "a b=1",
+            "a=1\u{1}",
         ] {
             assert_eq!(state(&[bad]), None, "{bad:?}");
         }
@@ -512,5 +541,10 @@ mod tests {
         let wide: Vec<String> = (0..3).map(|i| format!("k{i}={}", "x".repeat(200))).collect();
         assert_eq!(state(&[wide.join(",").as_str()]), None);
         assert_eq!(state(&[""]), None);
+        assert_eq!(
+            state(&["1t@v=1,t*/_-@v9=2"]).as_deref(),
+            Some("1t@v=1,t*/_-@v9=2")
+        );
+        assert_eq!(state(&["a=1", "b=2, a=3"]), None);
     }
 }
