@@ -12,9 +12,9 @@ use server_timing_runtime::{
     parse, Metric, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN,
     MAX_NAME_LEN, OMITTED_NAME,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+mod raw_http_support;
 
 /// No test here waits longer than this for anything.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -23,29 +23,7 @@ const LIMIT: Duration = Duration::from_secs(10);
 /// `response` (raw bytes: a status line, headers, body) once it has read the request head.
 /// Abort the handle to stop it.
 async fn canned(response: Vec<u8>, connections: usize) -> (String, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/stock", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        for _ in 0..connections {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let response = response.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = socket.write_all(&response).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    (url, server)
+    raw_http_support::serve(connections, move |_| response.clone()).await
 }
 
 /// A response with these extra header lines (each `name: value`, raw bytes) and a body.
@@ -281,7 +259,7 @@ async fn connection_refused_is_recorded_and_returned_unchanged() {
 
 /// A downstream that accepts connections and never answers. Abort the handle to stop it.
 async fn silent() -> (String, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/stock", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
         let mut open = Vec::new();

@@ -10,49 +10,36 @@ use http_body_util::BodyExt;
 use reqwest_middleware::ClientBuilder;
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::{Options, Timings, TraceParent};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+mod raw_http_support;
+
 const LIMIT: Duration = Duration::from_secs(10);
+/// Connections one reporter answers: each test makes at most a few calls.
+const CONNECTIONS: usize = 16;
 const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-/// A server on 127.0.0.1:0 that answers each connection with the request's `traceparent` and
-/// `tracestate` header values, one per line (`-` for a missing one).
+/// A server on 127.0.0.1:0 that answers each of its connections with the request's
+/// `traceparent` and `tracestate` header values, one per line (`-` for a missing one).
 async fn reporter() -> (String, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/stock", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let field = |name: &str| {
-                    head.lines()
-                        .find_map(|line| {
-                            let (field, value) = line.split_once(':')?;
-                            field.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
-                        })
-                        .unwrap_or_else(|| "-".to_owned())
-                };
-                let body = format!("{}\n{}", field("traceparent"), field("tracestate"));
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    (url, server)
+    raw_http_support::serve(CONNECTIONS, |head| {
+        let head = String::from_utf8_lossy(head);
+        let field = |name: &str| {
+            head.lines()
+                .find_map(|line| {
+                    let (field, value) = line.split_once(':')?;
+                    field.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+                })
+                .unwrap_or_else(|| "-".to_owned())
+        };
+        let body = format!("{}\n{}", field("traceparent"), field("tracestate"));
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    })
+    .await
 }
 
 fn traced(with_state: bool) -> Timings {
