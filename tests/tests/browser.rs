@@ -7,6 +7,7 @@
 //! message, or fails when `SERVER_TIMING_REQUIRE_CHROMIUM=1` (CI sets it).
 
 mod browser_support;
+mod tool_support;
 
 use std::path::PathBuf;
 use std::sync::Arc;

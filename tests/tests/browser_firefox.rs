@@ -15,6 +15,7 @@
 #[allow(dead_code)]
 mod browser_support;
 mod firefox_support;
+mod tool_support;
 
 use std::sync::Arc;
 use std::time::Duration;

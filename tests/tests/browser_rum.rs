@@ -12,8 +12,8 @@
 #[allow(dead_code)]
 #[path = "browser_support/chromium.rs"]
 mod chromium;
+mod tool_support;
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -88,19 +88,13 @@ fn rum_dir() -> PathBuf {
 fn bundle(out: &Path) -> Option<String> {
     let esbuild = rum_dir().join("node_modules/.bin/esbuild");
     if !esbuild.exists() {
-        let required = std::env::var_os(REQUIRE_ENV).is_some_and(|v| v == "1");
-        let banner = "!".repeat(78);
-        let message = format!(
-            "{banner}\n\
-             !! browser test `browser_rum` {verdict}: tests/rum/node_modules is missing.\n\
-             !! Run scripts/rum-setup.sh (`npm ci` in tests/rum) to install Grafana Faro\n\
-             !! and esbuild from the lock file.\n\
-             !! {REQUIRE_ENV}=1 turns this skip into a failure (CI sets it).\n\
-             {banner}",
-            verdict = if required { "FAILED" } else { "SKIPPED" },
+        tool_support::skip(
+            "browser_rum",
+            REQUIRE_ENV,
+            "tests/rum/node_modules is missing.\n\
+             Run scripts/rum-setup.sh (`npm ci` in tests/rum) to install Grafana Faro\n\
+             and esbuild from the lock file.",
         );
-        assert!(!required, "{message}");
-        let _ = writeln!(std::io::stderr().lock(), "{message}");
         return None;
     }
     let file = out.join("rum.js");

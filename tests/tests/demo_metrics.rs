@@ -5,6 +5,7 @@
 
 mod actix_support;
 mod prometheus_support;
+mod tool_support;
 
 use prometheus_support::{promtool_check, samples};
 use server_timing_examples::demo::{self, telemetry::BUCKETS};

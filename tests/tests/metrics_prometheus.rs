@@ -8,6 +8,7 @@
 
 mod actix_support;
 mod prometheus_support;
+mod tool_support;
 
 use std::time::Duration;
 

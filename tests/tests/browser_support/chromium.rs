@@ -2,8 +2,7 @@
 
 use std::env;
 use std::ffi::OsString;
-use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -53,25 +52,19 @@ impl Chromium {
     /// The Chromium to test with. Where there is none, `test` is skipped with a loud message,
     /// or fails when [`REQUIRE_ENV`] is `1`.
     pub fn find(test: &str) -> Option<Chromium> {
-        if let Some(binary) = locate() {
+        if let Some(binary) = crate::tool_support::find(Some(BINARY_ENV), &["chromium"]) {
             return Some(Chromium { binary });
         }
-        let required = env::var_os(REQUIRE_ENV).is_some_and(|v| v == "1");
-        let banner = "!".repeat(78);
-        let message = format!(
-            "{banner}\n\
-             !! browser test `{test}` {verdict}: no Chromium found.\n\
-             !! Looked for ${BINARY_ENV} (a path to a binary) and `chromium` on PATH.\n\
-             !! Install it (Debian/Ubuntu: `apt-get install chromium`) to check the\n\
-             !! Server-Timing headers and the demo page in a real browser.\n\
-             !! {REQUIRE_ENV}=1 turns this skip into a failure (CI sets it).\n\
-             {banner}",
-            verdict = if required { "FAILED" } else { "SKIPPED" },
+        crate::tool_support::skip(
+            test,
+            REQUIRE_ENV,
+            &format!(
+                "no Chromium found.\n\
+                 Looked for ${BINARY_ENV} (a path to a binary) and `chromium` on PATH.\n\
+                 Install it (Debian/Ubuntu: `apt-get install chromium`) to check the\n\
+                 Server-Timing headers and the demo page in a real browser."
+            ),
         );
-        assert!(!required, "{message}");
-        // Straight to the process's stderr: the test harness captures `eprintln!` of a test
-        // that passes, and a skip must be seen.
-        let _ = writeln!(std::io::stderr().lock(), "{message}");
         None
     }
 
@@ -128,22 +121,6 @@ impl Chromium {
 }
 
 /// `$CHROMIUM` if it names a file, else `chromium` on `PATH`.
-fn locate() -> Option<PathBuf> {
-    if let Some(binary) = env::var_os(BINARY_ENV).map(PathBuf::from) {
-        if is_executable(&binary) {
-            return Some(binary);
-        }
-    }
-    env::split_paths(&env::var_os("PATH")?)
-        .map(|dir| dir.join("chromium"))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 /// Waits for `child`, killing its whole group when it overruns [`TIME_LIMIT`].
 fn wait_bounded(child: &mut Child, group: &Group) -> ExitStatus {
     let deadline = Instant::now() + TIME_LIMIT;

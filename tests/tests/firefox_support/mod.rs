@@ -2,10 +2,9 @@
 //! from `tests/firefox/dump-dom.mjs`, run bounded in time.
 
 use std::env;
-use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::thread;
@@ -41,12 +40,8 @@ impl Firefox {
     /// The Firefox to test with. Where something is missing, `test` is skipped with a loud
     /// message, or fails when [`REQUIRE_ENV`] is `1`.
     pub fn find(test: &str) -> Option<Firefox> {
-        let binary = env::var_os(BINARY_ENV)
-            .map(PathBuf::from)
-            .filter(|b| is_executable(b))
-            .or_else(|| on_path("firefox-esr"))
-            .or_else(|| on_path("firefox"));
-        let node = on_path("node");
+        let binary = crate::tool_support::find(Some(BINARY_ENV), &["firefox-esr", "firefox"]);
+        let node = crate::tool_support::find(None, &["node"]);
         let driver = driver_dir().join("node_modules/puppeteer-core/package.json");
         let missing = match (&binary, &node) {
             (None, _) => Some(format!(
@@ -66,19 +61,7 @@ impl Firefox {
                 node: node?,
             });
         };
-        let required = env::var_os(REQUIRE_ENV).is_some_and(|v| v == "1");
-        let banner = "!".repeat(78);
-        let message = format!(
-            "{banner}\n\
-             !! browser test `{test}` {verdict}: {missing}.\n\
-             !! {REQUIRE_ENV}=1 turns this skip into a failure (CI sets it).\n\
-             {banner}",
-            verdict = if required { "FAILED" } else { "SKIPPED" },
-        );
-        assert!(!required, "{message}");
-        // Straight to the process's stderr: the harness captures the output of a test that
-        // passes, and a skip must be seen.
-        let _ = writeln!(std::io::stderr().lock(), "{message}");
+        crate::tool_support::skip(test, REQUIRE_ENV, &missing);
         None
     }
 
@@ -125,17 +108,6 @@ impl Firefox {
         );
         stdout
     }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    env::split_paths(&env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Sends `signal` to the process group `group`; the standard library signals one process only.

@@ -26,24 +26,23 @@ pub fn samples(text: &str) -> BTreeMap<(String, String), f64> {
 
 /// Fail unless `promtool check metrics` accepts `text` (a loud skip where promtool is missing).
 pub fn promtool_check(text: &str) {
-    let required = std::env::var("SERVER_TIMING_REQUIRE_PROMTOOL").is_ok_and(|v| v == "1");
-    let spawned = Command::new("promtool")
+    let Some(promtool) = crate::tool_support::find(None, &["promtool"]) else {
+        // The test harness names each test's thread after the test.
+        let thread = std::thread::current();
+        crate::tool_support::skip(
+            thread.name().unwrap_or("promtool check metrics"),
+            "SERVER_TIMING_REQUIRE_PROMTOOL",
+            "promtool not found on PATH.\n`apt-get install prometheus` to run this check.",
+        );
+        return;
+    };
+    let mut child = Command::new(&promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(error) if !required => {
-            eprintln!(
-                "\n*** SKIPPED: promtool not found ({error}); `apt-get install prometheus` to run \
-                 this check (SERVER_TIMING_REQUIRE_PROMTOOL=1 makes this a failure) ***\n"
-            );
-            return;
-        }
-        Err(error) => panic!("promtool is required (SERVER_TIMING_REQUIRE_PROMTOOL=1): {error}"),
-    };
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", promtool.display()));
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
