@@ -12,27 +12,12 @@ use std::time::Duration;
 
 use actix_support::{client, serve};
 use actix_web::{error, web, HttpResponse};
-use on_complete_support::{assert_reset_after, assert_same_metrics, header_metrics, Calls};
+use on_complete_support::{
+    assert_reset_after, assert_same_metrics, header_metrics, load_user, render, slow, Calls,
+};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::server_timing;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-#[server_timing("db", desc = "DB read")]
-async fn load_user(id: u32) -> String {
-    actix_web::rt::time::sleep(Duration::from_millis(2)).await;
-    format!("user {id}")
-}
-
-#[server_timing]
-fn render(user: &str) -> String {
-    format!("<p>{user}</p>")
-}
-
-#[server_timing("slow")]
-async fn slow() {
-    actix_web::rt::time::sleep(Duration::from_secs(30)).await;
-}
 
 async fn user(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().body(render(&load_user(*id).await))

@@ -15,9 +15,11 @@ use bytes::Bytes;
 use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-use on_complete_support::{assert_reset_after, assert_same_metrics, bounded, header_metrics, Calls};
+use on_complete_support::{
+    assert_reset_after, assert_same_metrics, bounded, header_metrics, load_user, render, slow, Calls,
+};
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, record, server_timing};
+use server_timing_runtime::{parse, record};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -25,22 +27,6 @@ use tower::ServiceExt as _;
 
 const CHUNKS: u32 = 3;
 const CHUNK_DELAY: Duration = Duration::from_millis(20);
-
-#[server_timing("db", desc = "DB read")]
-async fn load_user(id: u32) -> String {
-    tokio::time::sleep(Duration::from_millis(2)).await;
-    format!("user {id}")
-}
-
-#[server_timing]
-fn render(user: &str) -> String {
-    format!("<p>{user}</p>")
-}
-
-#[server_timing("slow")]
-async fn slow() {
-    tokio::time::sleep(Duration::from_secs(30)).await;
-}
 
 async fn user(axum::extract::Path(id): axum::extract::Path<u32>) -> String {
     render(&load_user(id).await)

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use server_timing_runtime::{parse, Completed, Metric, ParsedMetric};
+use server_timing_runtime::{parse, server_timing, Completed, Metric, ParsedMetric};
 
 /// Every network wait in these tests is bounded by this.
 pub const DEADLINE: Duration = Duration::from_secs(10);
@@ -225,4 +225,22 @@ impl AxumServer {
             .unwrap()
             .unwrap();
     }
+}
+
+/// The handlers' timed work, the same under every adapter: a 2 ms database read.
+#[server_timing("db", desc = "DB read")]
+pub async fn load_user(id: u32) -> String {
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    format!("user {id}")
+}
+
+#[server_timing]
+pub fn render(user: &str) -> String {
+    format!("<p>{user}</p>")
+}
+
+/// Outlasts any test: only a reset connection or a dropped future ends it.
+#[server_timing("slow")]
+pub async fn slow() {
+    tokio::time::sleep(Duration::from_secs(30)).await;
 }
