@@ -7,7 +7,7 @@ mod semantics_support;
 
 use std::time::{Duration, Instant};
 
-use semantics_support::both;
+use semantics_support::{both, Answer};
 use server_timing_runtime::{server_timing, FutureExt, Options, Repeated, Timings};
 
 #[server_timing("left")]
@@ -15,6 +15,28 @@ async fn left(ms: u64) -> Duration {
     let start = Instant::now();
     tokio::time::sleep(Duration::from_millis(ms)).await;
     start.elapsed()
+}
+
+/// Asserts that `left` reads what the handler's own clock said in its body (`what` it is),
+/// within 5%, and no more than `total`; returns the metric's description.
+fn assert_left_reads_the_body(answer: &Answer, what: &str) -> String {
+    let expected: f64 = answer.body.parse().expect("a number");
+    let left = answer.metric("left");
+    assert!(
+        (left.duration - expected).abs() <= expected * 0.05,
+        "{}: left {} ms against {what} {expected} ms",
+        answer.adapter,
+        left.duration
+    );
+    let total = answer.metric("total");
+    assert!(
+        left.duration <= total.duration,
+        "{}: left {} ms above total {} ms",
+        answer.adapter,
+        left.duration,
+        total.duration
+    );
+    left.description.clone()
 }
 
 /// Two calls side by side: the body says how long the longer one took, as it measured itself.
@@ -28,23 +50,8 @@ fn joined() -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send
 #[test]
 fn a_join_of_two_calls_is_as_long_as_the_longer_one_and_never_above_total() {
     for answer in both(Options::new(), joined) {
-        let longer: f64 = answer.body.parse().expect("a number");
-        let left = answer.metric("left");
-        let total = answer.metric("total");
-        assert!(
-            (left.duration - longer).abs() <= longer * 0.05,
-            "{}: left {} ms against the longer call's {longer} ms",
-            answer.adapter,
-            left.duration
-        );
-        assert!(
-            left.duration <= total.duration,
-            "{}: left {} ms above total {} ms",
-            answer.adapter,
-            left.duration,
-            total.duration
-        );
-        assert_eq!(left.description, "2 calls", "{}", answer.adapter);
+        let description = assert_left_reads_the_body(&answer, "the longer call's");
+        assert_eq!(description, "2 calls", "{}", answer.adapter);
     }
 }
 
@@ -60,15 +67,8 @@ fn sequential() -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + 
 #[test]
 fn sequential_calls_still_add_up() {
     for answer in both(Options::new(), sequential) {
-        let sum: f64 = answer.body.parse().expect("a number");
-        let left = answer.metric("left");
-        assert!(
-            (left.duration - sum).abs() <= sum * 0.05,
-            "{}: left {} ms against the calls' own {sum} ms",
-            answer.adapter,
-            left.duration
-        );
-        assert_eq!(left.description, "2 calls", "{}", answer.adapter);
+        let description = assert_left_reads_the_body(&answer, "the calls' own sum");
+        assert_eq!(description, "2 calls", "{}", answer.adapter);
     }
 }
 
@@ -86,19 +86,7 @@ fn spawned() -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Sen
 #[test]
 fn a_spawned_call_alongside_the_handler_counts_once() {
     for answer in both(Options::new(), spawned) {
-        let longer: f64 = answer.body.parse().expect("a number");
-        let left = answer.metric("left");
-        assert!(
-            (left.duration - longer).abs() <= longer * 0.05,
-            "{}: left {} ms against the longer call's {longer} ms",
-            answer.adapter,
-            left.duration
-        );
-        assert!(
-            left.duration <= answer.metric("total").duration,
-            "{}",
-            answer.adapter
-        );
+        assert_left_reads_the_body(&answer, "the longer call's");
     }
 }
 
