@@ -64,12 +64,18 @@ async fn return_question_mark_and_fall_through_are_timed() {
             }
         })
         .await;
+    assert_sync_and_async(&timings, ["leave", "leave_async"], (3, 0, 0));
+}
+
+/// `timings` holds the sync fn's metric and the async fn's, in that order, each with these
+/// (count, cancelled, panicked) and a sleep per call.
+fn assert_sync_and_async(timings: &Timings, names: [&str; 2], counts: (u32, u32, u32)) {
     let metrics = timings.metrics();
     assert_eq!(metrics.len(), 2);
-    for (metric, name) in metrics.iter().zip(["leave", "leave_async"]) {
+    for (metric, name) in metrics.iter().zip(names) {
         assert_eq!(metric.name(), name);
-        assert_eq!((metric.count(), metric.cancelled(), metric.panicked()), (3, 0, 0));
-        assert_slept(metric, 3);
+        assert_eq!((metric.count(), metric.cancelled(), metric.panicked()), counts);
+        assert_slept(metric, counts.0);
     }
 }
 
@@ -94,13 +100,7 @@ async fn an_unwinding_panic_is_timed_and_marked() {
         .scope(AssertUnwindSafe(explode_async()).catch_unwind())
         .await;
     assert!(async_.is_err());
-    let metrics = timings.metrics();
-    assert_eq!(metrics.len(), 2);
-    for (metric, name) in metrics.iter().zip(["explode", "explode_async"]) {
-        assert_eq!(metric.name(), name);
-        assert_eq!((metric.count(), metric.cancelled(), metric.panicked()), (1, 0, 1));
-        assert_slept(metric, 1);
-    }
+    assert_sync_and_async(&timings, ["explode", "explode_async"], (1, 0, 1));
 }
 
 #[server_timing]
