@@ -13,7 +13,7 @@ use std::time::Duration;
 use actix_support::{client, serve};
 use actix_web::{error, web, HttpResponse};
 use on_complete_support::{
-    assert_reset_after, assert_same_metrics, header_metrics, load_user, render, slow, Calls,
+    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
 };
 use server_timing_runtime::actix::ServerTiming;
 use tokio::io::AsyncWriteExt;
@@ -64,15 +64,7 @@ async fn called_once_with_the_metrics_the_header_carried() {
     let response = client().get(server.url("/user/7?page=2")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let call = calls.one().await;
-    assert_eq!(
-        (call.method.as_str(), call.path.as_str(), call.route.as_deref()),
-        ("GET", "/user/7", Some("/user/{id}"))
-    );
-    assert_eq!(call.status, 200);
-    assert!(call.sent && !call.aborted && call.omitted == 0, "{call:?}");
-    assert_eq!(call.names(), ["db", "render"]);
-    assert!(call.metric("db").duration().unwrap() >= Duration::from_millis(2));
-    assert_same_metrics(&call, &header_metrics(response.headers()));
+    assert_user_call(&call, response.headers());
     server.stop().await;
 }
 

@@ -227,6 +227,20 @@ impl AxumServer {
     }
 }
 
+/// The call of a `GET /user/7?page=2` answered by `user` under any adapter: reported once,
+/// sent, with the metrics its response's `headers` carried.
+pub fn assert_user_call(call: &Call, headers: &http::HeaderMap) {
+    assert_eq!(
+        (call.method.as_str(), call.path.as_str(), call.route.as_deref()),
+        ("GET", "/user/7", Some("/user/{id}"))
+    );
+    assert_eq!(call.status, 200);
+    assert!(call.sent && !call.aborted && call.omitted == 0, "{call:?}");
+    assert_eq!(call.names(), ["db", "render"]);
+    assert!(call.metric("db").duration().unwrap() >= Duration::from_millis(2));
+    assert_same_metrics(call, &header_metrics(headers));
+}
+
 /// The handlers' timed work, the same under every adapter: a 2 ms database read.
 #[server_timing("db", desc = "DB read")]
 pub async fn load_user(id: u32) -> String {
