@@ -11,19 +11,29 @@
 //! Usage: `soak [REQUESTS]` (default 1,000,000: about 45 s of a release build on 2 cores).
 //! Environment: `SOAK_SECONDS` (time cap, 300), `SOAK_CONCURRENCY` (requests in flight, 64).
 //!
-//! An integration (tracing spans, outgoing calls, ...) joins the soak in two places: it
-//! records in [`work`] and names what it records in [`expected_names`].
+//! The integrations run in it too: trace context on both adapters (each request carries a
+//! `traceparent` of its own, which the response's entry and the outgoing call must name), a
+//! `tracing` span per request through the layer, an outgoing call through
+//! `reqwest::Downstream` in every tenth request, and an `on_complete` hook that checks every
+//! answered request's metrics as the hook sees them and feeds `metrics::histograms()` into a
+//! Prometheus recorder. An integration joins the soak in two places: it records in [`work`]
+//! and names what it records in [`expected_names`].
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::actix::ServerTiming;
+use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, parse, record, server_timing};
+use server_timing_runtime::{describe, parse, record, server_timing, Completed};
+use tracing_subscriber::layer::SubscriberExt;
 
 /// What a deliberate panic says: the panic hook keeps quiet about these.
 const DELIBERATE: &str = "deliberate soak panic";
@@ -46,6 +56,46 @@ const WARM_UP_SHARE: u64 = 5;
 const MIN_WARM_UP: u64 = 20_000;
 /// Growth of resident memory allowed after the warm-up, in percent.
 const RSS_SLACK_PERCENT: u64 = 10;
+/// Requests in every ten that call the downstream service.
+const DOWNSTREAM_AT: u64 = 3;
+
+/// The downstream service's URL, set once it listens.
+static DOWNSTREAM_URL: OnceLock<String> = OnceLock::new();
+
+thread_local! {
+    // One client (and connection pool) per server thread: each adapter's threads run
+    // runtimes of their own, and a pooled connection belongs to the runtime that opened it.
+    static DOWNSTREAM: ClientWithMiddleware = ClientBuilder::new(
+        reqwest::Client::builder().no_proxy().build().expect("an HTTP client"),
+    )
+    .with(Downstream::new("inventory"))
+    .build();
+}
+
+/// The trace id request `id` carries, as its `traceparent` begins.
+fn trace_prefix(id: u64) -> String {
+    format!("00-{:032x}-", id + 1)
+}
+
+fn traceparent(id: u64) -> String {
+    format!("{}{:016x}-01", trace_prefix(id), id + 1)
+}
+
+/// Whether the downstream call went out and carried this request's trace (the downstream
+/// answers with the `traceparent` it received).
+async fn call_downstream(id: u64) -> bool {
+    let Some(url) = DOWNSTREAM_URL.get() else {
+        return false;
+    };
+    let client = DOWNSTREAM.with(Clone::clone);
+    match client.get(url).send().await {
+        Ok(response) => response
+            .text()
+            .await
+            .is_ok_and(|received| received.starts_with(&trace_prefix(id))),
+        Err(_) => false,
+    }
+}
 
 #[server_timing]
 fn auth(id: u64) -> bool {
@@ -74,6 +124,9 @@ async fn work(id: u64) -> String {
     cache_lookup(id).await;
     record(format!("r{id}"), Duration::from_micros(id % 1_000));
     describe(format!("r{id}"), format!("id {id}"));
+    if id % 10 == DOWNSTREAM_AT && !call_downstream(id).await {
+        return format!("{id}: the downstream call failed or did not carry the request's trace");
+    }
     match id % 100 {
         PANIC_AT => explode(id),
         RESET_AT | GIVE_UP_AT => slow_call(ABANDONED_WORK).await,
@@ -83,26 +136,93 @@ async fn work(id: u64) -> String {
         }
         _ => {}
     }
-    id.to_string()
+    let body = id.to_string();
+    tracing::info_span!(
+        "render",
+        server_timing = "render",
+        server_timing.desc = body.as_str()
+    )
+    .in_scope(|| body.clone())
 }
 
-/// The names an answered request `id` carries, in order.
+/// The names an answered request `id` carries in its header, in order.
 fn expected_names(id: u64) -> Vec<String> {
-    let mut names = vec![
-        "total".to_owned(),
-        "auth".to_owned(),
-        "cache".to_owned(),
-        format!("r{id}"),
-    ];
+    let mut names = vec!["total".to_owned(), "traceparent".to_owned()];
+    names.extend(recorded_names(id));
+    names
+}
+
+/// What its handler records, in order: the header's entries but `total` and `traceparent`,
+/// and what the `on_complete` hook is given.
+fn recorded_names(id: u64) -> Vec<String> {
+    let mut names = vec!["auth".to_owned(), "cache".to_owned(), format!("r{id}")];
+    if id % 10 == DOWNSTREAM_AT {
+        names.extend(["inventory".to_owned(), "inventory.db".to_owned()]);
+    }
     if id % 100 == TIMEOUT_AT {
         names.push("slow".to_owned());
     }
+    names.push("render".to_owned());
     names
+}
+
+/// Whether request `id` is one its client waits for an answer to.
+fn answered(id: u64) -> bool {
+    !matches!(id % 100, PANIC_AT | RESET_AT | GIVE_UP_AT)
+}
+
+/// What the `on_complete` hook saw: every call, and those whose metrics were not the
+/// request's own.
+#[derive(Default)]
+struct Completions {
+    calls: AtomicU64,
+    checked: AtomicU64,
+    wrong: AtomicU64,
+    first_wrong: Mutex<Option<String>>,
+}
+
+impl Completions {
+    fn check(&self, done: &Completed<'_>) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let Some(id) = done
+            .path()
+            .strip_prefix("/work/")
+            .and_then(|id| id.parse::<u64>().ok())
+        else {
+            return self.wrong(format!("a call for {}", done.path()));
+        };
+        if !answered(id) || done.status() != 200 {
+            return;
+        }
+        self.checked.fetch_add(1, Ordering::Relaxed);
+        let names: Vec<&str> = done.metrics().iter().map(|m| m.name()).collect();
+        let trace = done.trace_parent().map(ToString::to_string).unwrap_or_default();
+        if names != recorded_names(id) || !trace.starts_with(&trace_prefix(id)) {
+            self.wrong(format!("the hook of {id} saw {names:?} and trace {trace:?}"));
+        }
+    }
+
+    fn wrong(&self, detail: String) {
+        self.wrong.fetch_add(1, Ordering::Relaxed);
+        let mut first = self.first_wrong.lock().unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert(detail);
+    }
+}
+
+/// The hook both adapters run: the check, then the histograms.
+fn on_complete(completions: Arc<Completions>) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
+    let histograms = histograms();
+    move |done| {
+        completions.check(done);
+        histograms(done);
+    }
 }
 
 struct Servers {
     actix: SocketAddr,
     axum: SocketAddr,
+    downstream_stop: tokio::sync::oneshot::Sender<()>,
+    downstream_task: tokio::task::JoinHandle<std::io::Result<()>>,
     actix_handle: actix_web::dev::ServerHandle,
     actix_thread: std::thread::JoinHandle<std::io::Result<()>>,
     axum_stop: tokio::sync::oneshot::Sender<()>,
@@ -110,13 +230,18 @@ struct Servers {
 }
 
 impl Servers {
-    async fn start() -> Servers {
+    async fn start(completions: &Arc<Completions>) -> Servers {
+        let (downstream_stop, downstream_task) = Self::start_downstream().await;
         // The actix server lives in an actix system of its own thread, built there.
         let (started, addr) = std::sync::mpsc::channel();
+        let hook_completions = completions.clone();
         let actix_thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(|| {
-                    actix_web::App::new().wrap(ServerTiming::new()).route(
+                let server = actix_web::HttpServer::new(move || {
+                    let timing = ServerTiming::new()
+                        .trace_context(true)
+                        .on_complete(on_complete(hook_completions.clone()));
+                    actix_web::App::new().wrap(timing).route(
                         "/work/{id}",
                         actix_web::web::get().to(|id: actix_web::web::Path<u64>| work(id.into_inner())),
                     )
@@ -138,7 +263,11 @@ impl Servers {
                 "/work/{id}",
                 axum::routing::get(|axum::extract::Path(id): axum::extract::Path<u64>| work(id)),
             )
-            .layer(ServerTimingLayer::new());
+            .layer(
+                ServerTimingLayer::new()
+                    .trace_context(true)
+                    .on_complete(on_complete(completions.clone())),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -154,11 +283,46 @@ impl Servers {
         Servers {
             actix,
             axum,
+            downstream_stop,
+            downstream_task,
             actix_handle,
             actix_thread,
             axum_stop,
             axum_task,
         }
+    }
+
+    /// The downstream service: it answers with the `traceparent` it received, and a
+    /// `Server-Timing` of its own for the caller to merge.
+    async fn start_downstream() -> (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ) {
+        let app = axum::Router::new().route(
+            "/stock",
+            axum::routing::get(|headers: axum::http::HeaderMap| async move {
+                let received = headers
+                    .get("traceparent")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned();
+                ([("server-timing", "db;dur=1.5")], received)
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("a bound address");
+        let _ = DOWNSTREAM_URL.set(format!("http://{addr}/stock"));
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        (stop, task)
     }
 
     async fn stop(self) {
@@ -173,6 +337,14 @@ impl Servers {
             .join()
             .expect("the actix server thread")
             .expect("the actix server");
+        let _ = self.downstream_stop.send(());
+        // The servers' thread-local clients may still hold pooled connections to it.
+        match tokio::time::timeout(Duration::from_secs(5), self.downstream_task).await {
+            Ok(joined) => joined
+                .expect("the downstream task")
+                .expect("the downstream server"),
+            Err(_) => eprintln!("soak: the downstream did not stop within 5 s"),
+        }
     }
 }
 
@@ -217,7 +389,11 @@ async fn one_request(client: &reqwest::Client, addr: SocketAddr, id: u64) -> (Ou
     } else {
         REQUEST_DEADLINE
     };
-    let response = match client.get(&url).timeout(patience).send().await {
+    let request = client
+        .get(&url)
+        .header("traceparent", traceparent(id))
+        .timeout(patience);
+    let response = match request.send().await {
         Ok(response) => response,
         Err(error) if kind == GIVE_UP_AT && error.is_timeout() => return (Outcome::GaveUp, String::new()),
         // A panic in an axum handler ends its connection without a response.
@@ -262,9 +438,17 @@ async fn one_request(client: &reqwest::Client, addr: SocketAddr, id: u64) -> (Ou
     let described = parsed
         .iter()
         .any(|m| m.name == own && m.description == format!("id {id}"));
-    if foreign {
+    let body = id.to_string();
+    let rendered = parsed.iter().any(|m| m.name == "render" && m.description == body);
+    let traced = parsed
+        .iter()
+        .any(|m| m.name == "traceparent" && m.description.starts_with(&trace_prefix(id)));
+    let foreign_trace = parsed
+        .iter()
+        .any(|m| m.name == "traceparent" && !m.description.starts_with(&trace_prefix(id)));
+    if foreign || foreign_trace {
         (Outcome::Mixed, format!("{url}: {fields:?}"))
-    } else if names != expected || !described {
+    } else if names != expected || !described || !rendered || !traced {
         (Outcome::Lost, format!("{url}: {fields:?}, expected {expected:?}"))
     } else if kind == TIMEOUT_AT {
         (Outcome::TimedOut, String::new())
@@ -313,17 +497,25 @@ fn main() {
         }
     }));
 
+    // The tracing layer as a service installs it; the recorder `histograms()` records into.
+    let subscriber = tracing_subscriber::registry().with(server_timing_runtime::tracing::layer());
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let prometheus = PrometheusBuilder::new()
+        .install_recorder()
+        .expect("the only recorder");
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let passed = runtime.block_on(soak(requests, cap, concurrency));
+    let passed = runtime.block_on(soak(requests, cap, concurrency, &prometheus));
     std::process::exit(if passed { 0 } else { 1 });
 }
 
-async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
-    let servers = Servers::start().await;
+async fn soak(requests: u64, cap: Duration, concurrency: usize, prometheus: &PrometheusHandle) -> bool {
+    let completions = Arc::new(Completions::default());
+    let servers = Servers::start(&completions).await;
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(concurrency)
@@ -428,6 +620,48 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize) -> bool {
         println!("  no fault was mixed in");
         passed = false;
     }
+    passed &= hooks_saw_every_answer(&completions, total(&[Outcome::Ok, Outcome::TimedOut]));
+    passed &= histograms_counted(prometheus, completions.checked.load(Ordering::Relaxed));
     println!("soak: {}", if passed { "PASSED" } else { "FAILED" });
     passed
+}
+
+/// Whether the `on_complete` hook ran for every answered request (once the servers have
+/// stopped, every hook has run) and saw each one's own metrics.
+fn hooks_saw_every_answer(completions: &Completions, answered_ok: u64) -> bool {
+    let calls = completions.calls.load(Ordering::Relaxed);
+    let checked = completions.checked.load(Ordering::Relaxed);
+    let wrong = completions.wrong.load(Ordering::Relaxed);
+    println!("  on_complete: {calls} calls, {checked} answered requests checked, {wrong} wrong");
+    if let Some(first) = completions
+        .first_wrong
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+    {
+        println!("  e.g. {first}");
+    }
+    wrong == 0 && checked >= answered_ok
+}
+
+/// Whether the histograms counted every checked request's `auth` call, in a bounded number
+/// of series (run-time names go to `other`).
+fn histograms_counted(prometheus: &PrometheusHandle, checked: u64) -> bool {
+    let text = prometheus.render();
+    let count_prefix = format!("{HISTOGRAM}_count{{");
+    let counts: Vec<(&str, f64)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix(&count_prefix))
+        .filter_map(|rest| {
+            let (labels, value) = rest.rsplit_once("} ")?;
+            Some((labels, value.parse().ok()?))
+        })
+        .collect();
+    let auth: f64 = counts
+        .iter()
+        .filter(|(labels, _)| labels.contains("metric=\"auth\""))
+        .map(|(_, n)| n)
+        .sum();
+    println!("  histograms: {} series, {auth} auth calls counted", counts.len());
+    auth >= checked as f64 && counts.len() <= 64
 }
