@@ -171,13 +171,13 @@ impl Layer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let mut extensions = span.extensions_mut();
-        if !extensions
-            .get_mut::<SpanTiming>()
-            .is_some_and(|state| state.owner == self.owner)
-        {
+        let state = extensions.remove::<SpanTiming>()?;
+        if state.owner != self.owner {
+            // Another instance's: back where it was. Taking it out first costs a span seen
+            // by one instance, the usual case, a single look in the span's extensions.
+            extensions.insert(state);
             return None;
         }
-        let state = extensions.remove::<SpanTiming>()?;
         LIVE.fetch_sub(1, Ordering::Relaxed);
         Some(state)
     }
@@ -244,16 +244,15 @@ where
             return;
         };
         let mut extensions = span.extensions_mut();
-        match extensions.get_mut::<SpanTiming>() {
+        match extensions.replace(state) {
             None => {
-                extensions.insert(state);
                 LIVE.fetch_add(1, Ordering::Relaxed);
             }
             // Another instance keeps it only to carry the request (it maps events): this one
             // times it instead, and the count of states stays as it is.
-            Some(other) if !other.selected && selected => *other = state,
-            // Timed by another instance already.
-            Some(_) => {}
+            Some(other) if !other.selected && selected => {}
+            // Timed by another instance already: its state goes back in place of this one's.
+            Some(other) => drop(extensions.replace(other)),
         }
     }
 
