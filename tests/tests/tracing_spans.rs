@@ -376,3 +376,30 @@ fn a_panic_in_a_child_span_marks_the_child_not_the_parent_it_was_caught_in() {
     assert_eq!(metric(&timings, "db").panicked(), 1);
     assert_eq!(metric(&timings, "page").panicked(), 0);
 }
+
+#[server_timing("attributed")]
+async fn never_done() {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+}
+
+#[test]
+fn a_dropped_instrumented_future_records_as_completed_where_the_attribute_counts_it_cancelled() {
+    setup();
+    run(async {
+        let timings = Timings::new();
+        timings
+            .scope(async {
+                let never = async { tokio::time::sleep(Duration::from_secs(30)).await }
+                    .instrument(info_span!("never", server_timing = "instrumented"));
+                // Both are polled, then dropped when the timeout fires.
+                let limit = Duration::from_millis(5);
+                assert!(tokio::time::timeout(limit, never).await.is_err());
+                assert!(tokio::time::timeout(limit, never_done()).await.is_err());
+            })
+            .await;
+        let instrumented = metric(&timings, "instrumented");
+        assert_eq!((instrumented.count(), instrumented.cancelled()), (1, 0));
+        let attributed = metric(&timings, "attributed");
+        assert_eq!((attributed.count(), attributed.cancelled()), (1, 1));
+    });
+}

@@ -133,7 +133,8 @@ impl Layer {
     /// another thread finds it: sqlx's SQLite driver runs each statement on a worker thread
     /// inside the caller's span, so the query needs a span around it (an `#[instrument]` fn,
     /// tower-http's `TraceLayer`). An event inside a span of the same metric name is not
-    /// counted again.
+    /// counted again. Map a target in one instance of the layer only: two instances that map
+    /// it each record its events.
     ///
     /// ```
     /// use std::time::Duration;
