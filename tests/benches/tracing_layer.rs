@@ -9,6 +9,11 @@
 //! - `not_selected`: a span without the field inside a request (target: within 5%), also with
 //!   an event mapped, when spans made in a request carry it (reported, no target).
 //!
+//! The summary also times a floor: a layer that does only what any layer timing spans into
+//! their request through the registry must do (keep the request in the span's extensions at
+//! creation, read the clock at the first enter and at close, take the state out), and records
+//! nothing. What our layer adds beyond it is its own work and the collector's.
+//!
 //! After criterion's report it prints a summary from paired rounds (see `support/paired.rs`):
 //! each figure is the median over rounds of a ratio taken within one round. Append
 //! `-- summary` for the summary alone.
@@ -19,7 +24,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use server_timing_runtime::Timings;
 use tracing::dispatcher::{self, Dispatch};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing::span::{Attributes, Id};
+use tracing::Subscriber;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 
 #[path = "support/paired.rs"]
 mod paired;
@@ -64,6 +72,49 @@ fn with_empty_layer() -> Dispatch {
 
 fn with_layer() -> Dispatch {
     Dispatch::new(tracing_subscriber::registry().with(server_timing_runtime::tracing::layer()))
+}
+
+/// The floor (see the top of this file).
+struct Floor;
+
+struct FloorState {
+    timings: Timings,
+    first_enter: Option<Instant>,
+}
+
+impl<S> tracing_subscriber::Layer<S> for Floor
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, _: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let (Some(timings), Some(span)) = (Timings::current(), ctx.span(id)) else {
+            return;
+        };
+        span.extensions_mut().insert(FloorState {
+            timings,
+            first_enter: None,
+        });
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(state) = span.extensions_mut().get_mut::<FloorState>() {
+                state.first_enter.get_or_insert_with(Instant::now);
+            }
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(&id) {
+            if let Some(state) = span.extensions_mut().remove::<FloorState>() {
+                black_box((state.timings, state.first_enter.map(|at| at.elapsed())));
+            }
+        }
+    }
+}
+
+fn with_floor() -> Dispatch {
+    Dispatch::new(tracing_subscriber::registry().with(Floor))
 }
 
 fn with_event_mapped() -> Dispatch {
@@ -130,12 +181,13 @@ fn not_selected(c: &mut Criterion) {
 fn summary(_: &mut Criterion) {
     let (alone, ours, mapped) = (registry_alone(), with_layer(), with_event_mapped());
     let empty = with_empty_layer();
+    let floor = with_floor();
     let pair = |n: u64| {
         for _ in 0..n {
             black_box(clock_pair());
         }
     };
-    let runs: [&dyn Fn(u64); 11] = [
+    let runs: [&dyn Fn(u64); 12] = [
         &pair,
         &|n| run(&alone, true, selected_span, n),
         &|n| run(&ours, true, selected_span, n),
@@ -147,6 +199,7 @@ fn summary(_: &mut Criterion) {
         &|n| run(&empty, true, selected_span, n),
         &|n| run(&empty, false, selected_span, n),
         &|n| run(&empty, true, plain_span, n),
+        &|n| run(&floor, true, selected_span, n),
     ];
     let rounds = rounds(&runs, SUMMARY_BLOCK, SUMMARY_ROUNDS);
     let ns = |i: usize| median(&rounds, |r| r[i]);
@@ -157,6 +210,7 @@ fn summary(_: &mut Criterion) {
     let added_over_empty = median(&rounds, |r| (r[2] - r[8]) / r[0]);
     let outside_over_empty = median(&rounds, |r| r[4] / r[9]);
     let unselected_over_empty = median(&rounds, |r| r[6] / r[10]);
+    let floor_added = median(&rounds, |r| (r[11] - r[1]) / r[0]);
     println!(
         "tracing_layer summary (medians over {SUMMARY_ROUNDS} rounds of one block of {SUMMARY_BLOCK} spans per variant): \
          a pair of Instant::now() {:.1} ns; \
@@ -165,7 +219,9 @@ fn summary(_: &mut Criterion) {
          span without the field in a request: {:.1} ns against {:.1} ns = {unselected:.3}x (target: at most 1.05x); \
          the same with an event mapped (spans carry the request): {:.1} ns = {carried:.3}x; \
          against the registry under an empty layer ({:.1} / {:.1} / {:.1} ns): added {added_over_empty:.2}x the pair, \
-         outside {outside_over_empty:.3}x, without the field {unselected_over_empty:.3}x",
+         outside {outside_over_empty:.3}x, without the field {unselected_over_empty:.3}x; \
+         the floor (request and first enter kept in the span's extensions, nothing recorded): \
+         {:.1} ns, added = {floor_added:.2}x the pair",
         ns(0),
         ns(1),
         ns(2),
@@ -177,6 +233,7 @@ fn summary(_: &mut Criterion) {
         ns(8),
         ns(9),
         ns(10),
+        ns(11),
     );
 }
 

@@ -3,6 +3,7 @@
 
 mod tracing_support;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -330,5 +331,75 @@ fn the_http_helper_writes_spans_and_the_attribute_into_one_header() {
             .map(|m| m.name)
             .collect();
         assert_eq!(names, ["total", "auth", "db"]);
+    });
+}
+
+#[tracing::instrument(fields(server_timing = "risky"))]
+fn risky(fail: bool) {
+    assert!(!fail, "risky failed");
+}
+
+#[test]
+fn a_span_a_panic_goes_through_is_recorded_as_panicked_as_the_attribute_marks_it() {
+    setup();
+    let timings = Timings::new();
+    timings.sync_scope(|| {
+        // Exited while unwinding, closed after the panic was caught.
+        let held = info_span!("held", server_timing = "held");
+        let caught = catch_unwind(AssertUnwindSafe(|| held.in_scope(|| panic!("inside held"))));
+        assert!(caught.is_err());
+        drop(held);
+        // Exited and closed while unwinding.
+        assert!(catch_unwind(|| risky(true)).is_err());
+        // After the panic was caught, spans on this thread complete again.
+        risky(false);
+        info_span!("held", server_timing = "held").in_scope(|| {});
+    });
+    let held = metric(&timings, "held");
+    assert_eq!((held.count(), held.panicked()), (2, 1));
+    let risky = metric(&timings, "risky");
+    assert_eq!((risky.count(), risky.panicked()), (2, 1));
+}
+
+#[test]
+fn a_panic_in_a_child_span_marks_the_child_not_the_parent_it_was_caught_in() {
+    setup();
+    let timings = Timings::new();
+    timings.sync_scope(|| {
+        info_span!("page", server_timing = "page").in_scope(|| {
+            let caught = catch_unwind(|| {
+                info_span!("db", server_timing = "db").in_scope(|| panic!("in db"));
+            });
+            assert!(caught.is_err());
+        });
+    });
+    assert_eq!(metric(&timings, "db").panicked(), 1);
+    assert_eq!(metric(&timings, "page").panicked(), 0);
+}
+
+#[server_timing("attributed")]
+async fn never_done() {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+}
+
+#[test]
+fn a_dropped_instrumented_future_records_as_completed_where_the_attribute_counts_it_cancelled() {
+    setup();
+    run(async {
+        let timings = Timings::new();
+        timings
+            .scope(async {
+                let never = async { tokio::time::sleep(Duration::from_secs(30)).await }
+                    .instrument(info_span!("never", server_timing = "instrumented"));
+                // Both are polled, then dropped when the timeout fires.
+                let limit = Duration::from_millis(5);
+                assert!(tokio::time::timeout(limit, never).await.is_err());
+                assert!(tokio::time::timeout(limit, never_done()).await.is_err());
+            })
+            .await;
+        let instrumented = metric(&timings, "instrumented");
+        assert_eq!((instrumented.count(), instrumented.cancelled()), (1, 0));
+        let attributed = metric(&timings, "attributed");
+        assert_eq!((attributed.count(), attributed.cancelled()), (1, 1));
     });
 }

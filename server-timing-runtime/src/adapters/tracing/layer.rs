@@ -1,7 +1,7 @@
 //! The `tracing_subscriber::Layer` that turns spans into metrics.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tracing_core::span::{Attributes, Id, Record};
@@ -33,17 +33,35 @@ use crate::collector::timings::Timings;
 /// );
 /// # let _ = subscriber;
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Layer {
     all_spans: bool,
     busy: bool,
     events: Vec<EventMetric>,
-    // How many spans hold state: while none does, no span of this layer can be entered,
-    // closed or be anyone's ancestor with a request, so those callbacks return at once
-    // instead of looking the span up. Relaxed: a span reaches another thread only through
-    // something that synchronizes.
-    live: AtomicUsize,
+    // Which instance this is, for the spans whose state it keeps: a subscriber may hold
+    // several instances (two crates each add one, or one per filter), and each span must be
+    // timed once.
+    owner: u64,
 }
+
+impl Default for Layer {
+    fn default() -> Self {
+        static INSTANCES: AtomicU64 = AtomicU64::new(0);
+        Layer {
+            all_spans: false,
+            busy: false,
+            events: Vec::new(),
+            owner: INSTANCES.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+// How many spans hold state, whichever instance keeps it: while none does, no span can be
+// entered, closed or be anyone's ancestor with a request, so those callbacks return at once
+// instead of looking the span up. One count for all instances, because a state can pass
+// from one instance to another (see `on_new_span`). Relaxed: a span reaches another thread
+// only through something that synchronizes.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 impl Layer {
     /// Time every span the layer sees, named by its span name (a string `server_timing`
@@ -115,7 +133,8 @@ impl Layer {
     /// another thread finds it: sqlx's SQLite driver runs each statement on a worker thread
     /// inside the caller's span, so the query needs a span around it (an `#[instrument]` fn,
     /// tower-http's `TraceLayer`). An event inside a span of the same metric name is not
-    /// counted again.
+    /// counted again. Map a target in one instance of the layer only: two instances that map
+    /// it each record its events.
     ///
     /// ```
     /// use std::time::Duration;
@@ -144,7 +163,24 @@ impl Layer {
     }
 
     fn any_live(&self) -> bool {
-        self.live.load(Ordering::Relaxed) != 0
+        LIVE.load(Ordering::Relaxed) != 0
+    }
+
+    /// The state of `span` if this instance keeps it, taken out of the span.
+    fn take_own<S>(&self, span: &SpanRef<'_, S>) -> Option<SpanTiming>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let mut extensions = span.extensions_mut();
+        let state = extensions.remove::<SpanTiming>()?;
+        if state.owner != self.owner {
+            // Another instance's: back where it was. Taking it out first costs a span seen
+            // by one instance, the usual case, a single look in the span's extensions.
+            extensions.insert(state);
+            return None;
+        }
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+        Some(state)
     }
 
     /// The request current here, else that of the nearest span from `from` up that has one.
@@ -195,7 +231,7 @@ where
         let Some(timings) = self.request(|| ctx.span(id).and_then(|span| span.parent())) else {
             return;
         };
-        let mut state = SpanTiming::new(timings, selected);
+        let mut state = SpanTiming::new(self.owner, timings, selected);
         if self.all_spans {
             state.name = Some(Cow::Borrowed(metadata.name()));
         }
@@ -208,8 +244,17 @@ where
         let Some(span) = ctx.span(id) else {
             return;
         };
-        span.extensions_mut().insert(state);
-        self.live.fetch_add(1, Ordering::Relaxed);
+        let mut extensions = span.extensions_mut();
+        match extensions.replace(state) {
+            None => {
+                LIVE.fetch_add(1, Ordering::Relaxed);
+            }
+            // Another instance keeps it only to carry the request (it maps events): this one
+            // times it instead, and the count of states stays as it is.
+            Some(other) if !other.selected && selected => {}
+            // Timed by another instance already: its state goes back in place of this one's.
+            Some(other) => drop(extensions.replace(other)),
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -224,7 +269,7 @@ where
         }
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<SpanTiming>() {
-            if state.selected {
+            if state.selected && state.owner == self.owner {
                 values.record(&mut Fields {
                     name: &mut state.name,
                     description: &mut state.description,
@@ -239,19 +284,30 @@ where
         }
         if let Some(span) = ctx.span(id) {
             if let Some(state) = span.extensions_mut().get_mut::<SpanTiming>() {
-                state.enter(self.busy);
+                if state.owner == self.owner {
+                    state.enter(self.busy);
+                }
             }
         }
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
-        // Wall time needs no exits.
-        if !self.busy || !self.any_live() {
+        // Wall time needs no exits, except to note a panic going through the span.
+        let panicking = std::thread::panicking();
+        if !(self.busy || panicking) || !self.any_live() {
             return;
         }
         if let Some(span) = ctx.span(id) {
             if let Some(state) = span.extensions_mut().get_mut::<SpanTiming>() {
-                state.exit();
+                if state.owner != self.owner {
+                    return;
+                }
+                if panicking {
+                    state.exit_panicking();
+                }
+                if self.busy {
+                    state.exit();
+                }
             }
         }
     }
@@ -263,10 +319,9 @@ where
         let Some(span) = ctx.span(&id) else {
             return;
         };
-        let Some(state) = span.extensions_mut().remove::<SpanTiming>() else {
+        let Some(state) = self.take_own(&span) else {
             return;
         };
-        self.live.fetch_sub(1, Ordering::Relaxed);
         let Some((timings, finished)) = state.finish(self.busy) else {
             return;
         };
@@ -277,7 +332,7 @@ where
             name: finished.name,
             description: finished.description,
         };
-        timings.add_span(label, finished.started, finished.elapsed, Outcome::Completed);
+        timings.add_span(label, finished.started, finished.elapsed, finished.outcome);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {

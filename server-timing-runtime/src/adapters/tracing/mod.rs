@@ -38,6 +38,22 @@
 //!   times an async fn from its first poll to its completion; [`Layer::busy_time`] counts only
 //!   the time the span was entered. A span never entered records nothing.
 //! - **Nesting.** A span inside an ancestor span of the same metric name is not counted again.
+//! - **Panics.** A span a panic goes through, that is one exited or closed while its thread
+//!   unwinds, counts as panicked ([`Metric::panicked`](crate::Metric::panicked)), as
+//!   `#[server_timing]` marks a call that panicked; the span may close after the panic is
+//!   caught. A span entered while the thread is already unwinding (from a `Drop`) counts as
+//!   panicked too, as the attribute's calls do there.
+//! - **Cancellation.** A future dropped before it completed cannot be told apart: tracing's
+//!   `Instrumented` (what `.instrument(span)` and an `#[instrument]` async fn make) enters its
+//!   span to drop its future whether or not it finished, and then closes it, so the span
+//!   records as completed, for the time until it was dropped. `#[server_timing]` on the async
+//!   fn counts such a call as cancelled ([`Metric::cancelled`](crate::Metric::cancelled)).
+//! - **Several instances.** A subscriber may hold more than one instance of the layer (two
+//!   crates each add one, or one per filter): each span is timed once, by the first instance
+//!   from the registry outwards that selects it, under that instance's rules; an instance that
+//!   keeps a span only to carry its request (it maps events) leaves it to a later one that
+//!   times it. Mapped events are not shared out so: two instances that map the same target
+//!   each record its events, so map a target in one instance only.
 //! - **Events.** [`Layer::event`] maps the events of a target that carry their own duration
 //!   (sqlx's `sqlx::query`) to a metric.
 //!

@@ -3,10 +3,14 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
+use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
 
 /// One span's state, from its creation to its close.
 pub(crate) struct SpanTiming {
+    /// The instance of the layer that keeps this state: a span seen by several instances is
+    /// timed by one, and the others leave its state alone.
+    pub(crate) owner: u64,
     /// The request the span belongs to.
     pub(crate) timings: Timings,
     /// Whether the span is timed; if not, it only carries its request to what runs under it.
@@ -16,6 +20,8 @@ pub(crate) struct SpanTiming {
     pub(crate) name: Option<Cow<'static, str>>,
     pub(crate) description: Option<Cow<'static, str>>,
     first_enter: Option<Instant>,
+    /// Whether the span was exited, or found still open, while its thread was unwinding.
+    panicked: bool,
     /// For busy time: since when the span has been entered, and how deep.
     entered: Option<Instant>,
     depth: u32,
@@ -28,16 +34,19 @@ pub(crate) struct Finished {
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) started: Instant,
     pub(crate) elapsed: Duration,
+    pub(crate) outcome: Outcome,
 }
 
 impl SpanTiming {
-    pub(crate) fn new(timings: Timings, selected: bool) -> Self {
+    pub(crate) fn new(owner: u64, timings: Timings, selected: bool) -> Self {
         SpanTiming {
+            owner,
             timings,
             selected,
             name: None,
             description: None,
             first_enter: None,
+            panicked: false,
             entered: None,
             depth: 0,
             busy: Duration::ZERO,
@@ -68,6 +77,12 @@ impl SpanTiming {
         }
     }
 
+    /// The span is exited while its thread unwinds: the panic went through it. Noted now
+    /// because the span itself may close later, once the panic is caught.
+    pub(crate) fn exit_panicking(&mut self) {
+        self.panicked = true;
+    }
+
     /// The span is exited (only called when busy time is measured).
     pub(crate) fn exit(&mut self) {
         if self.depth == 0 {
@@ -87,11 +102,17 @@ impl SpanTiming {
         let started = self.first_enter?;
         let name = self.name.filter(|_| self.selected)?;
         let elapsed = if busy { self.busy } else { started.elapsed() };
+        let outcome = if self.panicked || std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Completed
+        };
         let finished = Finished {
             name,
             description: self.description,
             started,
             elapsed,
+            outcome,
         };
         Some((self.timings, finished))
     }
