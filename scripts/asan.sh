@@ -24,7 +24,11 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTC_BOOTSTRAP=1
 export RUSTFLAGS="-Zsanitizer=address ${RUSTFLAGS:-}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/asan}"
-export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# detect_odr_violation=1: report a global defined twice only when the two sizes differ. The
+# bundled SQLite (libsqlite3-sys builds its C with -fsanitize=address under an ASan build) has
+# two function-local `static const aiOff[]` tables of one name and size, which the default
+# (2, any duplicate name) reports as a violation although they are separate objects.
+export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:detect_odr_violation=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 cargo test --workspace --all-features --target "$triple" --lib --bins --tests "$@" -- --exact --skip ui
