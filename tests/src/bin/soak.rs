@@ -500,7 +500,11 @@ fn main() {
     // The tracing layer as a service installs it; the recorder `histograms()` records into.
     let subscriber = tracing_subscriber::registry().with(server_timing_runtime::tracing::layer());
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    // The demo's fixed buckets: without them the recorder keeps summaries, whose memory grew
+    // by about 7 MB over a million requests in a soak of its own.
     let prometheus = PrometheusBuilder::new()
+        .set_buckets(&server_timing_examples::demo::telemetry::BUCKETS)
+        .expect("the buckets are not empty")
         .install_recorder()
         .expect("the only recorder");
 
