@@ -12,8 +12,9 @@
 #                               under AddressSanitizer (scripts/asan.sh)
 #
 # Times on the 2-core CI machine: setup about 1 minute (packages), the fuzz build about
-# 7 minutes and the runs 4 x 45 s, the soak under a minute. The ASan job builds the whole
-# workspace a second time, instrumented; see scripts/asan.sh for its time.
+# 7 minutes and the runs 5 x FUZZ_SECONDS (.ci/run: 30 s), the soak under a minute. The ASan
+# job builds the whole workspace a second time, instrumented: 10 minutes from scratch (see
+# scripts/asan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
