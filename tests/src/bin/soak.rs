@@ -218,20 +218,53 @@ fn on_complete(completions: Arc<Completions>) -> impl Fn(&Completed<'_>) + Send 
     }
 }
 
+/// An axum server on 127.0.0.1:0 in this runtime, stopped gracefully.
+struct AxumServer {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl AxumServer {
+    async fn start(app: axum::Router) -> AxumServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("a bound address");
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        AxumServer { addr, stop, task }
+    }
+
+    /// Connections a client still holds keep a graceful shutdown waiting: bounded.
+    async fn stop(self, what: &str) {
+        let _ = self.stop.send(());
+        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
+            Ok(joined) => joined
+                .unwrap_or_else(|e| panic!("the {what} task: {e}"))
+                .unwrap_or_else(|e| panic!("the {what}: {e}")),
+            Err(_) => eprintln!("soak: the {what} did not stop within 5 s"),
+        }
+    }
+}
+
 struct Servers {
     actix: SocketAddr,
-    axum: SocketAddr,
-    downstream_stop: tokio::sync::oneshot::Sender<()>,
-    downstream_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    axum: AxumServer,
+    downstream: AxumServer,
     actix_handle: actix_web::dev::ServerHandle,
     actix_thread: std::thread::JoinHandle<std::io::Result<()>>,
-    axum_stop: tokio::sync::oneshot::Sender<()>,
-    axum_task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Servers {
     async fn start(completions: &Arc<Completions>) -> Servers {
-        let (downstream_stop, downstream_task) = Self::start_downstream().await;
+        let downstream = Self::start_downstream().await;
         // The actix server lives in an actix system of its own thread, built there.
         let (started, addr) = std::sync::mpsc::channel();
         let hook_completions = completions.clone();
@@ -268,36 +301,18 @@ impl Servers {
                     .trace_context(true)
                     .on_complete(on_complete(completions.clone())),
             );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let axum = listener.local_addr().expect("a bound address");
-        let (axum_stop, stopped) = tokio::sync::oneshot::channel();
-        let axum_task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
         Servers {
             actix,
-            axum,
-            downstream_stop,
-            downstream_task,
+            axum: AxumServer::start(app).await,
+            downstream,
             actix_handle,
             actix_thread,
-            axum_stop,
-            axum_task,
         }
     }
 
     /// The downstream service: it answers with the `traceparent` it received, and a
     /// `Server-Timing` of its own for the caller to merge.
-    async fn start_downstream() -> (
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<std::io::Result<()>>,
-    ) {
+    async fn start_downstream() -> AxumServer {
         let app = axum::Router::new().route(
             "/stock",
             axum::routing::get(|headers: axum::http::HeaderMap| async move {
@@ -309,42 +324,20 @@ impl Servers {
                 ([("server-timing", "db;dur=1.5")], received)
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("a bound address");
-        let _ = DOWNSTREAM_URL.set(format!("http://{addr}/stock"));
-        let (stop, stopped) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        (stop, task)
+        let server = AxumServer::start(app).await;
+        let _ = DOWNSTREAM_URL.set(format!("http://{}/stock", server.addr));
+        server
     }
 
     async fn stop(self) {
         self.actix_handle.stop(true).await;
-        let _ = self.axum_stop.send(());
-        // Connections the client still holds keep a graceful shutdown waiting: bounded.
-        match tokio::time::timeout(Duration::from_secs(5), self.axum_task).await {
-            Ok(joined) => joined.expect("the axum server task").expect("the axum server"),
-            Err(_) => eprintln!("soak: the axum server did not stop within 5 s"),
-        }
+        self.axum.stop("axum server").await;
         self.actix_thread
             .join()
             .expect("the actix server thread")
             .expect("the actix server");
-        let _ = self.downstream_stop.send(());
-        // The servers' thread-local clients may still hold pooled connections to it.
-        match tokio::time::timeout(Duration::from_secs(5), self.downstream_task).await {
-            Ok(joined) => joined
-                .expect("the downstream task")
-                .expect("the downstream server"),
-            Err(_) => eprintln!("soak: the downstream did not stop within 5 s"),
-        }
+        // Last: the servers' thread-local clients may hold pooled connections to it.
+        self.downstream.stop("downstream").await;
     }
 }
 
@@ -525,7 +518,7 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize, prometheus: &Pro
         .pool_max_idle_per_host(concurrency)
         .build()
         .expect("an HTTP client");
-    let addrs = [servers.actix, servers.axum];
+    let addrs = [servers.actix, servers.axum.addr];
     let started = Instant::now();
     let done = Arc::new(AtomicU64::new(0));
     let warm_up = (requests / WARM_UP_SHARE).max(MIN_WARM_UP).min(requests / 2);
