@@ -17,13 +17,12 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use on_complete_support::{
     assert_reset_after, assert_same_metrics, assert_user_call, bounded, header_metrics, load_user, render,
-    slow, Calls,
+    slow, AxumServer, Calls,
 };
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tower::ServiceExt as _;
 
 const CHUNKS: u32 = 3;
@@ -64,20 +63,7 @@ async fn streamed() -> Body {
     Body::from_stream(chunks)
 }
 
-struct Server {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        bounded(self.task).await.unwrap();
-    }
-}
-
-async fn serve(calls: &Calls) -> Server {
+async fn serve(calls: &Calls) -> AxumServer {
     let layer = ServerTimingLayer::new()
         .when(|head| head.uri.path() != "/untimed")
         .send_when(|head| !head.headers.contains_key("x-no-send"))
@@ -91,18 +77,7 @@ async fn serve(calls: &Calls) -> Server {
         .route("/hang", get(hanging))
         .route("/stream", get(streamed))
         .layer(layer);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
-    Server { addr, stop, task }
+    AxumServer::start(app).await
 }
 
 struct Received {
