@@ -6,6 +6,7 @@
 //! case here.
 
 mod actix_support;
+mod axum_support;
 mod on_complete_support;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! `http::TimedResponse::on_complete` and `send_when`: the helper without middleware. (Over
 //! loopback, under load, in `on_complete_load.rs`.)
 
+mod axum_support;
 mod on_complete_support;
 
 use std::sync::Arc;

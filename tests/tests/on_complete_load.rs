@@ -3,6 +3,7 @@
 //! per request, and each call holds only its own request's metrics.
 
 mod actix_support;
+mod axum_support;
 mod on_complete_support;
 
 use std::collections::HashSet;
@@ -12,12 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use on_complete_support::{AxumServer, Call, Calls};
+use on_complete_support::{Call, Calls};
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, parse, record, server_timing, Timings};

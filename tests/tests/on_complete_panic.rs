@@ -2,12 +2,14 @@
 //! worker thread lives on, and every other request's call is made with its own data.
 
 mod actix_support;
+mod axum_support;
 mod on_complete_support;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use on_complete_support::{bounded, AxumServer, Calls};
+use axum_support::AxumServer;
+use on_complete_support::{bounded, Calls};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, Completed};
 

@@ -1,6 +1,7 @@
 //! `ServerTimingLayer::on_complete` and `send_when`, end to end: an axum app over loopback, a
 //! hyper client that reads headers and trailers.
 
+mod axum_support;
 mod on_complete_support;
 
 use std::convert::Infallible;
@@ -11,13 +12,14 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use on_complete_support::{
     assert_reset_after, assert_same_metrics, assert_user_call, bounded, header_metrics, load_user, render,
-    slow, AxumServer, Calls,
+    slow, Calls,
 };
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record};

@@ -2,6 +2,7 @@
 //! `Timings::current_scope(work)`, as `in_current_timings` does for futures.
 
 mod actix_support;
+mod axum_support;
 mod semantics_support;
 
 use std::future::Future;

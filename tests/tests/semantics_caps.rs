@@ -3,6 +3,7 @@
 //! `Timings::omitted` says the same.
 
 mod actix_support;
+mod axum_support;
 mod semantics_support;
 
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! any other return type; the value returned is the one the fn made.
 
 mod actix_support;
+mod axum_support;
 mod semantics_support;
 
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! make, across awaits and threads; `total` first.
 
 mod actix_support;
+mod axum_support;
 mod semantics_support;
 
 use std::future::Future;

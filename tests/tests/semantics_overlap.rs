@@ -3,6 +3,7 @@
 //! add up; the count stays in the description.
 
 mod actix_support;
+mod axum_support;
 mod semantics_support;
 
 use std::time::{Duration, Instant};

@@ -3,6 +3,7 @@
 //! loopback.
 
 mod actix_support;
+mod axum_support;
 mod tracing_support;
 
 use std::fmt;
@@ -172,29 +173,16 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
                 )
                 .with_state(pool)
                 .layer(server_timing_runtime::tower::ServerTimingLayer::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let server = axum_support::AxumServer::start(app).await;
 
         let response = client()
-            .get(format!("http://{addr}/"))
+            .get(server.url("/"))
             .send()
             .await
             .expect("the server answers");
         let headers = response.headers().clone();
         assert_eq!(response.text().await.unwrap(), "100000");
-        let _ = stop.send(());
-        server
-            .await
-            .expect("the server ran")
-            .expect("the server stopped cleanly");
+        server.stop().await;
         check_db(&parse_headers(&headers), "axum");
     });
 }

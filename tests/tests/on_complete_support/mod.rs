@@ -194,39 +194,6 @@ pub fn assert_reset_after(call: &Call, ran: std::time::Duration) {
     assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
 }
 
-/// An axum app served on 127.0.0.1:0 until [`stop`](Self::stop), which shuts it down
-/// gracefully and waits (bounded) for it.
-pub struct AxumServer {
-    pub addr: std::net::SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl AxumServer {
-    pub async fn start(app: axum::Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-        AxumServer { addr, stop, task }
-    }
-
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(std::time::Duration::from_secs(10), self.task)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-}
-
 /// The call of a `GET /user/7?page=2` answered by `user` under any adapter: reported once,
 /// sent, with the metrics its response's `headers` carried.
 pub fn assert_user_call(call: &Call, headers: &http::HeaderMap) {

@@ -100,19 +100,9 @@ pub fn over_tower(options: Options, handler: Handler) -> Answer {
         let app = Router::new()
             .route("/", route(handler))
             .layer(ServerTimingLayer::new().options(options));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("an address");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        let answer = get(format!("http://{addr}/"), "tower").await;
-        let _ = stop.send(());
-        let _ = tokio::time::timeout(DEADLINE, server).await;
+        let server = crate::axum_support::AxumServer::start(app).await;
+        let answer = get(server.url("/"), "tower").await;
+        server.stop().await;
         answer
     })
 }
