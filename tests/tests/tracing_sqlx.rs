@@ -146,15 +146,17 @@ async fn a_query_in_an_actix_request_is_the_db_metric() {
         },
     );
 
-    let response = client()
-        .get(server.url("/"))
-        .send()
-        .await
-        .expect("the server answers");
-    let headers = response.headers().clone();
-    assert_eq!(response.text().await.unwrap(), "100000");
+    let headers = count_over_http(&server.url("/")).await;
     server.stop().await;
     check_db(&parse_headers(&headers), "actix");
+}
+
+/// The response headers of the row count served at `url`, after checking the count.
+async fn count_over_http(url: &str) -> reqwest::header::HeaderMap {
+    let response = client().get(url).send().await.expect("the server answers");
+    let headers = response.headers().clone();
+    assert_eq!(response.text().await.unwrap(), "100000");
+    headers
 }
 
 #[test]
@@ -175,13 +177,7 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
                 .layer(server_timing_runtime::tower::ServerTimingLayer::default());
         let server = axum_support::AxumServer::start(app).await;
 
-        let response = client()
-            .get(server.url("/"))
-            .send()
-            .await
-            .expect("the server answers");
-        let headers = response.headers().clone();
-        assert_eq!(response.text().await.unwrap(), "100000");
+        let headers = count_over_http(&server.url("/")).await;
         server.stop().await;
         check_db(&parse_headers(&headers), "axum");
     });
