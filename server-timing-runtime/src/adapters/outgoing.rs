@@ -7,7 +7,7 @@ use std::sync::Arc;
 use http::header::HeaderValue;
 use http::HeaderMap;
 
-use crate::collector::clock::Start;
+use crate::collector::clock::Moment;
 use crate::collector::label::Label;
 use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
@@ -61,7 +61,7 @@ pub(crate) fn forward_trace(headers: &mut HeaderMap) {
 /// when dropped before it ended (marked cancelled). Started outside a scope, it holds nothing.
 #[derive(Debug)]
 pub(crate) struct Call {
-    running: Option<(Timings, Start)>,
+    running: Option<(Timings, Moment)>,
     started: bool,
     names: Arc<Names>,
 }
@@ -88,7 +88,7 @@ impl Call {
     pub(crate) fn start_here(&mut self) {
         if !self.started {
             self.started = true;
-            self.running = Timings::current().map(|timings| (timings, Start::now()));
+            self.running = Timings::current().map(|timings| (timings, Moment::now()));
         }
     }
 
@@ -98,12 +98,7 @@ impl Call {
         let Some((timings, start)) = self.running.take() else {
             return;
         };
-        timings.add_span(
-            self.names.label(None),
-            start.instant(),
-            start.elapsed(),
-            Outcome::Completed,
-        );
+        timings.add_span(self.names.label(None), start, Moment::now(), Outcome::Completed);
         // Into this call's collector, whichever is current where the call ends.
         timings.sync_scope(|| record_downstream(&self.names.name, headers));
     }
@@ -112,7 +107,7 @@ impl Call {
     pub(crate) fn failed(&mut self, failure: &'static str) {
         if let Some((timings, start)) = self.running.take() {
             let label = self.names.label(Some(failure));
-            timings.add_span(label, start.instant(), start.elapsed(), Outcome::Completed);
+            timings.add_span(label, start, Moment::now(), Outcome::Completed);
         }
     }
 }
@@ -120,12 +115,7 @@ impl Call {
 impl Drop for Call {
     fn drop(&mut self) {
         if let Some((timings, start)) = self.running.take() {
-            timings.add_span(
-                self.names.label(None),
-                start.instant(),
-                start.elapsed(),
-                Outcome::Cancelled,
-            );
+            timings.add_span(self.names.label(None), start, Moment::now(), Outcome::Cancelled);
         }
     }
 }

@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use crate::collector::clock::Moment;
 use crate::collector::label::CallSite;
 use crate::collector::metric::Measure;
 use crate::collector::spans::Spans;
@@ -26,15 +27,15 @@ const SLOTS: usize = 8;
 #[derive(Clone, Copy)]
 pub(crate) struct Slot {
     pub(crate) site: &'static CallSite,
-    /// When its calls ran, on the collector's timeline.
+    /// When its calls ran.
     pub(crate) spans: Spans,
     pub(crate) count: u32,
 }
 
 impl Slot {
     /// Where its first call started.
-    pub(crate) fn first(&self) -> i64 {
-        self.spans.first().unwrap_or(0)
+    pub(crate) fn first(&self) -> Moment {
+        self.spans.first()
     }
 }
 
@@ -62,12 +63,6 @@ impl Entry for Slot {
 /// Stands in unused slots.
 static NOBODY: CallSite = CallSite::new("_", "");
 
-const EMPTY: Slot = Slot {
-    site: &NOBODY,
-    spans: Spans::EMPTY,
-    count: 0,
-};
-
 struct Batch {
     slots: [Slot; SLOTS],
     len: usize,
@@ -76,17 +71,16 @@ struct Batch {
 thread_local! {
     // Only `Copy` data: no destructor is registered, so the batch stays usable while the
     // thread's other locals are destroyed.
-    static BATCH: RefCell<Batch> = const { RefCell::new(Batch { slots: [EMPTY; SLOTS], len: 0 }) };
+    static BATCH: RefCell<Batch> = RefCell::new(Batch::new());
 }
 
-/// Add a completed call of `site`, from `lo` to `hi` on the collector's timeline, to this
-/// thread's batch. `full` takes the batch's slots
-/// when a new call site finds it full; `false` when the batch cannot be used (its thread is
+/// Add a completed call of `site`, from `lo` to `hi`, to this thread's batch. `full` takes
+/// the batch's slots when a new call site finds it full; `false` when the batch cannot be used (its thread is
 /// ending, or a recording is being made while it is borrowed), and the caller records
 /// another way. Kept small, so that it inlines into the timed call: adding to the slot of a
 /// call site already in the batch is inline, a new slot is not.
 #[inline]
-pub(crate) fn stage(site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) -> bool {
+pub(crate) fn stage(site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) -> bool {
     BATCH
         .try_with(|batch| match batch.try_borrow_mut() {
             Ok(mut batch) => {
@@ -111,9 +105,24 @@ pub(crate) fn drain(into: impl FnOnce(&mut [Slot])) {
 }
 
 impl Batch {
+    /// An empty batch. Its unused slots hold a placeholder: a slot has a time, and there is no
+    /// time to give one before the clock is read.
+    fn new() -> Self {
+        let now = Moment::now();
+        let unused = Slot {
+            site: &NOBODY,
+            spans: Spans::new(now, now),
+            count: 0,
+        };
+        Batch {
+            slots: [unused; SLOTS],
+            len: 0,
+        }
+    }
+
     /// Add a call of `site`.
     #[inline]
-    fn add(&mut self, site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) {
+    fn add(&mut self, site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) {
         let len = self.len;
         match self.slots[..len]
             .iter_mut()
@@ -130,15 +139,13 @@ impl Batch {
     /// The first timing of `site` in this batch: a new slot, after handing the slots to `full`
     /// if there is no room.
     #[inline(never)]
-    fn push(&mut self, site: &'static CallSite, lo: i64, hi: i64, full: impl FnOnce(&mut [Slot])) {
+    fn push(&mut self, site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) {
         if self.len == SLOTS {
             full(self.take());
         }
-        let mut spans = Spans::EMPTY;
-        spans.add(lo, hi);
         self.slots[self.len] = Slot {
             site,
-            spans,
+            spans: Spans::new(lo, hi),
             count: 1,
         };
         self.len += 1;

@@ -7,13 +7,18 @@
 use std::time::{Duration, Instant};
 
 /// A point on the monotonic clock.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Start(Instant);
+///
+/// Recordings are placed on the timeline as these points themselves, not as offsets from
+/// the collector's start: a timed call then does one clock subtraction (its duration), the
+/// same as timing it by hand, and work that started before the collector needs no case of
+/// its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Moment(Instant);
 
-impl Start {
+impl Moment {
     #[inline]
     pub(crate) fn now() -> Self {
-        Start(Instant::now())
+        Moment(Instant::now())
     }
 
     /// Time since `self`; zero rather than a panic if the clock ever stepped back.
@@ -22,44 +27,32 @@ impl Start {
         self.0.elapsed()
     }
 
-    /// Nanoseconds from `origin` to `self`, negative when `self` is earlier: where a recording
-    /// lies on its collector's timeline.
+    /// Time from `self` to `later`; zero if `later` is earlier.
     #[inline]
-    pub(crate) fn since(self, origin: Start) -> i64 {
-        match self.0.checked_duration_since(origin.0) {
-            Some(after) => nanos(after),
-            None => nanos(origin.0.duration_since(self.0)).saturating_neg(),
-        }
+    pub(crate) fn until(self, later: Moment) -> Duration {
+        later.0.saturating_duration_since(self.0)
     }
 }
 
-impl Start {
-    /// The instant it stands for.
-    #[inline]
-    pub(crate) fn instant(self) -> Instant {
-        self.0
-    }
-}
-
-impl From<Instant> for Start {
+impl From<Instant> for Moment {
     fn from(instant: Instant) -> Self {
-        Start(instant)
+        Moment(instant)
     }
 }
 
-/// A duration in nanoseconds, saturated (at 292 years). In 64 bits rather than through
-/// `as_nanos`' 128: this runs twice per timed call.
+/// A duration in nanoseconds, saturated (at 584 years). In 64 bits rather than through
+/// `as_nanos`' 128: this runs once per timed call.
 #[inline]
-pub(crate) fn nanos(duration: Duration) -> i64 {
-    let whole = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
-    whole
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    duration
+        .as_secs()
         .saturating_mul(1_000_000_000)
-        .saturating_add(i64::from(duration.subsec_nanos()))
+        .saturating_add(u64::from(duration.subsec_nanos()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Start;
+    use super::Moment;
     use std::thread;
     use std::time::Duration;
 
@@ -67,7 +60,7 @@ mod tests {
 
     /// Reads `start.elapsed()` `READS` times, failing if a reading is below the one before it
     /// (the first is compared with `floor`); returns the last reading.
-    fn read_forward(start: Start, floor: Duration) -> Duration {
+    fn read_forward(start: Moment, floor: Duration) -> Duration {
         let mut last = floor;
         for _ in 0..READS {
             let now = start.elapsed();
@@ -79,7 +72,7 @@ mod tests {
 
     #[test]
     fn elapsed_never_goes_back_on_a_thread_that_may_migrate() {
-        let start = Start::now();
+        let start = Moment::now();
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 thread::spawn(move || {
@@ -99,9 +92,9 @@ mod tests {
 
     #[test]
     fn elapsed_never_goes_back_from_one_thread_to_the_next() {
-        // A `Start` taken on one thread and read on others, each thread starting after the
+        // A `Moment` taken on one thread and read on others, each thread starting after the
         // one before it ended: a later thread, wherever it runs, must never see less time.
-        let start = thread::spawn(Start::now).join().expect("the clock is readable");
+        let start = thread::spawn(Moment::now).join().expect("the clock is readable");
         let mut last = Duration::ZERO;
         for _ in 0..200 {
             last = thread::spawn(move || read_forward(start, last))

@@ -4,11 +4,10 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
-use crate::collector::clock::Start;
+use crate::collector::clock::Moment;
 use crate::collector::label::{CallSite, Label};
 use crate::collector::metric::Outcome;
 use crate::collector::timings::{self, Scope, Timings};
@@ -73,31 +72,31 @@ impl<F: Future> FutureExt for F {}
 /// `#[server_timing]` fn (checked when compiled, so batched per thread like a sync fn's).
 trait Filing {
     /// Record work that started at `start` into the collector current on this thread, if any.
-    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome);
+    fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome);
     /// Record into `timings`, current here or not.
-    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome);
+    fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome);
 }
 
 impl Filing for Label {
-    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome) {
+    fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome) {
         let label = self.take();
-        Timings::with_current(|inner| inner.add_span(label, start.instant(), elapsed, outcome));
+        Timings::with_current(|inner| inner.add_span(label, start, end, outcome));
     }
 
-    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome) {
-        timings.add_span(self.take(), start.instant(), elapsed, outcome);
+    fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome) {
+        timings.add_span(self.take(), start, end, outcome);
     }
 }
 
 impl Filing for &'static CallSite {
     #[inline]
-    fn record_here(&mut self, start: Start, elapsed: Duration, outcome: Outcome) {
+    fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome) {
         let site = *self;
-        timings::record_call(site, start, elapsed, outcome);
+        timings::record_call(site, start, end, outcome);
     }
 
-    fn record_into(&mut self, timings: &Timings, start: Start, elapsed: Duration, outcome: Outcome) {
-        timings.add_span(Label::Site(self), start.instant(), elapsed, outcome);
+    fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome) {
+        timings.add_span(Label::Site(self), start, end, outcome);
     }
 }
 
@@ -108,7 +107,7 @@ enum State {
     /// later polls may run anywhere.
     Running {
         timings: Timings,
-        start: Start,
+        start: Moment,
     },
     Done,
 }
@@ -242,7 +241,7 @@ fn poll_timed<F: Future>(
                 return future.poll(cx);
             }
             let first = FirstPoll {
-                start: Some(Start::now()),
+                start: Some(Moment::now()),
                 state,
                 filing,
             };
@@ -276,11 +275,11 @@ fn finish(state: &mut State, filing: &mut impl Filing, outcome: Outcome) {
     let State::Running { timings, start } = std::mem::replace(state, State::Done) else {
         return;
     };
-    let elapsed = start.elapsed();
+    let end = Moment::now();
     if timings.is_current_here() {
-        filing.record_here(start, elapsed, outcome);
+        filing.record_here(start, end, outcome);
     } else {
-        filing.record_into(&timings, start, elapsed, outcome);
+        filing.record_into(&timings, start, end, outcome);
     }
 }
 
@@ -288,7 +287,7 @@ fn finish(state: &mut State, filing: &mut impl Filing, outcome: Outcome) {
 /// none is held unless the poll returns `Pending` (most timed futures complete in it).
 /// Dropped without `end`, i.e. while its poll unwinds, it records the panic.
 struct FirstPoll<'a, L: Filing> {
-    start: Option<Start>,
+    start: Option<Moment>,
     state: &'a mut State,
     filing: &'a mut L,
 }
@@ -301,7 +300,7 @@ impl<L: Filing> FirstPoll<'_, L> {
             return;
         };
         let next = if let Some(outcome) = ready {
-            self.filing.record_here(start, start.elapsed(), outcome);
+            self.filing.record_here(start, Moment::now(), outcome);
             State::Done
         } else {
             match Timings::current() {
@@ -318,7 +317,7 @@ impl<L: Filing> Drop for FirstPoll<'_, L> {
     #[inline]
     fn drop(&mut self) {
         if let Some(start) = self.start.take() {
-            self.filing.record_here(start, start.elapsed(), Outcome::Panicked);
+            self.filing.record_here(start, Moment::now(), Outcome::Panicked);
             *self.state = State::Done;
         }
     }

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::collector::clock::Moment;
 use crate::collector::spans::Spans;
 
 /// What a metric measures.
@@ -58,10 +59,9 @@ pub struct Metric {
     /// Its kind, and what was recorded without a place in time: `Duration` sums the durations
     /// given to [`record`](crate::record); timed work is in `spans`.
     pub(crate) measure: Measure,
-    pub(crate) spans: Spans,
-    /// Where its first recording started, in nanoseconds from the collector's start: entries
-    /// are written in this order.
-    pub(crate) first: i64,
+    pub(crate) spans: Option<Spans>,
+    /// Where its first recording started: entries are written in this order.
+    pub(crate) first: Moment,
     /// Named by a call site (fixed when compiled), which a run-time name never pushes out.
     pub(crate) fixed: bool,
     pub(crate) count: u32,
@@ -73,12 +73,12 @@ pub struct Metric {
 impl Metric {
     /// A metric of that name with nothing recorded yet, first recorded at `first`. `name`
     /// must be sanitized already.
-    pub(crate) fn named(name: Cow<'static, str>, first: i64) -> Self {
+    pub(crate) fn named(name: Cow<'static, str>, first: Moment) -> Self {
         Metric {
             name,
             description: None,
             measure: Measure::None,
-            spans: Spans::EMPTY,
+            spans: None,
             first,
             fixed: false,
             count: 0,
@@ -96,7 +96,7 @@ impl Metric {
         measure: Measure,
         outcome: Outcome,
     ) -> Self {
-        let mut metric = Metric::named(name, 0);
+        let mut metric = Metric::named(name, Moment::now());
         metric.description = description;
         metric.add(measure, outcome);
         metric
@@ -107,7 +107,8 @@ impl Metric {
     pub(crate) fn total(&self) -> Measure {
         match self.measure {
             Measure::Duration(unplaced) => {
-                Measure::Duration(unplaced.saturating_add(Duration::from_nanos(self.spans.covered())))
+                let timed = self.spans.as_ref().map_or(0, Spans::covered);
+                Measure::Duration(unplaced.saturating_add(Duration::from_nanos(timed)))
             }
             other => other,
         }
@@ -126,14 +127,17 @@ impl Metric {
         self.counted(outcome);
     }
 
-    /// Fold in a timed recording, from `lo` to `hi` on the collector's timeline.
-    pub(crate) fn add_span(&mut self, lo: i64, hi: i64, outcome: Outcome) {
+    /// Fold in a timed recording, from `lo` to `hi`.
+    pub(crate) fn add_span(&mut self, lo: Moment, hi: Moment, outcome: Outcome) {
         match self.measure {
             Measure::None => self.measure = Measure::Duration(Duration::ZERO),
             Measure::Duration(_) => {}
             Measure::Value(_) => return self.counted(outcome),
         }
-        self.spans.add(lo, hi);
+        match &mut self.spans {
+            Some(spans) => spans.add(lo, hi),
+            None => self.spans = Some(Spans::new(lo, hi)),
+        }
         self.counted(outcome);
     }
 
@@ -147,7 +151,10 @@ impl Metric {
                 return;
             }
         }
-        self.spans.merge(spans);
+        match &mut self.spans {
+            Some(own) => own.merge(spans),
+            None => self.spans = Some(*spans),
+        }
         self.count = self.count.saturating_add(count);
     }
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::collector::clock::Start;
+use crate::collector::clock::Moment;
 use crate::collector::label::{CallSite, Label};
 use crate::collector::metric::{Measure, Outcome};
 use crate::collector::timings::{self, Timings};
@@ -85,7 +85,7 @@ pub fn describe(name: impl Into<Cow<'static, str>>, description: impl Into<Cow<'
 /// ```
 pub fn timer(name: impl Into<Cow<'static, str>>) -> Timer {
     Timer {
-        running: Timings::current().map(|timings| (timings, Start::now())),
+        running: Timings::current().map(|timings| (timings, Moment::now())),
         name: name.into(),
         description: None,
     }
@@ -106,7 +106,7 @@ pub fn timer(name: impl Into<Cow<'static, str>>) -> Timer {
 #[must_use = "a timer records when it is dropped; binding it to `_` drops it at once"]
 #[derive(Debug)]
 pub struct Timer {
-    running: Option<(Timings, Start)>,
+    running: Option<(Timings, Moment)>,
     name: Cow<'static, str>,
     description: Option<Cow<'static, str>>,
 }
@@ -143,13 +143,13 @@ impl Timer {
 
     fn finish(&mut self, outcome: Outcome) -> Option<Duration> {
         let (timings, start) = self.running.take()?;
-        let elapsed = start.elapsed();
+        let end = Moment::now();
         let label = Label::Text {
             name: std::mem::take(&mut self.name),
             description: self.description.take(),
         };
-        timings.add_span(label, start.instant(), elapsed, outcome);
-        Some(elapsed)
+        timings.add_span(label, start, end, outcome);
+        Some(start.until(end))
     }
 }
 
@@ -171,7 +171,7 @@ impl Drop for Timer {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct SyncGuard {
-    start: Option<Start>,
+    start: Option<Moment>,
     site: &'static CallSite,
 }
 
@@ -179,7 +179,7 @@ impl SyncGuard {
     #[inline]
     pub(crate) fn new(site: &'static CallSite) -> Self {
         let start = if Timings::is_current() {
-            Some(Start::now())
+            Some(Moment::now())
         } else {
             None
         };
@@ -195,7 +195,7 @@ impl SyncGuard {
             } else {
                 Outcome::Completed
             };
-            timings::record_call(self.site, start, start.elapsed(), outcome);
+            timings::record_call(self.site, start, Moment::now(), outcome);
         }
     }
 }
@@ -204,13 +204,13 @@ impl Drop for SyncGuard {
     #[inline]
     fn drop(&mut self) {
         let Some(start) = self.start else { return };
-        let elapsed = start.elapsed();
+        let end = Moment::now();
         let outcome = if std::thread::panicking() {
             Outcome::Panicked
         } else {
             Outcome::Completed
         };
-        timings::record_call(self.site, start, elapsed, outcome);
+        timings::record_call(self.site, start, end, outcome);
     }
 }
 

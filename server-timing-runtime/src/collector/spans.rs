@@ -1,8 +1,7 @@
 //! The wall-clock time during which at least one recording of a name ran: the union of their
 //! intervals, in bounded memory.
 //!
-//! Times are nanoseconds from the collector's start (negative for work that started before
-//! it). A name keeps at most [`STRETCHES`] disjoint stretches of time, each with the time it
+//! A name keeps at most [`STRETCHES`] disjoint stretches of time, each with the time it
 //! covers. While a name has no more, the union is exact, whatever the order recordings arrive
 //! in. One more separate stretch is merged with its nearest neighbour: their sum stays exact,
 //! but where the gap between them lay is forgotten. A later recording that overlaps such a
@@ -11,23 +10,26 @@
 //! end. Nested calls, and calls that run alongside each other as `join!`, `select!` and
 //! spawned tasks run them, overlap whole stretches and stay exact.
 
+use crate::collector::clock::{nanos, Moment};
+
 /// Disjoint stretches one name keeps.
 pub(crate) const STRETCHES: usize = 4;
 
 /// A stretch of time, `lo..hi`, of which `covered` nanoseconds were inside a recording.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stretch {
-    lo: i64,
-    hi: i64,
+    lo: Moment,
+    hi: Moment,
     covered: u64,
 }
 
 impl Stretch {
-    fn whole(lo: i64, hi: i64) -> Self {
+    #[inline]
+    fn whole(lo: Moment, hi: Moment) -> Self {
         Stretch {
             lo,
             hi,
-            covered: hi.abs_diff(lo),
+            covered: nanos(lo.until(hi)),
         }
     }
 
@@ -39,7 +41,7 @@ impl Stretch {
     /// One stretch for both. Where they overlap, as much of the two covered times as can be
     /// is taken to coincide: exact when either covers its whole stretch.
     fn join(self, other: Stretch) -> Stretch {
-        let overlap = self.hi.min(other.hi).saturating_sub(self.lo.max(other.lo)).max(0) as u64;
+        let overlap = nanos(self.lo.max(other.lo).until(self.hi.min(other.hi)));
         let shared = overlap.min(self.covered).min(other.covered);
         Stretch {
             lo: self.lo.min(other.lo),
@@ -49,39 +51,38 @@ impl Stretch {
     }
 }
 
-/// The union of the intervals of one name's recordings.
+/// The union of the intervals of one name's recordings: at least one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Spans {
-    /// Sorted by `lo`, disjoint; `len` of them used.
+    /// Sorted by `lo`, disjoint; the first `len` of them used, the rest unread copies.
     stretches: [Stretch; STRETCHES],
     len: u8,
 }
 
 impl Spans {
-    /// No interval yet.
-    pub(crate) const EMPTY: Spans = Spans {
-        stretches: [Stretch {
-            lo: 0,
-            hi: 0,
-            covered: 0,
-        }; STRETCHES],
-        len: 0,
-    };
+    /// The interval `lo..hi` (`hi >= lo`) alone.
+    #[inline]
+    pub(crate) fn new(lo: Moment, hi: Moment) -> Spans {
+        Spans {
+            stretches: [Stretch::whole(lo, hi); STRETCHES],
+            len: 1,
+        }
+    }
 
     /// Add the interval `lo..hi` (`hi >= lo`).
     #[inline]
-    pub(crate) fn add(&mut self, lo: i64, hi: i64) {
+    pub(crate) fn add(&mut self, lo: Moment, hi: Moment) {
         let len = usize::from(self.len);
         // The usual case, kept inline: a call that started after every earlier one ended, as
         // calls of one name in sequence do.
-        if len == 0 || lo > self.stretches[len - 1].hi {
+        let last = &mut self.stretches[len - 1];
+        if lo > last.hi {
             if len < STRETCHES {
                 self.stretches[len] = Stretch::whole(lo, hi);
                 self.len += 1;
             } else {
-                let last = &mut self.stretches[len - 1];
                 last.hi = hi;
-                last.covered = last.covered.saturating_add(hi.abs_diff(lo));
+                last.covered = last.covered.saturating_add(nanos(lo.until(hi)));
             }
             return;
         }
@@ -102,16 +103,16 @@ impl Spans {
             .fold(0, |sum, s| sum.saturating_add(s.covered))
     }
 
-    /// Where the earliest interval starts, if there is one.
-    pub(crate) fn first(&self) -> Option<i64> {
-        (self.len > 0).then(|| self.stretches[0].lo)
+    /// Where the earliest interval starts.
+    pub(crate) fn first(&self) -> Moment {
+        self.stretches[0].lo
     }
 
     /// Any stretch, anywhere: joined with those it meets, then put in order; if that makes one
     /// too many, it is joined with its nearest neighbour.
     #[inline(never)]
     fn insert(&mut self, mut new: Stretch) {
-        let mut kept = [Stretch::default(); STRETCHES + 1];
+        let mut kept = [new; STRETCHES + 1];
         let mut n = 0;
         for stretch in &self.stretches[..usize::from(self.len)] {
             if stretch.meets(&new) {
@@ -127,7 +128,7 @@ impl Spans {
         n += 1;
         if n > STRETCHES {
             // The new stretch and its nearest neighbour, as the usual case in `add` does.
-            let gap = |left: usize| kept[left + 1].lo.abs_diff(kept[left].hi);
+            let gap = |left: usize| kept[left].hi.until(kept[left + 1].lo);
             let left = match at {
                 0 => 0,
                 _ if at + 1 == n => at - 1,
@@ -147,13 +148,26 @@ impl Spans {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
+    use std::time::{Duration, Instant};
 
-    fn union(intervals: &[(i64, i64)]) -> u64 {
-        let mut spans = Spans::EMPTY;
-        for &(lo, hi) in intervals {
-            spans.add(lo, hi);
+    /// `ns` nanoseconds into the tests' timeline.
+    fn at(ns: u64) -> Moment {
+        static ORIGIN: LazyLock<Instant> = LazyLock::new(Instant::now);
+        Moment::from(*ORIGIN + Duration::from_nanos(ns))
+    }
+
+    fn spans(intervals: &[(u64, u64)]) -> Spans {
+        let (lo, hi) = intervals[0];
+        let mut spans = Spans::new(at(lo), at(hi));
+        for &(lo, hi) in &intervals[1..] {
+            spans.add(at(lo), at(hi));
         }
-        spans.covered()
+        spans
+    }
+
+    fn union(intervals: &[(u64, u64)]) -> u64 {
+        spans(intervals).covered()
     }
 
     #[test]
@@ -190,29 +204,23 @@ mod tests {
         // Whatever the pattern, at most last end minus first start.
         let mut seed = 7_u64;
         for _ in 0..200 {
-            let mut spans = Spans::EMPTY;
-            let (mut lo_min, mut hi_max) = (i64::MAX, i64::MIN);
+            let mut intervals = Vec::new();
             for _ in 0..20 {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                let lo = (seed >> 33) as i64 % 1_000;
-                let hi = lo + (seed >> 50) as i64 % 200;
-                spans.add(lo, hi);
-                lo_min = lo_min.min(lo);
-                hi_max = hi_max.max(hi);
+                let lo = (seed >> 33) % 1_000;
+                intervals.push((lo, lo + (seed >> 50) % 200));
             }
-            assert!(spans.covered() <= hi_max.abs_diff(lo_min));
+            let lo_min = intervals.iter().map(|i| i.0).min().unwrap_or(0);
+            let hi_max = intervals.iter().map(|i| i.1).max().unwrap_or(0);
+            assert!(union(&intervals) <= hi_max - lo_min);
         }
     }
 
     #[test]
     fn merging_batches_keeps_the_union() {
-        let mut a = Spans::EMPTY;
-        a.add(0, 40);
-        let mut b = Spans::EMPTY;
-        b.add(0, 60);
-        b.add(100, 110);
-        a.merge(&b);
+        let mut a = spans(&[(10, 50)]);
+        a.merge(&spans(&[(0, 60), (100, 110)]));
         assert_eq!(a.covered(), 70);
-        assert_eq!(a.first(), Some(0));
+        assert_eq!(a.first(), at(0));
     }
 }

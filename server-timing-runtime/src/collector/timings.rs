@@ -10,7 +10,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::CACHE_CONTROL;
@@ -19,7 +19,7 @@ use pin_project_lite::pin_project;
 
 use crate::adapters::trace_context;
 use crate::collector::batch::{self, Slot};
-use crate::collector::clock::{nanos, Start};
+use crate::collector::clock::Moment;
 use crate::collector::label::CallSite;
 use crate::collector::label::Label;
 use crate::collector::metric::{Measure, Metric, Outcome};
@@ -65,7 +65,7 @@ pub(crate) struct Inner {
     options: Options,
     // Copied out of `options`: read on every timed call.
     aggregate: bool,
-    started: Start,
+    started: Moment,
     state: Mutex<State>,
     // Chosen when the request starts (`Options::trace_context`); withheld from a response a
     // shared cache may store.
@@ -169,7 +169,7 @@ impl Timings {
             inner: Arc::new(Inner {
                 aggregate: options.config().repeated == Repeated::Aggregate,
                 options,
-                started: Start::now(),
+                started: Moment::now(),
                 state: Mutex::new(State {
                     metrics: Vec::new(),
                     omitted: 0,
@@ -489,10 +489,10 @@ impl Timings {
         true
     }
 
-    /// Add timed work that started at `start` and ran for `duration`: ordered by its start,
-    /// and counted once where it overlaps other work of the same name.
-    pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
-        self.inner.add_span(label, start, duration, outcome);
+    /// Add timed work that ran from `start` to `end`: ordered by its start, and counted once
+    /// where it overlaps other work of the same name.
+    pub(crate) fn add_span(&self, label: Label, start: Moment, end: Moment, outcome: Outcome) {
+        self.inner.add_span(label, start, end, outcome);
     }
 
     /// Whether this is the collector current on this thread.
@@ -534,8 +534,8 @@ impl Timings {
 /// Record a timed call of `site` that started at `start` into the collector current on this
 /// thread, if any: how every `#[server_timing]` call ends.
 #[inline]
-pub(crate) fn record_call(site: &'static CallSite, start: Start, elapsed: Duration, outcome: Outcome) {
-    Timings::with_current(|inner| inner.record_call(site, start, elapsed, outcome));
+pub(crate) fn record_call(site: &'static CallSite, start: Moment, end: Moment, outcome: Outcome) {
+    Timings::with_current(|inner| inner.record_call(site, start, end, outcome));
 }
 
 impl Inner {
@@ -549,34 +549,25 @@ impl Inner {
     /// (recordings made one after another keep their order, whatever durations they carry).
     pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
         Timings::with_current(Inner::flush);
-        let now = Start::now().since(self.started);
-        self.add_now(label, Recorded::Unplaced(measure, now), outcome);
+        self.add_now(label, Recorded::Unplaced(measure, Moment::now()), outcome);
     }
 
-    /// Add timed work that started at `start` and ran for `duration`. See
-    /// [`Timings::add_span`].
-    pub(crate) fn add_span(&self, label: Label, start: Instant, duration: Duration, outcome: Outcome) {
+    /// Add timed work that ran from `start` to `end`. See [`Timings::add_span`].
+    pub(crate) fn add_span(&self, label: Label, start: Moment, end: Moment, outcome: Outcome) {
         Timings::with_current(Inner::flush);
-        let lo = Start::from(start).since(self.started);
-        self.add_now(
-            label,
-            Recorded::Span(lo, lo.saturating_add(nanos(duration))),
-            outcome,
-        );
+        self.add_now(label, Recorded::Span(start, end), outcome);
     }
 
     /// Record a timed call of `site` (this collector is current on this thread): into the
     /// batch when it can be batched (it completed, and repeated names are aggregated), else at
     /// once.
     #[inline]
-    fn record_call(&self, site: &'static CallSite, start: Start, elapsed: Duration, outcome: Outcome) {
-        let lo = start.since(self.started);
-        let hi = lo.saturating_add(nanos(elapsed));
+    fn record_call(&self, site: &'static CallSite, start: Moment, end: Moment, outcome: Outcome) {
         if outcome != Outcome::Completed
             || !self.aggregate
-            || !batch::stage(site, lo, hi, |slots| self.add_batch(slots))
+            || !batch::stage(site, start, end, |slots| self.add_batch(slots))
         {
-            self.unbatched(site, lo, hi, outcome);
+            self.unbatched(site, start, end, outcome);
         }
     }
 
@@ -584,7 +575,7 @@ impl Inner {
     /// holds of this thread's earlier calls.
     #[cold]
     #[inline(never)]
-    fn unbatched(&self, site: &'static CallSite, lo: i64, hi: i64, outcome: Outcome) {
+    fn unbatched(&self, site: &'static CallSite, lo: Moment, hi: Moment, outcome: Outcome) {
         self.flush();
         self.add_now(Label::Site(site), Recorded::Span(lo, hi), outcome);
     }
@@ -624,9 +615,9 @@ impl Inner {
 #[derive(Clone, Copy)]
 enum Recorded {
     /// A measure with no place in time, and where it goes in the order.
-    Unplaced(Measure, i64),
-    /// Timed work, from and to, on the collector's timeline.
-    Span(i64, i64),
+    Unplaced(Measure, Moment),
+    /// Timed work, from and to.
+    Span(Moment, Moment),
 }
 
 thread_local! {
@@ -680,7 +671,7 @@ impl State {
     /// name when repeated names are aggregated, else a new one; `None` (and the name counted
     /// as omitted) when there is no room for it. Every stored name and description is
     /// sanitized, which the header writer relies on.
-    fn entry(&mut self, label: Label, aggregate: bool, max: usize, first: i64) -> Option<&mut Metric> {
+    fn entry(&mut self, label: Label, aggregate: bool, max: usize, first: Moment) -> Option<&mut Metric> {
         let fixed = matches!(label, Label::Site(_));
         let (name, description, checked) = label.into_parts();
         let found = match self.find(&name, aggregate) {
@@ -736,7 +727,7 @@ impl State {
         name: Cow<'static, str>,
         max: usize,
         fixed: bool,
-        first: i64,
+        first: Moment,
         aggregate: bool,
     ) -> Result<usize, Cow<'static, str>> {
         if self.metrics.len() >= max {

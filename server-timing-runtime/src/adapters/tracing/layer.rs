@@ -332,7 +332,9 @@ where
             name: finished.name,
             description: finished.description,
         };
-        timings.add_span(label, finished.started, finished.elapsed, finished.outcome);
+        let start = finished.started;
+        let end = start.checked_add(finished.elapsed).unwrap_or(start);
+        timings.add_span(label, start.into(), end.into(), finished.outcome);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
@@ -352,12 +354,12 @@ where
         if counted(ctx.event_span(event), &mapped.name) {
             return;
         }
-        let now = Instant::now();
-        let started = now.checked_sub(elapsed).unwrap_or(now);
+        let end = Instant::now();
+        let start = end.checked_sub(elapsed).unwrap_or(end);
         let label = Label::Text {
             name: mapped.name.clone(),
             description: None,
         };
-        timings.add_span(label, started, elapsed, Outcome::Completed);
+        timings.add_span(label, start.into(), end.into(), Outcome::Completed);
     }
 }
