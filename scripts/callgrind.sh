@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Instruction counts (valgrind --tool=callgrind), which unlike times repeat exactly from one
+# run to the next on a shared machine:
+#
+# - per timed call inside a scope (examples/src/bin/call_cost.rs): a `#[server_timing]` sync
+#   fn and async fn, beyond the clock pair any timing needs (and, for the async fn, beyond the
+#   same async fn without the attribute);
+# - per whole request (examples/src/bin/load_app.rs): what the actix middleware adds to one
+#   keep-alive request of `/trivial` (5 timed calls), with against without.
+#
+# Each figure is the difference between a run of N and one of 3N calls or requests over 2N,
+# so that start-up cancels out.
+#
+# Usage: scripts/callgrind.sh [N]     (N = 1000; about a minute)
+# Needs valgrind and curl (apt-get install valgrind curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n="${1:-1000}"
+for tool in valgrind curl; do
+    command -v "$tool" >/dev/null || { echo "callgrind.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
+done
+cargo build --release --quiet -p server-timing-examples --bin call_cost --bin load_app
+bin=target/release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Instructions of one callgrind run of the command given.
+count() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/out" "$@" >/dev/null 2>"$work/err"
+    grep -E "^(summary|totals):" "$work/out" | head -1 | awk '{print $2}'
+}
+
+# Instructions of one call of a call_cost variant.
+per_call() {
+    local low high
+    low=$(count "$bin/call_cost" "$1" "$n")
+    high=$(count "$bin/call_cost" "$1" $((3 * n)))
+    echo $(((high - low) / (2 * n)))
+}
+
+# Instructions of a load_app run serving `count` /trivial requests on one variant's port.
+serve() {
+    local variant=$1 requests=$2 pid addr
+    valgrind --tool=callgrind --callgrind-out-file="$work/serve.out" "$bin/load_app" serve --work-iters 10 \
+        >"$work/log" 2>"$work/err" &
+    pid=$!
+    for _ in $(seq 600); do
+        grep -q "$variant listening" "$work/log" 2>/dev/null && break
+        sleep 0.1
+    done
+    addr=$(grep "$variant listening" "$work/log" | awk '{print $NF}')
+    [ -n "$addr" ] || { echo "callgrind.sh: load_app did not start:" >&2; cat "$work/err" >&2; exit 1; }
+    curl -s $(for _ in $(seq "$requests"); do echo -n "http://$addr/trivial "; done) >/dev/null
+    kill -INT "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -E "^(summary|totals):" "$work/serve.out" | head -1 | awk '{print $2}'
+}
+
+per_request() {
+    local low high
+    low=$(serve "$1" "$n")
+    high=$(serve "$1" $((3 * n)))
+    echo $(((high - low) / (2 * n)))
+}
+
+pair=$(per_call pair)
+sync=$(per_call sync)
+async=$(per_call async)
+plain=$(per_call plain-async)
+with=$(per_request with)
+without=$(per_request without)
+echo "per call in a scope: clock pair $pair instructions; #[server_timing] sync fn $sync (+$((sync - pair))), async fn $async (+$((async - plain - pair)) beyond the pair and the plain async fn's $plain)"
+echo "per /trivial request: with the middleware $with, without $without: the middleware adds $((with - without))"
