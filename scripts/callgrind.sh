@@ -5,11 +5,15 @@
 # - per timed call inside a scope (examples/src/bin/call_cost.rs): a `#[server_timing]` sync
 #   fn and async fn, beyond the clock pair any timing needs (and, for the async fn, beyond the
 #   same async fn without the attribute);
+# - per `tracing` span with a `server_timing` field in a request (created, entered, exited,
+#   closed): what `server_timing_runtime::tracing::layer()` adds to the registry alone;
 # - per whole request (examples/src/bin/load_app.rs): what the actix middleware adds to one
 #   keep-alive request of `/trivial` (5 timed calls), with against without.
 #
 # Each figure is the difference between a run of N and one of 3N calls or requests over 2N,
-# so that start-up cancels out.
+# so that start-up cancels out. Instructions are not time: a clock read is few instructions
+# but slow, so ratios to the clock are read from the criterion benches. A change of code
+# layout elsewhere (inlining decisions) moves a per-call figure by up to about 15.
 #
 # Usage: scripts/callgrind.sh [N]     (N = 1000; about a minute)
 # Needs valgrind and curl (apt-get install valgrind curl).
@@ -68,7 +72,10 @@ pair=$(per_call pair)
 sync=$(per_call sync)
 async=$(per_call async)
 plain=$(per_call plain-async)
+registry=$(per_call span-registry)
+layer=$(per_call span-layer)
 with=$(per_request with)
 without=$(per_request without)
 echo "per call in a scope: clock pair $pair instructions; #[server_timing] sync fn $sync (+$((sync - pair))), async fn $async (+$((async - plain - pair)) beyond the pair and the plain async fn's $plain)"
+echo "per selected tracing span in a request: registry alone $registry, with the layer $layer: the layer adds $((layer - registry))"
 echo "per /trivial request: with the middleware $with, without $without: the middleware adds $((with - without))"

@@ -2,14 +2,17 @@
 //! `valgrind --tool=callgrind` (`scripts/callgrind.sh` does the counting):
 //!
 //! ```text
-//! call_cost pair|sync|async|plain-async N
+//! call_cost pair|sync|async|plain-async|span-registry|span-layer N
 //! ```
 //!
 //! `pair` reads the clock twice (what any timing of a call must do), `sync` calls a
 //! `#[server_timing]` fn, `async` polls a `#[server_timing]` async fn to completion and
-//! `plain-async` the same async fn without the attribute. Each variant runs alone in its own
-//! process, so the difference of two runs with different `N` over their difference in `N` is
-//! the instructions of one call, start-up cancelled out.
+//! `plain-async` the same async fn without the attribute. `span-registry` creates, enters,
+//! exits and closes a `tracing` span with a `server_timing` field under tracing-subscriber's
+//! registry alone, `span-layer` the same span with `server_timing_runtime::tracing::layer()`
+//! on the registry. Each variant runs alone in its own process, so the difference of two runs
+//! with different `N` over their difference in `N` is the instructions of one call, start-up
+//! cancelled out.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -20,6 +23,7 @@ use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{server_timing, Timings};
+use tracing_subscriber::layer::SubscriberExt;
 
 #[server_timing("sync")]
 #[inline(never)]
@@ -36,6 +40,12 @@ async fn timed_async(x: u64) -> u64 {
 #[inline(never)]
 async fn plain_async(x: u64) -> u64 {
     black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn selected_span() {
+    let span = tracing::info_span!("query", server_timing = "db");
+    span.in_scope(|| black_box(()));
 }
 
 #[inline(never)]
@@ -57,6 +67,7 @@ enum Variant {
     Sync,
     Async,
     PlainAsync,
+    Span,
 }
 
 fn main() -> ExitCode {
@@ -66,6 +77,16 @@ fn main() -> ExitCode {
         Some("sync") => Variant::Sync,
         Some("async") => Variant::Async,
         Some("plain-async") => Variant::PlainAsync,
+        Some("span-registry") => {
+            tracing::subscriber::set_global_default(tracing_subscriber::registry())
+                .expect("the first subscriber");
+            Variant::Span
+        }
+        Some("span-layer") => {
+            let subscriber = tracing_subscriber::registry().with(server_timing_runtime::tracing::layer());
+            tracing::subscriber::set_global_default(subscriber).expect("the first subscriber");
+            Variant::Span
+        }
         _ => return usage(),
     };
     let Some(calls) = args.next().and_then(|n| n.parse::<u64>().ok()) else {
@@ -81,6 +102,7 @@ fn main() -> ExitCode {
                 Variant::Sync => drop(black_box(timed(i))),
                 Variant::Async => drop(black_box(pin!(timed_async(i)).poll(&mut cx))),
                 Variant::PlainAsync => drop(black_box(pin!(plain_async(i)).poll(&mut cx))),
+                Variant::Span => selected_span(),
             }
         }
     });
@@ -88,6 +110,6 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: call_cost pair|sync|async|plain-async N");
+    eprintln!("usage: call_cost pair|sync|async|plain-async|span-registry|span-layer N");
     ExitCode::from(2)
 }
