@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use semantics_support::both;
 use server_timing_runtime::{record, server_timing, timer, Options, Repeated, Timings};
+use tracing_subscriber::layer::SubscriberExt;
 
 #[server_timing]
 async fn inner() {
@@ -137,4 +138,24 @@ fn a_name_moves_up_when_an_earlier_started_call_of_it_ends_later() {
         .map(|m| m.name)
         .collect();
     assert_eq!(names, ["b", "a", "c"]);
+}
+
+#[test]
+fn work_that_started_before_the_collector_comes_first_and_counts_whole() {
+    // A mapped event reports its duration when it ends: a statement that began two seconds
+    // before this request's collector was made still counts its two seconds, and comes first.
+    let subscriber = tracing_subscriber::registry()
+        .with(server_timing_runtime::tracing::layer().event("sqlx::query", "db"));
+    let timings = tracing::subscriber::with_default(subscriber, || {
+        let timings = Timings::with_options(Options::new().no_total());
+        timings.sync_scope(|| {
+            branch();
+            tracing::debug!(target: "sqlx::query", summary = "select 1", elapsed_secs = 2.0);
+        });
+        timings
+    });
+    let metrics = timings.metrics();
+    let names: Vec<_> = metrics.iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["db", "branch", "leaf"]);
+    assert_eq!(metrics[0].duration(), Some(Duration::from_secs(2)));
 }
