@@ -29,20 +29,24 @@ use std::task::{ready, Context, Poll};
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::error::InternalError;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, CACHE_CONTROL};
 use actix_web::Error;
 use pin_project_lite::pin_project;
 
 use crate::adapters::completed::{Hook, Path, Pending};
 use crate::adapters::trace_context;
 use crate::collector::timings::{ReadAfter, Scope, Timings};
-use crate::header::traceparent::{TRACEPARENT, TRACESTATE};
+use crate::header::traceparent::{TRACEPARENT_NAME, TRACESTATE_NAME};
 use crate::options::Options;
 use crate::Completed;
 
 // actix-web 4 is built on `http` 0.2, so the crate's `http` 1.x names cannot be used here.
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 const TIMING_ALLOW_ORIGIN: HeaderName = HeaderName::from_static("timing-allow-origin");
+// Statics, looked up by reference: a `&str` would be parsed on every request, and a name that
+// is not a standard one copied into a new allocation.
+static TRACEPARENT: HeaderName = HeaderName::from_static(TRACEPARENT_NAME);
+static TRACESTATE: HeaderName = HeaderName::from_static(TRACESTATE_NAME);
 
 type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 
@@ -266,10 +270,9 @@ where
         let options = self.inner.options.clone();
         let trace = options.config().trace_context.then(|| {
             let headers = req.headers();
-            trace_context::from_request(
-                headers.get_all(TRACEPARENT.as_str()).map(HeaderValue::as_bytes),
-                || headers.get_all(TRACESTATE.as_str()).map(HeaderValue::as_bytes),
-            )
+            trace_context::from_request(headers.get_all(&TRACEPARENT).map(HeaderValue::as_bytes), || {
+                headers.get_all(&TRACESTATE).map(HeaderValue::as_bytes)
+            })
         });
         let timings = Timings::with_trace(options, trace);
         let done = self.inner.on_complete.as_ref().map(|hook| {
@@ -408,7 +411,7 @@ where
 /// `Timing-Allow-Origin` values unless `headers` has that header already. Returns whether a
 /// field was appended.
 fn append(headers: &mut HeaderMap, timings: &Timings, read_after: ReadAfter) -> bool {
-    timings.apply_cache_rule(|| headers.get_all("cache-control").map(HeaderValue::as_bytes));
+    timings.apply_cache_rule(|| headers.get_all(CACHE_CONTROL).map(HeaderValue::as_bytes));
     let Some(value) = timings.finish_value(read_after) else {
         return false;
     };

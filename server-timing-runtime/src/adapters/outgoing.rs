@@ -41,7 +41,7 @@ impl Names {
 /// `tracestate` when the request had one. A call that carries its own `traceparent` (set by
 /// the application or an OpenTelemetry propagator) keeps it.
 pub(crate) fn forward_trace(headers: &mut HeaderMap) {
-    if headers.contains_key(TRACEPARENT) {
+    if headers.contains_key(&TRACEPARENT) {
         return;
     }
     let Some(timings) = Timings::current() else {
@@ -50,10 +50,10 @@ pub(crate) fn forward_trace(headers: &mut HeaderMap) {
     let Some(parent) = timings.trace_parent() else {
         return;
     };
-    headers.insert(TRACEPARENT, parent.to_header_value());
+    headers.insert(TRACEPARENT.clone(), parent.to_header_value());
     // Checked when it was read: visible ASCII only, but checked again rather than trusted.
     if let Some(state) = timings.trace_state().and_then(|s| HeaderValue::from_str(s).ok()) {
-        headers.insert(TRACESTATE, state);
+        headers.insert(TRACESTATE.clone(), state);
     }
 }
 

@@ -149,12 +149,12 @@ impl Timings {
         let trace = options.config().trace_context.then(|| {
             trace_context::from_request(
                 request_headers
-                    .get_all(TRACEPARENT)
+                    .get_all(&TRACEPARENT)
                     .iter()
                     .map(HeaderValue::as_bytes),
                 || {
                     request_headers
-                        .get_all(TRACESTATE)
+                        .get_all(&TRACESTATE)
                         .iter()
                         .map(HeaderValue::as_bytes)
                 },

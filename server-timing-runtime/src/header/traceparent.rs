@@ -15,9 +15,15 @@ use http::{HeaderName, HeaderValue};
 /// The length of a version `00` `traceparent`: `00-<32 hex>-<16 hex>-<2 hex>`.
 pub(crate) const TRACEPARENT_LEN: usize = 55;
 
-/// The W3C trace-context request headers, read on the way in and sent on outgoing calls.
-pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-pub(crate) const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+/// The W3C trace-context request headers, read on the way in and sent on outgoing calls,
+/// spelled once for every `http` version's header names.
+pub(crate) const TRACEPARENT_NAME: &str = "traceparent";
+pub(crate) const TRACESTATE_NAME: &str = "tracestate";
+
+/// The same as `http` header names. Statics, borrowed by every lookup: a `const` would build
+/// a name and drop it again on each request.
+pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static(TRACEPARENT_NAME);
+pub(crate) static TRACESTATE: HeaderName = HeaderName::from_static(TRACESTATE_NAME);
 
 /// The `sampled` bit of the trace flags.
 const SAMPLED: u8 = 0x01;
@@ -214,18 +220,14 @@ impl TraceParent {
         if value[2] != b'-' || value[35] != b'-' || value[52] != b'-' {
             return Err(E(Invalid::Separator));
         }
-        let mut version = [0];
-        hex(&value[0..2], &mut version)?;
-        if version[0] != 0 {
+        let [version] = hex(&value[0..2])?;
+        if version != 0 {
             return Err(E(Invalid::Version));
         }
-        let mut trace_id = [0; 16];
-        let mut parent_id = [0; 8];
-        let mut flags = [0];
-        hex(&value[3..35], &mut trace_id)?;
-        hex(&value[36..52], &mut parent_id)?;
-        hex(&value[53..55], &mut flags)?;
-        TraceParent::new(trace_id, parent_id, flags[0]).ok_or(E(Invalid::ZeroId))
+        let trace_id = hex(&value[3..35])?;
+        let parent_id = hex(&value[36..52])?;
+        let [flags] = hex(&value[53..55])?;
+        TraceParent::new(trace_id, parent_id, flags).ok_or(E(Invalid::ZeroId))
     }
 }
 
@@ -266,43 +268,49 @@ impl fmt::Display for ParseTraceParentError {
 
 impl Error for ParseTraceParentError {}
 
-/// Lowercase hex `text` (twice as long as `to`) into `to`.
-fn hex(text: &[u8], to: &mut [u8]) -> Result<(), ParseTraceParentError> {
-    // Every digit is looked up, then checked once: this runs on every traced request.
-    let mut invalid = 0;
-    for (pair, byte) in text.chunks_exact(2).zip(to.iter_mut()) {
-        let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
-        invalid |= high | low;
-        *byte = (high << 4) | (low & 0x0f);
+/// The `N` bytes the lowercase hex `text` (`2 * N` digits) spells.
+fn hex<const N: usize>(text: &[u8]) -> Result<[u8; N], ParseTraceParentError> {
+    // Arithmetic rather than a table, with the check folded over every digit and tested once:
+    // the loop then has no branch and no lookup, and the compiler runs it on whole vectors
+    // of digits. This runs on every traced request.
+    let text = &text[..2 * N];
+    let mut bytes = [0; N];
+    let mut valid = true;
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        let (high, low) = (text[2 * i], text[2 * i + 1]);
+        valid &= is_lower_hex(high) & is_lower_hex(low);
+        *byte = (nibble(high) << 4) | nibble(low);
     }
-    if invalid & NOT_HEX != 0 {
+    if !valid {
         return Err(ParseTraceParentError(Invalid::Hex));
     }
-    Ok(())
+    Ok(bytes)
 }
 
-/// Marks a byte that is not a lowercase hex digit in [`NIBBLES`].
-const NOT_HEX: u8 = 0x10;
+#[inline(always)]
+fn is_lower_hex(c: u8) -> bool {
+    c.wrapping_sub(b'0') < 10 || c.wrapping_sub(b'a') < 6
+}
 
-/// The value of each lowercase hex digit; [`NOT_HEX`] for every other byte.
-const NIBBLES: [u8; 256] = {
-    let mut table = [NOT_HEX; 256];
-    let mut digit = 0;
-    while digit < 16 {
-        table[HEX[digit] as usize] = digit as u8;
-        digit += 1;
-    }
-    table
-};
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The value of a lowercase hex digit (of anything else, something meaningless): `0`-`9` are
+/// 0x30-0x39, `a`-`f` 0x61-0x66, told apart by bit 6.
+#[inline(always)]
+fn nibble(c: u8) -> u8 {
+    (c & 0x0f) + 9 * (c >> 6)
+}
 
 /// `bytes` as lowercase hex into `to`, twice as long.
 fn put_hex(to: &mut [u8], bytes: &[u8]) {
     for (pair, byte) in to.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
+        pair[0] = digit(byte >> 4);
+        pair[1] = digit(byte & 0xf);
     }
+}
+
+/// The lowercase hex digit of `n` (below 16), without a branch or a lookup (see `hex`).
+#[inline(always)]
+fn digit(n: u8) -> u8 {
+    b'0' + n + 39 * u8::from(n > 9)
 }
 
 fn random_parent_id() -> [u8; 8] {
