@@ -332,9 +332,12 @@ where
             name: finished.name,
             description: finished.description,
         };
-        let start = finished.started;
-        let end = start.checked_add(finished.elapsed).unwrap_or(start);
-        timings.add_span(label, start.into(), end.into(), finished.outcome);
+        timings.add_span(
+            label,
+            finished.started.into(),
+            finished.ended.into(),
+            finished.outcome,
+        );
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {

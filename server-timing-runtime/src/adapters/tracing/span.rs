@@ -33,7 +33,8 @@ pub(crate) struct Finished {
     pub(crate) name: Cow<'static, str>,
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) started: Instant,
-    pub(crate) elapsed: Duration,
+    /// Its close for wall time; its first enter plus the time it was entered for busy time.
+    pub(crate) ended: Instant,
     pub(crate) outcome: Outcome,
 }
 
@@ -101,7 +102,11 @@ impl SpanTiming {
     pub(crate) fn finish(self, busy: bool) -> Option<(Timings, Finished)> {
         let started = self.first_enter?;
         let name = self.name.filter(|_| self.selected)?;
-        let elapsed = if busy { self.busy } else { started.elapsed() };
+        let ended = if busy {
+            started.checked_add(self.busy).unwrap_or(started)
+        } else {
+            Instant::now()
+        };
         let outcome = if self.panicked || std::thread::panicking() {
             Outcome::Panicked
         } else {
@@ -111,7 +116,7 @@ impl SpanTiming {
             name,
             description: self.description,
             started,
-            elapsed,
+            ended,
             outcome,
         };
         Some((self.timings, finished))
