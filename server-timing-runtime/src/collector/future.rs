@@ -71,7 +71,7 @@ impl<F: Future> FutureExt for F {}
 /// Where a timed future's recording goes: a label given at run time, or the call site of a
 /// `#[server_timing]` fn (checked when compiled, so batched per thread like a sync fn's).
 trait Filing {
-    /// Record work that started at `start` into the collector current on this thread, if any.
+    /// Record work from `start` to `end` into the collector current on this thread, if any.
     fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome);
     /// Record into `timings`, current here or not.
     fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome);

@@ -531,7 +531,7 @@ impl Timings {
     }
 }
 
-/// Record a timed call of `site` that started at `start` into the collector current on this
+/// Record a timed call of `site` from `start` to `end` into the collector current on this
 /// thread, if any: how every `#[server_timing]` call ends.
 #[inline]
 pub(crate) fn record_call(site: &'static CallSite, start: Moment, end: Moment, outcome: Outcome) {
