@@ -9,30 +9,26 @@
 //! Skipped with a loud message when Chromium or `tests/rum/node_modules` (see
 //! `scripts/rum-setup.sh`) is missing; a failure instead when `SERVER_TIMING_REQUIRE_CHROMIUM=1`.
 
+mod axum_support;
 #[allow(dead_code)]
 #[path = "browser_support/chromium.rs"]
 mod chromium;
 mod tool_support;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
+use axum_support::AxumServer;
 use chromium::{Chromium, TempDir, REQUIRE_ENV};
 use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{Timings, TraceParent};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// What the server saw: the trace each request's header named, the `traceparent` the
 /// browser sent with it, and every payload Faro posted.
@@ -192,31 +188,11 @@ fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
         .build()
         .unwrap();
     let seen = Seen::default();
-    let (addr, stop, server) = runtime.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = app(seen.clone(), script);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        (addr, stop, server)
-    });
+    let server = runtime.block_on(AxumServer::start(app(seen.clone(), script)));
 
-    let dom = chromium.dump_dom(&format!("http://{addr}/"));
+    let dom = chromium.dump_dom(&server.url("/"));
 
-    let _ = stop.send(());
-    runtime.block_on(async {
-        tokio::time::timeout(DEADLINE, server)
-            .await
-            .expect("the server stopped")
-            .unwrap()
-            .unwrap();
-    });
+    runtime.block_on(server.stop());
 
     assert!(
         dom.contains(r#"<p id="fetched">api-ok</p>"#),

@@ -1,6 +1,7 @@
 //! `tower::ServerTimingLayer` in front of axum 0.8 and bare hyper 1.x, over real sockets, and
 //! each option through the layer.
 
+mod axum_support;
 mod metrics_support;
 
 use std::convert::Infallible;
@@ -12,6 +13,7 @@ use axum::body::Body;
 use axum::response::AppendHeaders;
 use axum::routing::get;
 use axum::Router;
+use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -34,13 +36,6 @@ async fn bounded<T>(future: impl Future<Output = T>) -> T {
     tokio::time::timeout(DEADLINE, future)
         .await
         .expect("the request finished within the deadline")
-}
-
-async fn serve_axum(app: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
 }
 
 /// GET `path`; the response's headers and body text.
@@ -92,9 +87,10 @@ async fn axum_app_gets_total_and_every_handler_metric() {
     let app = Router::new()
         .route("/", get(hello))
         .layer(ServerTimingLayer::new());
-    let addr = serve_axum(app).await;
+    let server = AxumServer::start(app).await;
 
-    let (headers, body) = get_over_socket(addr, "/").await;
+    let (headers, body) = get_over_socket(server.addr, "/").await;
+    server.stop().await;
 
     assert_eq!(body, "hello ada");
     let metrics = only_field(&headers);
@@ -148,15 +144,16 @@ async fn a_request_the_predicate_refuses_has_no_collector_and_no_header() {
         .route("/health", get(report_collector))
         .route("/page", get(report_collector))
         .layer(ServerTimingLayer::new().when(|head| head.uri.path() != "/health"));
-    let addr = serve_axum(app).await;
+    let server = AxumServer::start(app).await;
 
-    let (headers, body) = get_over_socket(addr, "/health").await;
+    let (headers, body) = get_over_socket(server.addr, "/health").await;
     assert_eq!(body, "no collector");
     assert!(server_timing_fields(&headers).is_empty());
 
-    let (headers, body) = get_over_socket(addr, "/page").await;
+    let (headers, body) = get_over_socket(server.addr, "/page").await;
     assert_eq!(body, "collector");
     assert_eq!(names(&only_field(&headers)), ["total"]);
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -336,9 +333,10 @@ async fn quotes_backslashes_and_newlines_in_descriptions_still_give_every_metric
     let app = Router::new()
         .route("/", get(hostile_descriptions))
         .layer(ServerTimingLayer::new());
-    let addr = serve_axum(app).await;
+    let server = AxumServer::start(app).await;
 
-    let (headers, body) = get_over_socket(addr, "/").await;
+    let (headers, body) = get_over_socket(server.addr, "/").await;
+    server.stop().await;
 
     assert_eq!(body, "ok");
     let metrics = only_field(&headers);
@@ -382,9 +380,10 @@ async fn fields_the_application_set_are_kept_as_they_are() {
     let app = Router::new()
         .route("/", get(with_own_fields))
         .layer(ServerTimingLayer::new().timing_allow_origin(HeaderValue::from_static("*")));
-    let addr = serve_axum(app).await;
+    let server = AxumServer::start(app).await;
 
-    let (headers, _) = get_over_socket(addr, "/").await;
+    let (headers, _) = get_over_socket(server.addr, "/").await;
+    server.stop().await;
 
     let fields = server_timing_fields(&headers);
     assert_eq!(fields.len(), 3, "{fields:?}");

@@ -1,6 +1,7 @@
 //! The `Server-Timing` trailer for streamed bodies, end to end with a hyper client over
 //! HTTP/1.1 (chunked) and HTTP/2 (h2c prior knowledge) on loopback.
 
+mod axum_support;
 mod metrics_support;
 
 use std::convert::Infallible;
@@ -10,6 +11,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, Version};
 use http_body_util::{BodyExt, Empty, Full};
@@ -281,11 +283,10 @@ async fn an_axum_app_streams_with_the_trailer() {
             axum::routing::get(|| async { axum::body::Body::new(SlowChunks::new(None)) }),
         )
         .layer(ServerTimingLayer::new().trailers(true));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = AxumServer::start(app).await;
 
-    let received = get(addr, Version::HTTP_11, "/stream", true).await;
+    let received = get(server.addr, Version::HTTP_11, "/stream", true).await;
+    server.stop().await;
 
     assert_eq!(received.body, the_body());
     assert_eq!(announced(&received.headers), ["server-timing"]);

@@ -3,16 +3,17 @@
 //! `traceparent` / `tracestate` entries of the response's `Server-Timing` as a browser does.
 
 mod actix_support;
+mod axum_support;
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_support::{client, fields, serve};
 use actix_web::{web, HttpResponse};
 use axum::routing::get;
 use axum::Router;
+use axum_support::AxumServer;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, StreamBody};
@@ -21,8 +22,6 @@ use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings, TraceParent};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tower::ServiceExt;
 
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -270,8 +269,8 @@ async fn the_trace_fits_the_budget_before_the_metrics() {
     assert!(seen.desc("omitted").is_some(), "{}", seen.raw);
 }
 
-/// An axum app behind the layer, served until the returned sender is dropped or fired.
-async fn serve_axum(layer: ServerTimingLayer) -> (SocketAddr, oneshot::Sender<()>) {
+/// An axum app behind the layer, served until [`AxumServer::stop`].
+async fn serve_axum(layer: ServerTimingLayer) -> AxumServer {
     let app = Router::new()
         .route("/", get(|| async { seen_by_handler() }))
         .route(
@@ -279,21 +278,11 @@ async fn serve_axum(layer: ServerTimingLayer) -> (SocketAddr, oneshot::Sender<()
             get(|| async { ([("cache-control", "s-maxage=30")], seen_by_handler()) }),
         )
         .layer(layer);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    (addr, stop)
+    AxumServer::start(app).await
 }
 
-async fn axum_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Seen {
-    let mut request = client().get(format!("http://{addr}{path}"));
+async fn axum_get(server: &AxumServer, path: &str, headers: &[(&str, &str)]) -> Seen {
+    let mut request = client().get(server.url(path));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -302,29 +291,29 @@ async fn axum_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> See
 
 #[tokio::test]
 async fn through_the_tower_layer() {
-    let (addr, stop) = serve_axum(ServerTimingLayer::new().trace_context(true)).await;
+    let server = serve_axum(ServerTimingLayer::new().trace_context(true)).await;
     let headers = [("traceparent", INCOMING), ("tracestate", "congo=t61rcWkgMzE")];
-    let seen = axum_get(addr, "/", &headers).await;
+    let seen = axum_get(&server, "/", &headers).await;
     let parent = seen.traceparent();
     assert_eq!(hex(&parent.trace_id()), INCOMING_TRACE);
     assert_ne!(hex(&parent.parent_id()), INCOMING_SPAN);
     assert_eq!(seen.body, parent.to_string());
     assert_eq!(seen.desc("tracestate"), Some("congo=t61rcWkgMzE"));
 
-    let invalid = axum_get(addr, "/", &[("traceparent", "00-zz"), ("tracestate", "a=1")]).await;
+    let invalid = axum_get(&server, "/", &[("traceparent", "00-zz"), ("tracestate", "a=1")]).await;
     assert_ne!(hex(&invalid.traceparent().trace_id()), INCOMING_TRACE);
     assert_eq!(invalid.desc("tracestate"), None);
 
-    let cached = axum_get(addr, "/cached", &headers).await;
+    let cached = axum_get(&server, "/cached", &headers).await;
     assert_eq!(cached.desc("traceparent"), None, "{}", cached.raw);
     assert!(cached.body.contains(INCOMING_TRACE));
-    let _ = stop.send(());
+    server.stop().await;
 
-    let (addr, stop) = serve_axum(ServerTimingLayer::new()).await;
-    let off = axum_get(addr, "/", &headers).await;
+    let server = serve_axum(ServerTimingLayer::new()).await;
+    let off = axum_get(&server, "/", &headers).await;
     assert_eq!(off.desc("traceparent"), None);
     assert_eq!(off.body, "");
-    let _ = stop.send(());
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! ids in the response's `traceparent` entry are those of the server span that the SDK
 //! exports, the trace continuing the caller's `traceparent` through the W3C propagator.
 
+mod axum_support;
+
 use std::future::Future;
 use std::sync::OnceLock;
 use std::task::{Context as TaskContext, Poll};
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use axum::Router;
+use axum_support::AxumServer;
 use http::{HeaderMap, Request};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{
@@ -20,8 +23,6 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, Options, Timings, TraceParent};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tower::Service;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -127,30 +128,15 @@ async fn the_header_names_the_server_span_that_opentelemetry_exports() {
         .route("/", get(|| async { handler_span() }))
         .layer(ServerTimingLayer::new().trace_context(true))
         .layer(TracedLayer);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let server = AxumServer::start(app).await;
 
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let response = bounded(
-        client
-            .get(format!("http://{addr}/"))
-            .header("traceparent", INCOMING)
-            .send(),
-    )
-    .await
-    .unwrap();
+    let response = bounded(client.get(server.url("/")).header("traceparent", INCOMING).send())
+        .await
+        .unwrap();
     let raw = response.headers()["server-timing"].to_str().unwrap().to_owned();
     let handler_span = response.text().await.unwrap();
-    let _ = stop.send(());
-    bounded(server).await.unwrap().unwrap();
+    server.stop().await;
 
     let entries = parse(&raw);
     let entry = entries.iter().find(|e| e.name == "traceparent").expect(&raw);
