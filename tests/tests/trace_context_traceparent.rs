@@ -75,6 +75,23 @@ fn what_the_specification_rejects_is_rejected() {
 }
 
 #[test]
+fn a_digit_of_each_field_is_accepted_only_as_lowercase_hex() {
+    // Every ASCII byte, in each field: among them those just outside `0`-`9` and `a`-`f`
+    // (`/`, `:`, `` ` ``, `g`), which a check by ranges could let through.
+    for at in [1, 3, 36, 54] {
+        for byte in 0..=0x7f_u8 {
+            let mut value = VALID.as_bytes().to_vec();
+            value[at] = byte;
+            let value = String::from_utf8(value).unwrap();
+            let hex = byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte);
+            // The version digit may only be `0`.
+            let accepted = if at == 1 { byte == b'0' } else { hex };
+            assert_eq!(value.parse::<TraceParent>().is_ok(), accepted, "{value:?}");
+        }
+    }
+}
+
+#[test]
 fn errors_say_what_is_wrong() {
     let error = |value: &str| value.parse::<TraceParent>().unwrap_err().to_string();
     assert_eq!(error("00-ab"), "invalid traceparent: not 55 characters");
@@ -151,7 +168,8 @@ proptest! {
 
     #[test]
     fn changing_one_character_of_a_valid_value_to_uppercase_or_junk_is_rejected(
-        at in 0usize..55, junk in proptest::sample::select(b"ABCDEFGXYZ-_ +/.gz".to_vec()),
+        at in 0usize..55,
+        junk in proptest::sample::select(b"ABCDEFGXYZ-_ +/.gz".to_vec()),
     ) {
         let mut bytes = VALID.as_bytes().to_vec();
         if bytes[at] == junk || (junk == b'-' && [2, 35, 52].contains(&at)) {
