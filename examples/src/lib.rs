@@ -9,3 +9,4 @@
 
 pub mod demo;
 pub mod load;
+pub mod trace_request;

@@ -1,16 +1,16 @@
 //! What trace context costs a request (target: at most 150 ns more than the same header
 //! without it): a collector made for a request, five metrics recorded, the header appended to
-//! the response. `off` is the baseline; `incoming` continues the request's `traceparent` and
+//! the response (`server_timing_examples::trace_request`). `off` is the baseline; `incoming` continues the request's `traceparent` and
 //! passes its `tracestate` on, `traceparent_only` continues one without `tracestate`, `fresh`
 //! starts a new trace. All run in one process, under the same load; the `summary` runs them as
 //! paired rounds, so that their difference is what the entries cost.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use http::{HeaderMap, HeaderValue};
-use server_timing_runtime::{describe, record, Options, Timings};
+use http::HeaderMap;
+use server_timing_examples::trace_request::{headers, one_request};
+use server_timing_runtime::Options;
 
 #[path = "support/paired.rs"]
 mod paired;
@@ -23,44 +23,15 @@ use short_runs::short_runs;
 const SUMMARY_BLOCK: u64 = 2_000;
 const SUMMARY_ROUNDS: usize = 201;
 
-fn request(traceparent: bool, tracestate: bool) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert("accept", HeaderValue::from_static("text/html"));
-    if traceparent {
-        headers.insert(
-            "traceparent",
-            HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-        );
-    }
-    if tracestate {
-        headers.insert("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
-    }
-    headers
-}
-
 /// The variants, in the order the summary prints them.
 fn cases() -> [(&'static str, Options, HeaderMap); 4] {
     let on = Options::new().trace_context(true);
     [
-        ("off", Options::new(), request(true, true)),
-        ("incoming", on.clone(), request(true, true)),
-        ("traceparent_only", on.clone(), request(true, false)),
-        ("fresh", on, request(false, false)),
+        ("off", Options::new(), headers(true, true)),
+        ("incoming", on.clone(), headers(true, true)),
+        ("traceparent_only", on.clone(), headers(true, false)),
+        ("fresh", on, headers(false, false)),
     ]
-}
-
-/// One request's work on the collector: made, filled, written into the response's headers.
-fn one_request(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
-    let timings = Timings::for_request(options.clone(), request);
-    timings.sync_scope(|| {
-        record("db", Duration::from_micros(1_234));
-        describe("db", "DB read");
-        record("cache", Duration::from_micros(56));
-        record("render", Duration::from_micros(789));
-        record("auth", Duration::from_micros(12));
-        record("upstream", Duration::from_micros(3_456));
-    });
-    timings.append_to(response)
 }
 
 fn trace_context(c: &mut Criterion) {

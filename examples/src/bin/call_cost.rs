@@ -11,9 +11,8 @@
 //! `plain-async` the same async fn without the attribute. `span-registry` creates, enters,
 //! exits and closes a `tracing` span with a `server_timing` field under tracing-subscriber's
 //! registry alone, `span-layer` the same span with `server_timing_runtime::tracing::layer()`
-//! on the registry. The `trace-` variants each run N whole requests on the collector, as the
-//! `trace_context` bench does (made for the request's headers, five metrics, the header
-//! appended): `off` without trace context, `fresh` with it and no `traceparent`,
+//! on the registry. The `trace-` variants each run N of the `trace_context` bench's requests
+//! on the collector (`server_timing_examples::trace_request`): `off` without trace context, `fresh` with it and no `traceparent`,
 //! `traceparent` continuing one, `tracestate` continuing one with a `tracestate` too. Each
 //! variant runs alone in its own process, so the difference of two runs
 //! with different `N` over their difference in `N` is the instructions of one call, start-up
@@ -27,8 +26,9 @@ use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use http::{HeaderMap, HeaderValue};
-use server_timing_runtime::{describe, record, server_timing, Options, Timings};
+use http::HeaderMap;
+use server_timing_examples::trace_request::{headers, one_request};
+use server_timing_runtime::{server_timing, Options, Timings};
 use tracing_subscriber::layer::SubscriberExt;
 
 #[server_timing("sync")]
@@ -67,37 +67,6 @@ impl Wake for NoWake {
     fn wake(self: Arc<Self>) {}
 }
 
-/// One request's work on the collector: made for `request`, filled, written into a response.
-#[inline(never)]
-fn one_request(options: &Options, request: &HeaderMap) -> HeaderMap {
-    let timings = Timings::for_request(options.clone(), request);
-    timings.sync_scope(|| {
-        record("db", Duration::from_micros(1_234));
-        describe("db", "DB read");
-        record("cache", Duration::from_micros(56));
-        record("render", Duration::from_micros(789));
-        record("auth", Duration::from_micros(12));
-        record("upstream", Duration::from_micros(3_456));
-    });
-    let mut response = HeaderMap::new();
-    timings.append_to(&mut response);
-    response
-}
-
-/// A request's headers: `accept`, and the trace context fields asked for.
-fn request_headers(traceparent: bool, tracestate: bool) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert("accept", HeaderValue::from_static("text/html"));
-    if traceparent {
-        let value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        headers.insert("traceparent", HeaderValue::from_static(value));
-    }
-    if tracestate {
-        headers.insert("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
-    }
-    headers
-}
-
 #[derive(Clone, Copy)]
 enum Variant {
     Pair,
@@ -126,17 +95,22 @@ fn main() -> ExitCode {
         }
         Some(trace) if trace.starts_with("trace-") => {
             let (options, request) = match trace {
-                "trace-off" => (Options::new(), request_headers(true, true)),
-                "trace-fresh" => (Options::new().trace_context(true), request_headers(false, false)),
-                "trace-traceparent" => (Options::new().trace_context(true), request_headers(true, false)),
-                "trace-tracestate" => (Options::new().trace_context(true), request_headers(true, true)),
+                "trace-off" => (Options::new(), headers(true, true)),
+                "trace-fresh" => (Options::new().trace_context(true), headers(false, false)),
+                "trace-traceparent" => (Options::new().trace_context(true), headers(true, false)),
+                "trace-tracestate" => (Options::new().trace_context(true), headers(true, true)),
                 _ => return usage(),
             };
             let Some(requests) = args.next().and_then(|n| n.parse::<u64>().ok()) else {
                 return usage();
             };
             for _ in 0..requests {
-                drop(black_box(one_request(black_box(&options), black_box(&request))));
+                let mut response = HeaderMap::new();
+                black_box(one_request(
+                    black_box(&options),
+                    black_box(&request),
+                    &mut response,
+                ));
             }
             return ExitCode::SUCCESS;
         }

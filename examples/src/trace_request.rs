@@ -1,0 +1,55 @@
+//! The request the `trace_context` bench and the `call_cost` binary (which counts its
+//! instructions) both time: a collector made for the request's headers, five metrics
+//! recorded, the header appended to the response.
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+use server_timing_runtime::{describe, record, Options, Timings};
+
+/// The `traceparent` a traced request carries: the trace-context specification's example.
+pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// A request's headers: `accept`, and the trace context fields asked for.
+///
+/// ```
+/// let headers = server_timing_examples::trace_request::headers(true, false);
+/// assert!(headers.contains_key("traceparent") && !headers.contains_key("tracestate"));
+/// ```
+pub fn headers(traceparent: bool, tracestate: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("accept", HeaderValue::from_static("text/html"));
+    if traceparent {
+        headers.insert("traceparent", HeaderValue::from_static(TRACEPARENT));
+    }
+    if tracestate {
+        headers.insert("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
+    }
+    headers
+}
+
+/// One request's work on the collector, under `options`, for a request with `request`'s
+/// headers: made, filled, written into `response`. Whether a `Server-Timing` field was
+/// appended.
+///
+/// ```
+/// use http::HeaderMap;
+/// use server_timing_examples::trace_request::{headers, one_request};
+/// use server_timing_runtime::Options;
+///
+/// let mut response = HeaderMap::new();
+/// assert!(one_request(&Options::new().trace_context(true), &headers(true, true), &mut response));
+/// assert!(response["server-timing"].to_str().unwrap().contains("traceparent;desc=\"00-4bf92f"));
+/// ```
+pub fn one_request(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
+    let timings = Timings::for_request(options.clone(), request);
+    timings.sync_scope(|| {
+        record("db", Duration::from_micros(1_234));
+        describe("db", "DB read");
+        record("cache", Duration::from_micros(56));
+        record("render", Duration::from_micros(789));
+        record("auth", Duration::from_micros(12));
+        record("upstream", Duration::from_micros(3_456));
+    });
+    timings.append_to(response)
+}
