@@ -22,6 +22,7 @@ use metrics_support::names;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, ParsedMetric};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 use tower::ServiceBuilder;
 
@@ -97,12 +98,27 @@ async fn respond(request: Request<Incoming>) -> Result<Response<BoxBody>, Infall
     Ok(response)
 }
 
-/// A server speaking HTTP/1.1 and h2c (prior knowledge) with the layer, trailers on.
-async fn serve(layer: ServerTimingLayer) -> SocketAddr {
+/// A bare hyper server speaking HTTP/1.1 and h2c (prior knowledge), until [`stop`](Self::stop).
+struct HyperServer {
+    addr: SocketAddr,
+    accepting: JoinHandle<()>,
+}
+
+impl HyperServer {
+    /// Stop accepting and wait (bounded) for the accept loop to end. The connections served
+    /// end with their clients, which have hung up by then.
+    async fn stop(self) {
+        self.accepting.abort();
+        let _ = bounded(self.accepting).await;
+    }
+}
+
+/// A server with `layer` in front of the test's responses.
+async fn serve(layer: ServerTimingLayer) -> HyperServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let service = ServiceBuilder::new().layer(layer).service_fn(respond);
-    tokio::spawn(async move {
+    let accepting = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
@@ -115,7 +131,7 @@ async fn serve(layer: ServerTimingLayer) -> SocketAddr {
             });
         }
     });
-    addr
+    HyperServer { addr, accepting }
 }
 
 struct Received {
@@ -185,9 +201,9 @@ fn the_body() -> Bytes {
 
 #[tokio::test]
 async fn a_streamed_body_ends_with_a_trailer_timed_to_its_end() {
-    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+    let server = serve(ServerTimingLayer::new().trailers(true)).await;
     for version in VERSIONS {
-        let received = get(addr, version, "/stream", true).await;
+        let received = get(server.addr, version, "/stream", true).await;
 
         assert_eq!(received.body, the_body(), "{version:?}");
         assert!(!received.headers.contains_key("server-timing"), "{version:?}");
@@ -203,13 +219,14 @@ async fn a_streamed_body_ends_with_a_trailer_timed_to_its_end() {
         );
         assert_eq!(metrics[2].description, format!("{CHUNKS} calls"));
     }
+    server.stop().await;
 }
 
 #[tokio::test]
 async fn the_body_s_own_trailers_are_kept_and_joined() {
-    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+    let server = serve(ServerTimingLayer::new().trailers(true)).await;
     for version in VERSIONS {
-        let received = get(addr, version, "/stream-with-trailers", true).await;
+        let received = get(server.addr, version, "/stream-with-trailers", true).await;
 
         assert_eq!(
             announced(&received.headers),
@@ -220,44 +237,48 @@ async fn the_body_s_own_trailers_are_kept_and_joined() {
         assert_eq!(trailers["x-checksum"], "abc", "{version:?}");
         assert_eq!(names(&server_timing(&trailers)), ["total", "handler", "chunk"]);
     }
+    server.stop().await;
 }
 
 #[tokio::test]
 async fn without_te_trailers_the_metrics_go_in_the_header() {
-    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+    let server = serve(ServerTimingLayer::new().trailers(true)).await;
     for version in VERSIONS {
-        let received = get(addr, version, "/stream", false).await;
+        let received = get(server.addr, version, "/stream", false).await;
 
         assert_eq!(received.body, the_body());
         assert!(announced(&received.headers).is_empty(), "{version:?}");
         assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
+    server.stop().await;
 }
 
 #[tokio::test]
 async fn a_body_of_known_length_gets_the_header() {
-    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+    let server = serve(ServerTimingLayer::new().trailers(true)).await;
     for version in VERSIONS {
-        let received = get(addr, version, "/fixed", true).await;
+        let received = get(server.addr, version, "/fixed", true).await;
 
         assert_eq!(received.body, "fixed");
         assert!(announced(&received.headers).is_empty(), "{version:?}");
         assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
+    server.stop().await;
 }
 
 #[tokio::test]
 async fn trailers_are_off_by_default() {
-    let addr = serve(ServerTimingLayer::new()).await;
+    let server = serve(ServerTimingLayer::new()).await;
     for version in VERSIONS {
-        let received = get(addr, version, "/stream", true).await;
+        let received = get(server.addr, version, "/stream", true).await;
 
         assert!(announced(&received.headers).is_empty(), "{version:?}");
         assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -265,9 +286,10 @@ async fn timing_allow_origin_goes_in_the_head_when_metrics_go_in_the_trailer() {
     let layer = ServerTimingLayer::new()
         .trailers(true)
         .timing_allow_origin(HeaderValue::from_static("*"));
-    let addr = serve(layer).await;
+    let server = serve(layer).await;
 
-    let received = get(addr, Version::HTTP_2, "/stream", true).await;
+    let received = get(server.addr, Version::HTTP_2, "/stream", true).await;
+    server.stop().await;
 
     assert_eq!(received.headers["timing-allow-origin"], "*");
     let trailers = received.trailers.expect("trailers");
@@ -296,9 +318,10 @@ async fn an_axum_app_streams_with_the_trailer() {
 
 #[tokio::test]
 async fn an_http_1_0_client_gets_the_header_as_it_cannot_take_chunks() {
-    let addr = serve(ServerTimingLayer::new().trailers(true)).await;
+    let server = serve(ServerTimingLayer::new().trailers(true)).await;
 
-    let received = get(addr, Version::HTTP_10, "/stream", true).await;
+    let received = get(server.addr, Version::HTTP_10, "/stream", true).await;
+    server.stop().await;
 
     assert_eq!(received.body, the_body());
     assert!(announced(&received.headers).is_empty());
