@@ -19,12 +19,17 @@
 //! Prometheus recorder. An integration joins the soak in two places: it records in [`work`]
 //! and names what it records in [`expected_names`].
 
+// The test suites' axum server, so that the soak serves and stops axum as they do.
+#[path = "../../tests/axum_support/mod.rs"]
+mod axum_support;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum_support::AxumServer;
 use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
@@ -218,42 +223,6 @@ fn on_complete(completions: Arc<Completions>) -> impl Fn(&Completed<'_>) + Send 
     }
 }
 
-/// An axum server on 127.0.0.1:0 in this runtime, stopped gracefully.
-struct AxumServer {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl AxumServer {
-    async fn start(app: axum::Router) -> AxumServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("a bound address");
-        let (stop, stopped) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        AxumServer { addr, stop, task }
-    }
-
-    /// Connections a client still holds keep a graceful shutdown waiting: bounded.
-    async fn stop(self, what: &str) {
-        let _ = self.stop.send(());
-        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
-            Ok(joined) => joined
-                .unwrap_or_else(|e| panic!("the {what} task: {e}"))
-                .unwrap_or_else(|e| panic!("the {what}: {e}")),
-            Err(_) => eprintln!("soak: the {what} did not stop within 5 s"),
-        }
-    }
-}
-
 struct Servers {
     actix: SocketAddr,
     axum: AxumServer,
@@ -331,13 +300,13 @@ impl Servers {
 
     async fn stop(self) {
         self.actix_handle.stop(true).await;
-        self.axum.stop("axum server").await;
+        self.axum.stop().await;
         self.actix_thread
             .join()
             .expect("the actix server thread")
             .expect("the actix server");
         // Last: the servers' thread-local clients may hold pooled connections to it.
-        self.downstream.stop("downstream").await;
+        self.downstream.stop().await;
     }
 }
 
