@@ -2,6 +2,7 @@
 //! instructions) both time: a collector made for the request's headers, five metrics
 //! recorded, the header appended to the response.
 
+use std::hint::black_box;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
@@ -52,4 +53,18 @@ pub fn one_request(options: &Options, request: &HeaderMap, response: &mut Header
         record("upstream", Duration::from_micros(3_456));
     });
     timings.append_to(response)
+}
+
+/// `n` requests, each with a response of its own, as the measurements run them: the inputs
+/// and the result through `black_box`, so that none of the work is optimized away.
+///
+/// ```
+/// use server_timing_examples::trace_request::{headers, requests};
+/// requests(&server_timing_runtime::Options::new(), &headers(false, false), 3);
+/// ```
+pub fn requests(options: &Options, request: &HeaderMap, n: u64) {
+    for _ in 0..n {
+        let mut response = HeaderMap::new();
+        black_box(one_request(black_box(options), black_box(request), &mut response));
+    }
 }

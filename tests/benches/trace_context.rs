@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use http::HeaderMap;
-use server_timing_examples::trace_request::{headers, one_request};
+use server_timing_examples::trace_request::{headers, one_request, requests};
 use server_timing_runtime::Options;
 
 #[path = "support/paired.rs"]
@@ -54,16 +54,7 @@ fn summary(_: &mut Criterion) {
     let run = |(_, options, request): &(&str, Options, HeaderMap)| {
         let options = options.clone();
         let request = request.clone();
-        move |n: u64| {
-            for _ in 0..n {
-                let mut response = HeaderMap::new();
-                black_box(one_request(
-                    black_box(&options),
-                    black_box(&request),
-                    &mut response,
-                ));
-            }
-        }
+        move |n: u64| requests(&options, &request, n)
     };
     let cases = cases();
     let runs = cases.each_ref().map(run);

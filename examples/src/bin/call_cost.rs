@@ -26,8 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use http::HeaderMap;
-use server_timing_examples::trace_request::{headers, one_request};
+use server_timing_examples::trace_request::{headers, requests};
 use server_timing_runtime::{server_timing, Options, Timings};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -78,22 +77,26 @@ enum Variant {
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let variant = match args.next().as_deref() {
-        Some("pair") => Variant::Pair,
-        Some("sync") => Variant::Sync,
-        Some("async") => Variant::Async,
-        Some("plain-async") => Variant::PlainAsync,
-        Some("span-registry") => {
+    let (Some(name), Some(n)) = (args.next(), args.next().and_then(|n| n.parse::<u64>().ok())) else {
+        return usage();
+    };
+    let variant = match name.as_str() {
+        "pair" => Variant::Pair,
+        "sync" => Variant::Sync,
+        "async" => Variant::Async,
+        "plain-async" => Variant::PlainAsync,
+        "span-registry" => {
             tracing::subscriber::set_global_default(tracing_subscriber::registry())
                 .expect("the first subscriber");
             Variant::Span
         }
-        Some("span-layer") => {
+        "span-layer" => {
             let subscriber = tracing_subscriber::registry().with(server_timing_runtime::tracing::layer());
             tracing::subscriber::set_global_default(subscriber).expect("the first subscriber");
             Variant::Span
         }
-        Some(trace) if trace.starts_with("trace-") => {
+        // Whole requests, each in a collector of its own: no enclosing scope.
+        trace => {
             let (options, request) = match trace {
                 "trace-off" => (Options::new(), headers(true, true)),
                 "trace-fresh" => (Options::new().trace_context(true), headers(false, false)),
@@ -101,28 +104,14 @@ fn main() -> ExitCode {
                 "trace-tracestate" => (Options::new().trace_context(true), headers(true, true)),
                 _ => return usage(),
             };
-            let Some(requests) = args.next().and_then(|n| n.parse::<u64>().ok()) else {
-                return usage();
-            };
-            for _ in 0..requests {
-                let mut response = HeaderMap::new();
-                black_box(one_request(
-                    black_box(&options),
-                    black_box(&request),
-                    &mut response,
-                ));
-            }
+            requests(&options, &request, n);
             return ExitCode::SUCCESS;
         }
-        _ => return usage(),
-    };
-    let Some(calls) = args.next().and_then(|n| n.parse::<u64>().ok()) else {
-        return usage();
     };
     let waker = Waker::from(Arc::new(NoWake));
     let mut cx = Context::from_waker(&waker);
     Timings::new().sync_scope(|| {
-        for i in 0..calls {
+        for i in 0..n {
             // Read through `black_box`, so that the variant is chosen in every round alike.
             match black_box(variant) {
                 Variant::Pair => drop(black_box(clock_pair())),
