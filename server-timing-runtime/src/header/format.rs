@@ -189,7 +189,7 @@ fn write_trace(out: &mut String, trace: &TraceContext, budget: usize) -> u64 {
     separate(out);
     out.push_str("traceparent;desc=\"");
     // SAFETY: hex digits and dashes keep the string valid UTF-8.
-    unsafe { out.as_mut_vec() }.extend_from_slice(&trace.parent.encode());
+    unsafe { out.as_mut_vec() }.extend_from_slice(trace.parent.as_bytes());
     out.push('"');
     let entries = 1 + u64::from(trace.state.is_some());
     if out.len() > budget {

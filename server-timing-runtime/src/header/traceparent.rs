@@ -25,6 +25,19 @@ pub(crate) const TRACESTATE_NAME: &str = "tracestate";
 pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static(TRACEPARENT_NAME);
 pub(crate) static TRACESTATE: HeaderName = HeaderName::from_static(TRACESTATE_NAME);
 
+/// Where each field starts in the printed form `00-<trace id>-<parent id>-<flags>`.
+const TRACE_ID: usize = 3;
+const PARENT_ID: usize = 36;
+const FLAGS: usize = 53;
+
+/// The printed form of a version `00` value before its fields are written.
+const TEMPLATE: [u8; TRACEPARENT_LEN] = {
+    let mut text = [b'-'; TRACEPARENT_LEN];
+    text[0] = b'0';
+    text[1] = b'0';
+    text
+};
+
 /// The `sampled` bit of the trace flags.
 const SAMPLED: u8 = 0x01;
 
@@ -56,9 +69,10 @@ const SAMPLED: u8 = 0x01;
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TraceParent {
-    trace_id: [u8; 16],
-    parent_id: [u8; 8],
-    flags: u8,
+    // The printed form, which is what a traced request reads and writes: a continued trace
+    // keeps the incoming trace id as it came, and no id is decoded unless asked for. Lowercase
+    // hex is canonical, so equal texts are equal values.
+    text: [u8; TRACEPARENT_LEN],
 }
 
 impl TraceParent {
@@ -76,11 +90,16 @@ impl TraceParent {
         if u128::from_be_bytes(trace_id) == 0 || u64::from_be_bytes(parent_id) == 0 {
             return None;
         }
-        Some(TraceParent {
-            trace_id,
-            parent_id,
-            flags,
-        })
+        Some(TraceParent::of(trace_id, parent_id, flags))
+    }
+
+    /// The value of ids known not to be zero.
+    const fn of(trace_id: [u8; 16], parent_id: [u8; 8], flags: u8) -> TraceParent {
+        let text = put_hex(TEMPLATE, TRACE_ID, trace_id);
+        let text = put_hex(text, PARENT_ID, parent_id);
+        TraceParent {
+            text: put_hex(text, FLAGS, [flags]),
+        }
     }
 
     /// The trace id: the whole distributed trace this request is part of.
@@ -90,7 +109,7 @@ impl TraceParent {
     /// assert_eq!(parent.trace_id(), [7; 16]);
     /// ```
     pub const fn trace_id(&self) -> [u8; 16] {
-        self.trace_id
+        decode(&self.text, TRACE_ID)
     }
 
     /// The parent id: the span that the next hop (the browser, a downstream service) reports
@@ -101,7 +120,7 @@ impl TraceParent {
     /// assert_eq!(parent.parent_id(), [9; 8]);
     /// ```
     pub const fn parent_id(&self) -> [u8; 8] {
-        self.parent_id
+        decode(&self.text, PARENT_ID)
     }
 
     /// The trace flags, all 8 bits.
@@ -111,7 +130,8 @@ impl TraceParent {
     /// assert_eq!(parent.flags(), 0x03);
     /// ```
     pub const fn flags(&self) -> u8 {
-        self.flags
+        let [flags] = decode(&self.text, FLAGS);
+        flags
     }
 
     /// Whether the `sampled` flag is set: the caller may have recorded this trace.
@@ -121,7 +141,7 @@ impl TraceParent {
     /// assert!(parent.sampled());
     /// ```
     pub const fn sampled(&self) -> bool {
-        self.flags & SAMPLED != 0
+        self.flags() & SAMPLED != 0
     }
 
     /// The value as a header value, e.g. for the `traceparent` of an outgoing request.
@@ -134,7 +154,7 @@ impl TraceParent {
     /// ```
     pub fn to_header_value(&self) -> HeaderValue {
         // Hex digits and dashes: always a valid value.
-        HeaderValue::from_bytes(&self.encode()).unwrap_or_else(|_| HeaderValue::from_static("00"))
+        HeaderValue::from_bytes(&self.text).unwrap_or_else(|_| HeaderValue::from_static("00"))
     }
 
     /// A `<meta name="traceparent" content="…">` tag with this value, for pages whose
@@ -156,10 +176,9 @@ impl TraceParent {
     /// The same trace, with a new parent id for this server's own work and only the `sampled`
     /// flag carried over (the specification leaves other bits to whoever defines them).
     pub(crate) fn child(&self) -> TraceParent {
+        let text = put_hex(self.text, PARENT_ID, random_parent_id());
         TraceParent {
-            trace_id: self.trace_id,
-            parent_id: random_parent_id(),
-            flags: self.flags & SAMPLED,
+            text: put_hex(text, FLAGS, [self.flags() & SAMPLED]),
         }
     }
 
@@ -169,30 +188,20 @@ impl TraceParent {
         while trace_id == 0 {
             trace_id = (u128::from(next_random()) << 64) | u128::from(next_random());
         }
-        TraceParent {
-            trace_id: trace_id.to_be_bytes(),
-            parent_id: random_parent_id(),
-            flags: if sampled { SAMPLED } else { 0 },
-        }
+        let flags = if sampled { SAMPLED } else { 0 };
+        TraceParent::of(trace_id.to_be_bytes(), random_parent_id(), flags)
     }
 
-    /// The printed form, written without `core::fmt`: it goes into every response's header.
-    pub(crate) fn encode(&self) -> [u8; TRACEPARENT_LEN] {
-        let mut out = [b'-'; TRACEPARENT_LEN];
-        out[0] = b'0';
-        out[1] = b'0';
-        put_hex(&mut out[3..35], &self.trace_id);
-        put_hex(&mut out[36..52], &self.parent_id);
-        put_hex(&mut out[53..55], &[self.flags]);
-        out
+    /// The printed form, as it goes into a response's header.
+    pub(crate) fn as_bytes(&self) -> &[u8; TRACEPARENT_LEN] {
+        &self.text
     }
 }
 
 impl fmt::Display for TraceParent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let encoded = self.encode();
         // Hex digits and dashes only.
-        f.write_str(std::str::from_utf8(&encoded).map_err(|_| fmt::Error)?)
+        f.write_str(std::str::from_utf8(&self.text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -211,23 +220,31 @@ impl FromStr for TraceParent {
 }
 
 impl TraceParent {
-    /// [`FromStr`] on bytes, as header values come.
+    /// [`FromStr`] on bytes, as header values come. Only checked, not decoded: the value is
+    /// kept as it came.
     pub(crate) fn parse(value: &[u8]) -> Result<TraceParent, ParseTraceParentError> {
         use ParseTraceParentError as E;
-        if value.len() != TRACEPARENT_LEN {
-            return Err(E(Invalid::Length));
-        }
-        if value[2] != b'-' || value[35] != b'-' || value[52] != b'-' {
+        let text: [u8; TRACEPARENT_LEN] = value.try_into().map_err(|_| E(Invalid::Length))?;
+        if text[TRACE_ID - 1] != b'-' || text[PARENT_ID - 1] != b'-' || text[FLAGS - 1] != b'-' {
             return Err(E(Invalid::Separator));
         }
-        let [version] = hex(&value[0..2])?;
-        if version != 0 {
+        let version = &text[..TRACE_ID - 1];
+        let trace_id = &text[TRACE_ID..PARENT_ID - 1];
+        let parent_id = &text[PARENT_ID..FLAGS - 1];
+        let flags = &text[FLAGS..];
+        if !is_lower_hex(version) {
+            return Err(E(Invalid::Hex));
+        }
+        if version != b"00" {
             return Err(E(Invalid::Version));
         }
-        let trace_id = hex(&value[3..35])?;
-        let parent_id = hex(&value[36..52])?;
-        let [flags] = hex(&value[53..55])?;
-        TraceParent::new(trace_id, parent_id, flags).ok_or(E(Invalid::ZeroId))
+        if !(is_lower_hex(trace_id) & is_lower_hex(parent_id) & is_lower_hex(flags)) {
+            return Err(E(Invalid::Hex));
+        }
+        if is_zero(trace_id) || is_zero(parent_id) {
+            return Err(E(Invalid::ZeroId));
+        }
+        Ok(TraceParent { text })
     }
 }
 
@@ -268,50 +285,68 @@ impl fmt::Display for ParseTraceParentError {
 
 impl Error for ParseTraceParentError {}
 
-/// The `N` bytes the lowercase hex `text` (`2 * N` digits) spells.
-fn hex<const N: usize>(text: &[u8]) -> Result<[u8; N], ParseTraceParentError> {
-    // Arithmetic rather than a table, with the check folded over every digit and tested once:
-    // the loop then has no branch and no lookup, and the compiler runs it on whole vectors
-    // of digits. This runs on every traced request.
-    let text = &text[..2 * N];
+/// Whether `text` is lowercase hex digits only.
+fn is_lower_hex(text: &[u8]) -> bool {
+    // Folded over every digit rather than stopping at the first bad one: the loop then has no
+    // branch, and the compiler checks whole vectors of digits at once. This runs on every
+    // traced request.
+    text.iter().fold(true, |valid, &c| {
+        valid & ((c.wrapping_sub(b'0') < 10) | (c.wrapping_sub(b'a') < 6))
+    })
+}
+
+/// Whether the hex digits `text` spell zero.
+fn is_zero(text: &[u8]) -> bool {
+    text.iter().all(|&c| c == b'0')
+}
+
+/// The `N` bytes that the `2 * N` lowercase hex digits at `at` in `text` spell.
+const fn decode<const N: usize>(text: &[u8; TRACEPARENT_LEN], at: usize) -> [u8; N] {
     let mut bytes = [0; N];
-    let mut valid = true;
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        let (high, low) = (text[2 * i], text[2 * i + 1]);
-        valid &= is_lower_hex(high) & is_lower_hex(low);
-        *byte = (nibble(high) << 4) | nibble(low);
+    let mut i = 0;
+    while i < N {
+        bytes[i] = (nibble(text[at + 2 * i]) << 4) | nibble(text[at + 2 * i + 1]);
+        i += 1;
     }
-    if !valid {
-        return Err(ParseTraceParentError(Invalid::Hex));
-    }
-    Ok(bytes)
+    bytes
 }
 
-#[inline(always)]
-fn is_lower_hex(c: u8) -> bool {
-    c.wrapping_sub(b'0') < 10 || c.wrapping_sub(b'a') < 6
-}
-
-/// The value of a lowercase hex digit (of anything else, something meaningless): `0`-`9` are
-/// 0x30-0x39, `a`-`f` 0x61-0x66, told apart by bit 6.
-#[inline(always)]
-fn nibble(c: u8) -> u8 {
+/// The value of a lowercase hex digit: `0`-`9` are 0x30-0x39, `a`-`f` 0x61-0x66, told apart
+/// by bit 6.
+const fn nibble(c: u8) -> u8 {
     (c & 0x0f) + 9 * (c >> 6)
 }
 
-/// `bytes` as lowercase hex into `to`, twice as long.
-fn put_hex(to: &mut [u8], bytes: &[u8]) {
-    for (pair, byte) in to.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = digit(byte >> 4);
-        pair[1] = digit(byte & 0xf);
+/// `text` with `bytes` written as lowercase hex at `at`. By value rather than through a
+/// reference, so that `TraceParent::new` can stay a `const fn`; inlined, so that the copies
+/// are not made.
+#[inline(always)]
+const fn put_hex<const N: usize>(
+    mut text: [u8; TRACEPARENT_LEN],
+    at: usize,
+    bytes: [u8; N],
+) -> [u8; TRACEPARENT_LEN] {
+    let mut i = 0;
+    while i < N {
+        let [high, low] = HEX_PAIRS[bytes[i] as usize];
+        text[at + 2 * i] = high;
+        text[at + 2 * i + 1] = low;
+        i += 1;
     }
+    text
 }
 
-/// The lowercase hex digit of `n` (below 16), without a branch or a lookup (see `hex`).
-#[inline(always)]
-fn digit(n: u8) -> u8 {
-    b'0' + n + 39 * u8::from(n > 9)
-}
+/// The two lowercase hex digits of each byte: one lookup a byte, as every new id is written.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [DIGITS[byte >> 4], DIGITS[byte & 0xf]];
+        byte += 1;
+    }
+    pairs
+};
 
 fn random_parent_id() -> [u8; 8] {
     let mut id = 0;
@@ -373,35 +408,42 @@ pub(crate) const MAX_TRACESTATE_LEN: usize = 512;
 /// members and the blanks around members are dropped; `None` also when nothing is left.
 pub(crate) fn trace_state<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Option<Box<str>> {
     // This runs on every traced request that carries a `tracestate`: each member is checked
-    // in one pass over its bytes, and repeated keys are looked for only in what is written so
-    // far, which for a single member (the usual case) is nothing.
-    let mut out = String::new();
+    // in one pass over its bytes and copied as it is, repeated keys are looked for only in
+    // what is written so far, which for a single member (the usual case) is nothing, and the
+    // copy is made to the size of the fields, so that a value that needs no trimming is
+    // allocated once.
+    let mut out = Vec::new();
     let mut members = 0;
     for field in fields {
         if field.len() > MAX_TRACESTATE_LEN * 2 {
             return None;
         }
-        out.reserve(field.len());
+        // Room for the field and the comma that joins it to the last one.
+        out.reserve_exact(field.len() + usize::from(!out.is_empty()));
         for member in field.split(|&c| c == b',') {
             let member = trim(member);
             if member.is_empty() {
                 continue;
             }
-            let (member, key) = list_member(member)?;
+            let key = &member[..list_member(member)?];
             if members == MAX_MEMBERS || has_key(&out, key) {
                 return None;
             }
             members += 1;
             if !out.is_empty() {
-                out.push(',');
+                out.push(b',');
             }
-            out.push_str(member);
+            out.extend_from_slice(member);
             if out.len() > MAX_TRACESTATE_LEN {
                 return None;
             }
         }
     }
-    (!out.is_empty()).then(|| out.into_boxed_str())
+    if out.is_empty() {
+        return None;
+    }
+    // Printable ASCII only, checked member by member.
+    String::from_utf8(out).ok().map(String::into_boxed_str)
 }
 
 /// `value` without leading and trailing spaces and tabs (the specification's `OWS`).
@@ -413,44 +455,50 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
 }
 
 /// Whether the `,`-joined members `written` have this key.
-fn has_key(written: &str, key: &str) -> bool {
+fn has_key(written: &[u8], key: &[u8]) -> bool {
     !written.is_empty()
-        && written
-            .split(',')
-            .any(|member| member.strip_prefix(key).is_some_and(|rest| rest.starts_with('=')))
+        && written.split(|&c| c == b',').any(|member| {
+            member
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.first() == Some(&b'='))
+        })
 }
 
-/// A `key=value` list member, checked in one pass: as text, with its key. The key is a
-/// `simple-key` or `tenant-id "@" system-id`; the value up to 256 printable ASCII characters
-/// but `,` and `=`, not ending in a space.
-fn list_member(member: &[u8]) -> Option<(&str, &str)> {
-    let equals = member.iter().position(|&c| c == b'=')?;
+/// The length of the key of a `key=value` list member, if the member is valid, checked in
+/// one pass. The key is a `simple-key` or `tenant-id "@" system-id`; the value up to 256
+/// printable ASCII characters but `,` and `=`, not ending in a space.
+fn list_member(member: &[u8]) -> Option<usize> {
+    let mut equals = None;
+    let mut at = None;
+    for (i, &c) in member.iter().enumerate() {
+        match c {
+            b'=' => {
+                equals = Some(i);
+                break;
+            }
+            b'@' if at.is_none() => at = Some(i),
+            _ if CLASS[usize::from(c)] & KEY_CHAR == 0 => return None,
+            _ => {}
+        }
+    }
+    let equals = equals?;
     let (key, value) = (&member[..equals], &member[equals + 1..]);
-    let key_valid = match key.iter().position(|&c| c == b'@') {
-        None => key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase) && all(key, KEY_CHAR),
+    let key_valid = match at {
+        None => key.len() <= 256 && key.first().is_some_and(u8::is_ascii_lowercase),
         Some(at) => {
             let (tenant, system) = (&key[..at], &key[at + 1..]);
             (1..=241).contains(&tenant.len())
                 && matches!(tenant[0], b'a'..=b'z' | b'0'..=b'9')
-                && all(tenant, KEY_CHAR)
                 && (1..=14).contains(&system.len())
                 && system[0].is_ascii_lowercase()
-                && all(system, KEY_CHAR)
         }
     };
-    let value_valid =
-        (1..=256).contains(&value.len()) && value.last() != Some(&b' ') && all(value, VALUE_CHAR);
-    if !(key_valid && value_valid) {
-        return None;
-    }
-    // Printable ASCII only, checked above.
-    let text = std::str::from_utf8(member).ok()?;
-    Some((text, &text[..equals]))
-}
-
-/// Whether every byte is of `class` in [`CLASS`].
-fn all(bytes: &[u8], class: u8) -> bool {
-    bytes.iter().all(|&c| CLASS[usize::from(c)] & class != 0)
+    let value_valid = (1..=256).contains(&value.len())
+        && value.last() != Some(&b' ')
+        && value.iter().fold(true, |valid, &c| {
+            valid & (CLASS[usize::from(c)] & VALUE_CHAR != 0)
+        });
+    (key_valid && value_valid).then_some(equals)
 }
 
 /// Marks the bytes a `tracestate` key may have (but the `@` that separates a tenant) in
@@ -484,8 +532,8 @@ mod tests {
     fn fresh_ids_differ_and_are_valid() {
         let a = TraceParent::fresh(true);
         let b = TraceParent::fresh(true);
-        assert_ne!(a.trace_id, b.trace_id);
-        assert_ne!(a.parent_id, b.parent_id);
+        assert_ne!(a.trace_id(), b.trace_id());
+        assert_ne!(a.parent_id(), b.parent_id());
         assert_eq!(a.to_string().parse::<TraceParent>(), Ok(a));
         assert!(a.sampled());
         assert!(!TraceParent::fresh(false).sampled());
@@ -495,10 +543,13 @@ mod tests {
     fn a_child_keeps_the_trace_and_only_the_sampled_flag() {
         let parent = TraceParent::new([3; 16], [4; 8], 0xff).unwrap();
         let child = parent.child();
-        assert_eq!(child.trace_id, parent.trace_id);
-        assert_ne!(child.parent_id, parent.parent_id);
-        assert_eq!(child.flags, 0x01);
-        assert_eq!(TraceParent::new([3; 16], [4; 8], 0x02).unwrap().child().flags, 0);
+        assert_eq!(child.trace_id(), parent.trace_id());
+        assert_ne!(child.parent_id(), parent.parent_id());
+        assert_eq!(child.flags(), 0x01);
+        assert_eq!(
+            TraceParent::new([3; 16], [4; 8], 0x02).unwrap().child().flags(),
+            0
+        );
     }
 
     fn state(fields: &[&str]) -> Option<String> {
