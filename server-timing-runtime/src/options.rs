@@ -261,11 +261,12 @@ impl Options {
     /// `tracestate;desc="…"` when the request carried a valid one. Off by default.
     ///
     /// The ids come from, first that applies: the OpenTelemetry context current when the
-    /// request starts (feature `opentelemetry`: the current `tracing` span through
-    /// `tracing-opentelemetry`, else `opentelemetry::Context::current()`; so put the tracing
-    /// middleware outside this one); the request's own `traceparent` (the trace kept, a new
-    /// span id for this server, the `sampled` flag carried over; an invalid one is ignored);
-    /// else a fresh random trace. [`Timings::trace_parent`](crate::Timings::trace_parent)
+    /// request starts (feature `opentelemetry`: `opentelemetry::Context::current()`, which
+    /// `tracing-opentelemetry` makes the entered `tracing` span's context by default, else
+    /// the current `tracing` span's context; so put the tracing middleware outside this
+    /// one); the request's own `traceparent` (the trace kept, a new span id for this server,
+    /// the `sampled` flag carried over; an invalid one is ignored); else a fresh random
+    /// trace. [`Timings::trace_parent`](crate::Timings::trace_parent)
     /// gives them to the application, e.g. for its logs.
     ///
     /// Like every entry it fits in the [header budget](Self::header_budget) (it is written

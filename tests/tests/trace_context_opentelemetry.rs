@@ -213,3 +213,35 @@ fn without_a_valid_span_the_request_header_is_used() {
     assert_eq!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_ne!(hex(&parent.parent_id()), "00f067aa0ba902b7");
 }
+
+#[test]
+fn with_context_activation_off_the_ids_are_the_entered_tracing_spans() {
+    // A layer that does not make an entered span's context `Context::current()`: the ids come
+    // from the current `tracing` span through the subscriber instead.
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("no-activation"))
+        .with_context_activation(false);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("request");
+        let _entered = span.enter();
+        assert!(
+            !opentelemetry::Context::current().has_active_span(),
+            "the layer activated no context"
+        );
+        let mut request = HeaderMap::new();
+        request.insert("traceparent", INCOMING.parse().unwrap());
+        let timings = Timings::for_request(Options::new().trace_context(true), &request);
+        let parent = timings.trace_parent().unwrap();
+        let context = span.context();
+        let expected = context.span().span_context().clone();
+        assert!(expected.is_valid());
+        assert_eq!(parent.trace_id(), expected.trace_id().to_bytes());
+        assert_eq!(parent.parent_id(), expected.span_id().to_bytes());
+        assert_ne!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
+    });
+}

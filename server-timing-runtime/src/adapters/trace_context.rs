@@ -1,9 +1,9 @@
 //! Which trace a request's `Server-Timing` names, and whether a response may carry it.
 //!
 //! Source, first that applies: the OpenTelemetry context current when the request starts
-//! (feature `opentelemetry`), so the id is the server span the backend trace shows; the
-//! request's own `traceparent` (the trace kept, a new span id for this server's work); a fresh
-//! random trace.
+//! (feature `opentelemetry`; see `from_opentelemetry`), so the id is the server span the
+//! backend trace shows; the request's own `traceparent` (the trace kept, a new span id for
+//! this server's work); a fresh random trace.
 
 use crate::header::traceparent::{trace_state, trim, TraceContext, TraceParent};
 
@@ -55,12 +55,17 @@ fn fresh() -> TraceContext {
     }
 }
 
-/// The current span of `tracing-opentelemetry`, else `opentelemetry::Context::current()`,
-/// when it is a valid span.
+/// The OpenTelemetry context current as the request starts, when it holds a valid span:
+/// `opentelemetry::Context::current()`, which `tracing-opentelemetry` makes the entered
+/// `tracing` span's context (its default, context activation), else the context of the
+/// current `tracing` span, for a layer with activation off.
+///
+/// In this order because the first is a read of a thread-local, and the second looks the span
+/// up in the subscriber, locks its data and clones its context: on every traced request of a
+/// service that traces with OpenTelemetry, that was most of what trace context cost.
 #[cfg(feature = "opentelemetry")]
 fn from_opentelemetry() -> Option<TraceContext> {
     use opentelemetry::trace::TraceContextExt;
-    use tracing_opentelemetry::OpenTelemetrySpanExt;
 
     let of = |context: &opentelemetry::Context| {
         let span = context.span();
@@ -79,10 +84,14 @@ fn from_opentelemetry() -> Option<TraceContext> {
             state: trace_state(std::iter::once(state.as_bytes())),
         })
     };
-    let span = tracing::Span::current();
-    let from_tracing = if span.is_none() { None } else { of(&span.context()) };
     // Borrowed, not cloned: this runs on every traced request.
-    from_tracing.or_else(|| opentelemetry::Context::map_current(of))
+    opentelemetry::Context::map_current(of).or_else(|| {
+        tracing::dispatcher::get_default(|dispatch| {
+            // The current span's id, without the reference a `tracing::Span` would take on it.
+            let current = dispatch.current_span();
+            of(&tracing_opentelemetry::get_otel_context(current.id()?, dispatch)?)
+        })
+    })
 }
 
 #[cfg(not(feature = "opentelemetry"))]
