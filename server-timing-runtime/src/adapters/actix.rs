@@ -270,9 +270,10 @@ where
         let options = self.inner.options.clone();
         let trace = options.config().trace_context.then(|| {
             let headers = req.headers();
-            trace_context::from_request(headers.get_all(&TRACEPARENT).map(HeaderValue::as_bytes), || {
-                headers.get_all(&TRACESTATE).map(HeaderValue::as_bytes)
-            })
+            trace_context::from_request(
+                || headers.get_all(&TRACEPARENT).map(HeaderValue::as_bytes),
+                || headers.get_all(&TRACESTATE).map(HeaderValue::as_bytes),
+            )
         });
         let timings = Timings::with_trace(options, trace);
         let done = self.inner.on_complete.as_ref().map(|hook| {

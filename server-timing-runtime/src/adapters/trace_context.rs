@@ -8,19 +8,21 @@
 use crate::header::traceparent::{trace_state, trim, TraceContext, TraceParent};
 
 /// The request's trace context, from its `traceparent` and `tracestate` header fields (as
-/// bytes: every adapter's header types have them). The `tracestate` fields are looked up only
-/// along with a valid `traceparent`, so a request that starts a trace costs one lookup.
-pub(crate) fn from_request<'a, I>(
-    traceparent: impl Iterator<Item = &'a [u8]>,
-    tracestate: impl FnOnce() -> I,
+/// bytes: every adapter's header types have them), each looked up only when it is needed:
+/// neither when an OpenTelemetry context names the trace, the `tracestate` only along with a
+/// valid `traceparent`.
+pub(crate) fn from_request<'a, P, S>(
+    traceparent: impl FnOnce() -> P,
+    tracestate: impl FnOnce() -> S,
 ) -> TraceContext
 where
-    I: Iterator<Item = &'a [u8]>,
+    P: Iterator<Item = &'a [u8]>,
+    S: Iterator<Item = &'a [u8]>,
 {
     if let Some(context) = from_opentelemetry() {
         return context;
     }
-    match incoming(traceparent) {
+    match incoming(traceparent()) {
         // The specification: a `tracestate` is only read along with a valid `traceparent`.
         Some(parent) => TraceContext {
             parent: parent.child(),
@@ -78,11 +80,14 @@ fn from_opentelemetry() -> Option<TraceContext> {
             span.span_id().to_bytes(),
             span.trace_flags().to_u8(),
         )?;
-        let state = span.trace_state().header();
-        Some(TraceContext {
-            parent,
-            state: trace_state(std::iter::once(state.as_bytes())),
-        })
+        // Most spans carry no `tracestate`: not printed just to be found empty.
+        let state = span.trace_state();
+        let state = if *state == opentelemetry::trace::TraceState::NONE {
+            None
+        } else {
+            trace_state(std::iter::once(state.header().as_bytes()))
+        };
+        Some(TraceContext { parent, state })
     };
     // Borrowed, not cloned: this runs on every traced request.
     opentelemetry::Context::map_current(of).or_else(|| {
@@ -194,7 +199,7 @@ mod tests {
     #[test]
     fn an_incoming_traceparent_is_continued() {
         let value = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        let context = from_request([&value[..]].into_iter(), || [&b"a=1"[..]].into_iter());
+        let context = from_request(|| [&value[..]].into_iter(), || [&b"a=1"[..]].into_iter());
         assert_eq!(context.parent.trace_id()[..2], [0x4b, 0xf9]);
         assert_ne!(
             context.parent.parent_id(),
@@ -208,7 +213,7 @@ mod tests {
     fn an_invalid_or_repeated_traceparent_starts_a_new_trace_without_its_tracestate() {
         let value = &b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"[..];
         for fields in [vec![&b"00-zz"[..]], vec![value, value]] {
-            let context = from_request(fields.into_iter(), || [&b"a=1"[..]].into_iter());
+            let context = from_request(|| fields.into_iter(), || [&b"a=1"[..]].into_iter());
             assert_ne!(context.parent.trace_id()[..2], [0x4b, 0xf9]);
             assert_eq!(context.state, None);
         }

@@ -148,10 +148,12 @@ impl Timings {
     pub fn for_request(options: Options, request_headers: &HeaderMap) -> Self {
         let trace = options.config().trace_context.then(|| {
             trace_context::from_request(
-                request_headers
-                    .get_all(&TRACEPARENT)
-                    .iter()
-                    .map(HeaderValue::as_bytes),
+                || {
+                    request_headers
+                        .get_all(&TRACEPARENT)
+                        .iter()
+                        .map(HeaderValue::as_bytes)
+                },
                 || {
                     request_headers
                         .get_all(&TRACESTATE)
