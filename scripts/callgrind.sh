@@ -9,7 +9,9 @@
 #   closed): what `server_timing_runtime::tracing::layer()` adds to the registry alone;
 # - per request on the collector with trace context (as the `trace_context` bench runs it):
 #   a fresh trace, an incoming `traceparent`, and one with a `tracestate`, over the same
-#   request without trace context;
+#   request without trace context; and, inside a span of a real `tracing-opentelemetry`
+#   layer (tests/src/bin/opentelemetry_cost.rs, the only one built with the `opentelemetry`
+#   feature), ids from OpenTelemetry over the same request in the span without trace context;
 # - per whole request (examples/src/bin/load_app.rs): what the actix middleware adds to one
 #   keep-alive request of `/trivial` (5 timed calls), with against without.
 #
@@ -28,6 +30,8 @@ for tool in valgrind curl; do
     command -v "$tool" >/dev/null || { echo "callgrind.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
 done
 cargo build --release --quiet -p server-timing-examples --bin call_cost --bin load_app
+# The benches' profile: its dependencies are the ones `cargo bench` has built already.
+cargo build --profile bench --quiet -p server-timing-tests --bin opentelemetry_cost
 bin=target/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,11 +42,11 @@ count() {
     grep -E "^(summary|totals):" "$work/out" | head -1 | awk '{print $2}'
 }
 
-# Instructions of one call of a call_cost variant.
+# Instructions of one call of a variant of a program (call_cost unless named).
 per_call() {
-    local low high
-    low=$(count "$bin/call_cost" "$1" "$n")
-    high=$(count "$bin/call_cost" "$1" $((3 * n)))
+    local program=${2:-call_cost} low high
+    low=$(count "$bin/$program" "$1" "$n")
+    high=$(count "$bin/$program" "$1" $((3 * n)))
     echo $(((high - low) / (2 * n)))
 }
 
@@ -81,9 +85,12 @@ trace_off=$(per_call trace-off)
 trace_fresh=$(per_call trace-fresh)
 trace_parent=$(per_call trace-traceparent)
 trace_state=$(per_call trace-tracestate)
+span_off=$(per_call off opentelemetry_cost)
+span_on=$(per_call on opentelemetry_cost)
 with=$(per_request with)
 without=$(per_request without)
 echo "per call in a scope: clock pair $pair instructions; #[server_timing] sync fn $sync (+$((sync - pair))), async fn $async (+$((async - plain - pair)) beyond the pair and the plain async fn's $plain)"
 echo "per selected tracing span in a request: registry alone $registry, with the layer $layer: the layer adds $((layer - registry))"
 echo "per request with trace context, over $trace_off without: fresh +$((trace_fresh - trace_off)), incoming traceparent +$((trace_parent - trace_off)), with tracestate +$((trace_state - trace_off))"
+echo "per request in a tracing-opentelemetry span, over $span_off without trace context: ids from OpenTelemetry +$((span_on - span_off))"
 echo "per /trivial request: with the middleware $with, without $without: the middleware adds $((with - without))"

@@ -19,12 +19,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use http::HeaderMap;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 use server_timing_examples::trace_request::{headers, one_request, requests};
 use server_timing_runtime::Options;
-use tracing::Dispatch;
-use tracing_subscriber::layer::SubscriberExt;
+use server_timing_tests::opentelemetry_span::{dispatch, in_span};
 
 #[path = "support/paired.rs"]
 mod paired;
@@ -60,22 +57,6 @@ fn cases_in_span() -> [(&'static str, Options, HeaderMap); 2] {
     ]
 }
 
-/// A `tracing` dispatcher with the `tracing-opentelemetry` layer on the registry, its tracer
-/// from the OpenTelemetry SDK (sampling every span, exporting none).
-fn opentelemetry_dispatch() -> Dispatch {
-    let tracer = SdkTracerProvider::builder().build().tracer("trace-context-bench");
-    Dispatch::new(tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer)))
-}
-
-/// Runs `work` inside an entered span of `dispatch`, made for it.
-fn in_span<T>(dispatch: &Dispatch, work: impl FnOnce() -> T) -> T {
-    tracing::dispatcher::with_default(dispatch, || {
-        let span = tracing::info_span!("request");
-        let _entered = span.enter();
-        work()
-    })
-}
-
 fn trace_context(c: &mut Criterion) {
     let mut group = c.benchmark_group("trace_context");
     for (name, options, request) in &cases() {
@@ -87,7 +68,7 @@ fn trace_context(c: &mut Criterion) {
             );
         });
     }
-    let dispatch = opentelemetry_dispatch();
+    let dispatch = dispatch();
     for (name, options, request) in &cases_in_span() {
         group.bench_function(*name, |b| {
             in_span(&dispatch, || {
@@ -106,7 +87,7 @@ fn trace_context(c: &mut Criterion) {
 /// shared machine's drift cancels out of the differences: the cost trace context adds, each
 /// against its own baseline.
 fn summary(_: &mut Criterion) {
-    let dispatch = opentelemetry_dispatch();
+    let dispatch = dispatch();
     let cases = cases();
     let spanned = cases_in_span();
     let run = |(_, options, request): &(&str, Options, HeaderMap)| {
