@@ -17,11 +17,11 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
 use http::HeaderMap;
 use server_timing_examples::trace_request::{headers, one_request, requests};
 use server_timing_runtime::Options;
-use server_timing_tests::opentelemetry_span::{dispatch, in_span};
+use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
 
 #[path = "support/paired.rs"]
 mod paired;
@@ -59,26 +59,20 @@ fn cases_in_span() -> [(&'static str, Options, HeaderMap); 2] {
 
 fn trace_context(c: &mut Criterion) {
     let mut group = c.benchmark_group("trace_context");
+    let iterate = |b: &mut Bencher<'_>, options: &Options, request: &HeaderMap| {
+        b.iter_batched_ref(
+            HeaderMap::new,
+            |response| one_request(black_box(options), black_box(request), response),
+            BatchSize::SmallInput,
+        );
+    };
     for (name, options, request) in &cases() {
-        group.bench_function(*name, |b| {
-            b.iter_batched_ref(
-                HeaderMap::new,
-                |response| one_request(black_box(options), black_box(request), response),
-                BatchSize::SmallInput,
-            );
-        });
+        group.bench_function(*name, |b| iterate(b, options, request));
     }
     let dispatch = dispatch();
+    in_span(&dispatch, || assert_ids_from_span(&cases_in_span()[1].2));
     for (name, options, request) in &cases_in_span() {
-        group.bench_function(*name, |b| {
-            in_span(&dispatch, || {
-                b.iter_batched_ref(
-                    HeaderMap::new,
-                    |response| one_request(black_box(options), black_box(request), response),
-                    BatchSize::SmallInput,
-                );
-            });
-        });
+        group.bench_function(*name, |b| in_span(&dispatch, || iterate(b, options, request)));
     }
     group.finish();
 }
@@ -90,6 +84,7 @@ fn summary(_: &mut Criterion) {
     let dispatch = dispatch();
     let cases = cases();
     let spanned = cases_in_span();
+    in_span(&dispatch, || assert_ids_from_span(&spanned[1].2));
     let run = |(_, options, request): &(&str, Options, HeaderMap)| {
         let options = options.clone();
         let request = request.clone();

@@ -2,8 +2,10 @@
 //! traces with OpenTelemetry: where trace context takes its ids from the span rather than from
 //! the request's headers. For the `trace_context` bench and `opentelemetry_cost`.
 
-use opentelemetry::trace::TracerProvider as _;
+use http::HeaderMap;
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use server_timing_runtime::{Options, Timings};
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -36,4 +38,26 @@ pub fn in_span<T>(dispatch: &Dispatch, work: impl FnOnce() -> T) -> T {
         let _entered = span.enter();
         work()
     })
+}
+
+/// Panics unless a request with these headers, made here with trace context on, names the
+/// current span: its trace and its span id, whatever trace the headers carry. Run inside
+/// [`in_span`] before measuring, so that a measurement of ids from OpenTelemetry cannot
+/// silently time the headers' path instead.
+///
+/// ```
+/// use server_timing_examples::trace_request::headers;
+/// use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
+///
+/// in_span(&dispatch(), || assert_ids_from_span(&headers(true, true)));
+/// ```
+pub fn assert_ids_from_span(request: &HeaderMap) {
+    let timings = Timings::for_request(Options::new().trace_context(true), request);
+    let named = timings.trace_parent().expect("trace context is on");
+    let context = opentelemetry::Context::current();
+    let span = context.span();
+    let span = span.span_context();
+    assert!(span.is_valid(), "a span of the OpenTelemetry layer is entered");
+    assert_eq!(named.trace_id(), span.trace_id().to_bytes(), "the span's trace");
+    assert_eq!(named.parent_id(), span.span_id().to_bytes(), "the span itself");
 }

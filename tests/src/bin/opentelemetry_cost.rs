@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use server_timing_examples::trace_request::{headers, requests};
 use server_timing_runtime::Options;
-use server_timing_tests::opentelemetry_span::{dispatch, in_span};
+use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +24,10 @@ fn main() -> ExitCode {
         }
     };
     // The request carries a `traceparent` and a `tracestate`, which the span's ids win over.
-    in_span(&dispatch(), || requests(&options, &headers(true, true), n));
+    let request = headers(true, true);
+    in_span(&dispatch(), || {
+        assert_ids_from_span(&request);
+        requests(&options, &request, n);
+    });
     ExitCode::SUCCESS
 }
