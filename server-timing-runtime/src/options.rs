@@ -266,8 +266,8 @@ impl Options {
     /// the current `tracing` span's context; so put the tracing middleware outside this
     /// one); the request's own `traceparent` (the trace kept, a new span id for this server,
     /// the `sampled` flag carried over; an invalid one is ignored); else a fresh random
-    /// trace. [`Timings::trace_parent`](crate::Timings::trace_parent)
-    /// gives them to the application, e.g. for its logs.
+    /// trace. [`Timings::trace_parent`](crate::Timings::trace_parent) gives them to the
+    /// application, e.g. for its logs.
     ///
     /// Like every entry it fits in the [header budget](Self::header_budget) (it is written
     /// right after `total`), and it is not written when [descriptions](Self::descriptions)

@@ -1,9 +1,10 @@
 //! What the actix `ServerTiming` middleware adds to one request, in process: the same handler
 //! (`server_timing_examples::load::trivial`, 5 `#[server_timing]` fns, the `/trivial` of
 //! `scripts/load-ab.sh`) with and without the middleware, against the 12 clock reads such a
-//! request needs (2 per metric and 2 for `total`). Requests go through `actix_web::test::call_service`, so the numbers are
-//! the middleware and recording cost without the network's noise. The variants run in
-//! alternating blocks, each timed over its own blocks only (see `support/interleave.rs`).
+//! request needs (2 per metric and 2 for `total`). Requests go through
+//! `actix_web::test::call_service`, so the numbers are the middleware and recording cost
+//! without the network's noise. The variants run in alternating blocks, each timed over its
+//! own blocks only (see `support/interleave.rs`).
 //!
 //! After criterion's report it prints `added = with - without` and its ratio to the clock
 //! reads, from a run of its own over interleaved blocks (target of issue 8: at most 2x).

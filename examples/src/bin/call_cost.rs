@@ -12,11 +12,11 @@
 //! exits and closes a `tracing` span with a `server_timing` field under tracing-subscriber's
 //! registry alone, `span-layer` the same span with `server_timing_runtime::tracing::layer()`
 //! on the registry. The `trace-` variants each run N of the `trace_context` bench's requests
-//! on the collector (`server_timing_examples::trace_request`): `off` without trace context, `fresh` with it and no `traceparent`,
-//! `traceparent` continuing one, `tracestate` continuing one with a `tracestate` too. Each
-//! variant runs alone in its own process, so the difference of two runs
-//! with different `N` over their difference in `N` is the instructions of one call, start-up
-//! cancelled out.
+//! on the collector (`server_timing_examples::trace_request`): `off` without trace context,
+//! `fresh` with it and no `traceparent`, `traceparent` continuing one, `tracestate`
+//! continuing one with a `tracestate` too. Each variant runs alone in its own process, so the
+//! difference of two runs with different `N` over their difference in `N` is the
+//! instructions of one call, start-up cancelled out.
 
 use std::future::Future;
 use std::hint::black_box;

@@ -77,8 +77,8 @@ thread_local! {
 /// Add a completed call of `site`, from `lo` to `hi`, to this thread's batch. `full` takes
 /// the batch's slots when a new call site finds it full. `false` when the batch cannot be
 /// used (its thread is ending, or a recording is being made while it is borrowed), and the
-/// caller records another way. Kept small, so that it inlines into the timed call: adding to the slot of a
-/// call site already in the batch is inline, a new slot is not.
+/// caller records another way. Kept small, so that it inlines into the timed call: adding to
+/// the slot of a call site already in the batch is inline, a new slot is not.
 #[inline]
 pub(crate) fn stage(site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) -> bool {
     BATCH

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use http::{HeaderName, HeaderValue};
 
 /// The length of a version `00` `traceparent`: `00-<32 hex>-<16 hex>-<2 hex>`.
-pub(crate) const TRACEPARENT_LEN: usize = 55;
+const TRACEPARENT_LEN: usize = 55;
 
 /// The W3C trace-context request headers, read on the way in and sent on outgoing calls,
 /// spelled once for every `http` version's header names.
