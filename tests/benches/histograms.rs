@@ -35,7 +35,10 @@ use tower::ServiceExt;
 mod interleave;
 #[path = "support/paired.rs"]
 mod paired;
+#[path = "support/summary_wanted.rs"]
+mod summary_wanted;
 use interleave::{interleaved, Run};
+use summary_wanted::summary_wanted;
 
 /// `total` and the five metrics.
 const RECORDINGS: f64 = 6.0;
@@ -164,6 +167,9 @@ fn main() {
     }
     group.finish();
     criterion.final_summary();
+    if !summary_wanted() {
+        return;
+    }
 
     let timed: Vec<&dyn Fn(u64)> = runs[..apps.len()]
         .iter()

@@ -35,8 +35,11 @@ use server_timing_runtime::{record, server_timing, timer, Timings};
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
+#[path = "support/summary_wanted.rs"]
+mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
+use summary_wanted::summary_wanted;
 
 /// Calls per block of the summary, and rounds.
 const SUMMARY_BLOCK: u64 = 1_024;
@@ -127,6 +130,9 @@ fn poll_once<F: Future>(future: F) -> impl Sized {
 }
 
 fn summary(_: &mut Criterion) {
+    if !summary_wanted() {
+        return;
+    }
     let times = |call: &'static dyn Fn()| {
         move |n| {
             for _ in 0..n {

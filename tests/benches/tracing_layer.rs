@@ -33,8 +33,11 @@ use tracing_subscriber::registry::LookupSpan;
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
+#[path = "support/summary_wanted.rs"]
+mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
+use summary_wanted::summary_wanted;
 
 const SUMMARY_BLOCK: u64 = 1_024;
 const SUMMARY_ROUNDS: usize = 2_000;
@@ -179,6 +182,9 @@ fn not_selected(c: &mut Criterion) {
 }
 
 fn summary(_: &mut Criterion) {
+    if !summary_wanted() {
+        return;
+    }
     let (alone, ours, mapped) = (registry_alone(), with_layer(), with_event_mapped());
     let empty = with_empty_layer();
     let floor = with_floor();
