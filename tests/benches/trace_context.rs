@@ -12,14 +12,18 @@
 //! that traces with OpenTelemetry pays. The span is made once a block, as a service's tracing
 //! middleware makes it whether or not trace context is on.
 //!
+//! `lookups` is `off` plus the two lookups of the request's `traceparent` and `tracestate`
+//! fields in `http`'s `HeaderMap`, which reading an incoming trace context needs whatever
+//! is done with it: the share of `incoming` that is `http`'s, a floor for it.
+//!
 //! All run in one process, under the same load; the `summary` runs them as paired rounds, so
 //! that their difference is what the entries cost.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
-use http::HeaderMap;
-use server_timing_examples::trace_request::{headers, one_request, requests};
+use http::{HeaderMap, HeaderName};
+use server_timing_examples::trace_request::{headers, one_request};
 use server_timing_runtime::Options;
 use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
 
@@ -27,52 +31,78 @@ use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
+#[path = "support/summary_wanted.rs"]
+mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
+use summary_wanted::summary_wanted;
 
 /// Requests per block and blocks per variant of the summary's paired rounds.
 const SUMMARY_BLOCK: u64 = 2_000;
 const SUMMARY_ROUNDS: usize = 201;
 
+/// One request's work under these options, for a request with these headers, written into
+/// this response: [`one_request`], or [`lookups_then`] for `lookups`.
+type Work = fn(&Options, &HeaderMap, &mut HeaderMap) -> bool;
+
+/// A variant: its name, its work, its options and its request's headers.
+type Case = (&'static str, Work, Options, HeaderMap);
+
 /// The variants, in the order the summary prints them.
-fn cases() -> [(&'static str, Options, HeaderMap); 4] {
+fn cases() -> [Case; 5] {
     let on = Options::new().trace_context(true);
     [
-        ("off", Options::new(), headers(true, true)),
-        ("incoming", on.clone(), headers(true, true)),
-        ("traceparent_only", on.clone(), headers(true, false)),
-        ("fresh", on, headers(false, false)),
+        ("off", one_request, Options::new(), headers(true, true)),
+        ("incoming", one_request, on.clone(), headers(true, true)),
+        ("traceparent_only", one_request, on.clone(), headers(true, false)),
+        ("fresh", one_request, on, headers(false, false)),
+        ("lookups", lookups_then, Options::new(), headers(true, true)),
     ]
 }
 
 /// The variants that run inside a span of `tracing-opentelemetry`, in the summary's order.
-fn cases_in_span() -> [(&'static str, Options, HeaderMap); 2] {
+fn cases_in_span() -> [Case; 2] {
+    let on = Options::new().trace_context(true);
     [
-        ("off_in_span", Options::new(), headers(true, true)),
-        (
-            "opentelemetry",
-            Options::new().trace_context(true),
-            headers(true, true),
-        ),
+        ("off_in_span", one_request, Options::new(), headers(true, true)),
+        ("opentelemetry", one_request, on, headers(true, true)),
     ]
+}
+
+/// The request's trace context fields, by the names `http` hashes to look them up.
+static TRACE_FIELDS: [HeaderName; 2] = [
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+];
+
+/// [`one_request`] (with trace context off) after looking up the request's trace context
+/// fields: their lengths, so that the lookups are not optimized away.
+fn lookups_then(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
+    let read: usize = TRACE_FIELDS
+        .iter()
+        .flat_map(|name| request.get_all(name))
+        .map(|value| value.len())
+        .sum();
+    black_box(read);
+    one_request(options, request, response)
 }
 
 fn trace_context(c: &mut Criterion) {
     let mut group = c.benchmark_group("trace_context");
-    let iterate = |b: &mut Bencher<'_>, options: &Options, request: &HeaderMap| {
+    let iterate = |b: &mut Bencher<'_>, (_, work, options, request): &Case| {
         b.iter_batched_ref(
             HeaderMap::new,
-            |response| one_request(black_box(options), black_box(request), response),
+            |response| work(black_box(options), black_box(request), response),
             BatchSize::SmallInput,
         );
     };
-    for (name, options, request) in &cases() {
-        group.bench_function(*name, |b| iterate(b, options, request));
+    for case in &cases() {
+        group.bench_function(case.0, |b| iterate(b, case));
     }
     let dispatch = dispatch();
-    in_span(&dispatch, || assert_ids_from_span(&cases_in_span()[1].2));
-    for (name, options, request) in &cases_in_span() {
-        group.bench_function(*name, |b| in_span(&dispatch, || iterate(b, options, request)));
+    in_span(&dispatch, || assert_ids_from_span(&cases_in_span()[1].3));
+    for case in &cases_in_span() {
+        group.bench_function(case.0, |b| in_span(&dispatch, || iterate(b, case)));
     }
     group.finish();
 }
@@ -81,16 +111,24 @@ fn trace_context(c: &mut Criterion) {
 /// shared machine's drift cancels out of the differences: the cost trace context adds, each
 /// against its own baseline.
 fn summary(_: &mut Criterion) {
+    if !summary_wanted() {
+        return;
+    }
     let dispatch = dispatch();
     let cases = cases();
     let spanned = cases_in_span();
-    in_span(&dispatch, || assert_ids_from_span(&spanned[1].2));
-    let run = |(_, options, request): &(&str, Options, HeaderMap)| {
-        let options = options.clone();
-        let request = request.clone();
-        move |n: u64| requests(&options, &request, n)
+    in_span(&dispatch, || assert_ids_from_span(&spanned[1].3));
+    // As `server_timing_examples::trace_request::requests` runs `one_request`.
+    let run = |(_, work, options, request): &Case| {
+        let (work, options, request) = (*work, options.clone(), request.clone());
+        move |n: u64| {
+            for _ in 0..n {
+                let mut response = HeaderMap::new();
+                black_box(work(black_box(&options), black_box(&request), &mut response));
+            }
+        }
     };
-    let run_in_span = |case: &(&str, Options, HeaderMap)| {
+    let run_in_span = |case: &Case| {
         let run = run(case);
         let dispatch = dispatch.clone();
         move |n: u64| in_span(&dispatch, || run(n))
@@ -110,7 +148,7 @@ fn summary(_: &mut Criterion) {
     println!(
         "trace_context summary (medians over {SUMMARY_ROUNDS} rounds of one block of {SUMMARY_BLOCK} \
          requests per variant): off {:.0} ns per request; {}; in a tracing-opentelemetry span: \
-         off {:.0} ns, {} (target: at most +150 ns)",
+         off {:.0} ns, {} (target: at most +150 ns; lookups: the two header lookups alone)",
         median(&measured, |ns| ns[0]),
         from_headers.join(", "),
         median(&measured, |ns| ns[in_span_base]),
