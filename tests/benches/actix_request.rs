@@ -10,7 +10,8 @@
 //! reads, from a run of its own over interleaved blocks (target of issue 8: at most 2x).
 //!
 //! `cargo bench -p server-timing-tests --bench actix_request` (append `-- summary` for the
-//! summary alone: that filter matches none of criterion's benchmarks, so they are skipped)
+//! summary alone: that filter matches none of criterion's benchmarks, so they are skipped,
+//! and a filter that matches only them skips the summary)
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -30,6 +31,9 @@ use interleave::{interleaved, Run, BLOCK};
 #[path = "support/paired.rs"]
 mod paired;
 use paired::{median, rounds};
+#[path = "support/summary_wanted.rs"]
+mod summary_wanted;
+use summary_wanted::summary_wanted;
 
 /// The clock reads one timed request needs: a start and an elapsed read per metric, and the
 /// same for `total`.
@@ -90,6 +94,9 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    if !summary_wanted() {
+        return;
+    }
 
     let runs: Vec<&dyn Fn(u64)> = runs.iter().map(|run| &**run).collect();
     let rounds = rounds(&runs, BLOCK, SUMMARY_BLOCKS);
