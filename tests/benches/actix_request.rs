@@ -24,6 +24,7 @@ use actix_web::{web, App, Error};
 use criterion::{criterion_group, criterion_main, Criterion};
 use server_timing_examples::load::trivial;
 use server_timing_runtime::actix::ServerTiming;
+use server_timing_tests::bench_args::summary_wanted;
 
 #[path = "support/interleave.rs"]
 mod interleave;
@@ -31,9 +32,6 @@ use interleave::{interleaved, Run, BLOCK};
 #[path = "support/paired.rs"]
 mod paired;
 use paired::{median, rounds};
-#[path = "support/summary_wanted.rs"]
-mod summary_wanted;
-use summary_wanted::summary_wanted;
 
 /// The clock reads one timed request needs: a start and an elapsed read per metric, and the
 /// same for `total`.

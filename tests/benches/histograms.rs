@@ -28,6 +28,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use server_timing_runtime::metrics::{histograms, HISTOGRAM};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{server_timing, Completed};
+use server_timing_tests::bench_args::summary_wanted;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
@@ -35,10 +36,7 @@ use tower::ServiceExt;
 mod interleave;
 #[path = "support/paired.rs"]
 mod paired;
-#[path = "support/summary_wanted.rs"]
-mod summary_wanted;
 use interleave::{interleaved, Run};
-use summary_wanted::summary_wanted;
 
 /// `total` and the five metrics.
 const RECORDINGS: f64 = 6.0;

@@ -30,16 +30,14 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::noop_waker_ref;
 use server_timing_runtime::{record, server_timing, timer, Timings};
+use server_timing_tests::bench_args::summary_wanted;
 
 #[path = "support/paired.rs"]
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
-#[path = "support/summary_wanted.rs"]
-mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
-use summary_wanted::summary_wanted;
 
 /// Calls per block of the summary, and rounds.
 const SUMMARY_BLOCK: u64 = 1_024;

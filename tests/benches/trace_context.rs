@@ -25,17 +25,15 @@ use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
 use http::{HeaderMap, HeaderName};
 use server_timing_examples::trace_request::{headers, one_request};
 use server_timing_runtime::Options;
+use server_timing_tests::bench_args::summary_wanted;
 use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
 
 #[path = "support/paired.rs"]
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
-#[path = "support/summary_wanted.rs"]
-mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
-use summary_wanted::summary_wanted;
 
 /// Requests per block and blocks per variant of the summary's paired rounds.
 const SUMMARY_BLOCK: u64 = 2_000;

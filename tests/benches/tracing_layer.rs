@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use server_timing_runtime::Timings;
+use server_timing_tests::bench_args::summary_wanted;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::span::{Attributes, Id};
 use tracing::Subscriber;
@@ -33,11 +34,8 @@ use tracing_subscriber::registry::LookupSpan;
 mod paired;
 #[path = "support/short_runs.rs"]
 mod short_runs;
-#[path = "support/summary_wanted.rs"]
-mod summary_wanted;
 use paired::{median, rounds};
 use short_runs::short_runs;
-use summary_wanted::summary_wanted;
 
 const SUMMARY_BLOCK: u64 = 1_024;
 const SUMMARY_ROUNDS: usize = 2_000;
