@@ -12,6 +12,10 @@
 //! that traces with OpenTelemetry pays. The span is made once a block, as a service's tracing
 //! middleware makes it whether or not trace context is on.
 //!
+//! `incoming_32_members` (not in the summary) is `incoming` with the most members a
+//! `tracestate` may have, each key checked against the others: what a request with a
+//! long `tracestate` costs, chosen by whoever sends it.
+//!
 //! `lookups` is `off` plus the two lookups of the request's `traceparent` and `tracestate`
 //! fields in `http`'s `HeaderMap`, which reading an incoming trace context needs whatever
 //! is done with it: the share of `incoming` that is `http`'s, a floor for it.
@@ -22,7 +26,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use server_timing_examples::trace_request::{headers, one_request};
 use server_timing_runtime::Options;
 use server_timing_tests::bench_args::summary_wanted;
@@ -67,6 +71,29 @@ fn cases_in_span() -> [Case; 2] {
     ]
 }
 
+/// `incoming` with the most members a `tracestate` may have.
+fn incoming_32_members() -> Case {
+    let mut request = headers(true, false);
+    let members: Vec<String> = (0..32).map(|i| format!("k{i:02}=v{i:07}")).collect();
+    let tracestate = HeaderValue::from_str(&members.join(",")).expect("printable ASCII");
+    request.insert("tracestate", tracestate);
+    let on = Options::new().trace_context(true);
+    ("incoming_32_members", one_request, on, request)
+}
+
+/// Checks that `case`'s response carries its request's `tracestate`, so that its bench times
+/// a `tracestate` passed on rather than one rejected.
+fn assert_passes_on_the_tracestate((_, work, options, request): &Case) {
+    let mut response = HeaderMap::new();
+    work(options, request, &mut response);
+    let sent = response["server-timing"].to_str().expect("ASCII");
+    let tracestate = request["tracestate"].to_str().expect("ASCII");
+    assert!(
+        sent.contains(&format!("tracestate;desc=\"{tracestate}\"")),
+        "{sent}"
+    );
+}
+
 /// The request's trace context fields, by the names `http` hashes to look them up.
 static TRACE_FIELDS: [HeaderName; 2] = [
     HeaderName::from_static("traceparent"),
@@ -97,6 +124,9 @@ fn trace_context(c: &mut Criterion) {
     for case in &cases() {
         group.bench_function(case.0, |b| iterate(b, case));
     }
+    let long_state = incoming_32_members();
+    assert_passes_on_the_tracestate(&long_state);
+    group.bench_function(long_state.0, |b| iterate(b, &long_state));
     let dispatch = dispatch();
     in_span(&dispatch, || assert_ids_from_span(&cases_in_span()[1].3));
     for case in &cases_in_span() {
