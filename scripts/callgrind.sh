@@ -9,7 +9,8 @@
 #   closed): what `server_timing_runtime::tracing::layer()` adds to the registry alone;
 # - per request on the collector with trace context (as the `trace_context` bench runs it):
 #   a fresh trace, an incoming `traceparent`, and one with a `tracestate`, over the same
-#   request without trace context; and, inside a span of a real `tracing-opentelemetry`
+#   request without trace context, beside the two header lookups alone (the floor of any
+#   reading of an incoming trace context); and, inside a span of a real `tracing-opentelemetry`
 #   layer (tests/src/bin/opentelemetry_cost.rs, the only one built with the `opentelemetry`
 #   feature), ids from OpenTelemetry over the same request in the span without trace context;
 # - per whole request (examples/src/bin/load_app.rs): what the actix middleware adds to one
@@ -82,6 +83,7 @@ plain=$(per_call plain-async)
 registry=$(per_call span-registry)
 layer=$(per_call span-layer)
 trace_off=$(per_call trace-off)
+trace_lookups=$(per_call trace-lookups)
 trace_fresh=$(per_call trace-fresh)
 trace_parent=$(per_call trace-traceparent)
 trace_state=$(per_call trace-tracestate)
@@ -91,6 +93,6 @@ with=$(per_request with)
 without=$(per_request without)
 echo "per call in a scope: clock pair $pair instructions; #[server_timing] sync fn $sync (+$((sync - pair))), async fn $async (+$((async - plain - pair)) beyond the pair and the plain async fn's $plain)"
 echo "per selected tracing span in a request: registry alone $registry, with the layer $layer: the layer adds $((layer - registry))"
-echo "per request with trace context, over $trace_off without: fresh +$((trace_fresh - trace_off)), incoming traceparent +$((trace_parent - trace_off)), with tracestate +$((trace_state - trace_off))"
+echo "per request with trace context, over $trace_off without: fresh +$((trace_fresh - trace_off)), incoming traceparent +$((trace_parent - trace_off)), with tracestate +$((trace_state - trace_off)); the two header lookups alone +$((trace_lookups - trace_off))"
 echo "per request in a tracing-opentelemetry span, over $span_off without trace context: ids from OpenTelemetry +$((span_on - span_off))"
 echo "per /trivial request: with the middleware $with, without $without: the middleware adds $((with - without))"

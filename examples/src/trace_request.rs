@@ -1,11 +1,12 @@
 //! The request the `trace_context` bench and the `call_cost` binary (which counts its
 //! instructions) both time: a collector made for the request's headers, five metrics
-//! recorded, the header appended to the response.
+//! recorded, the header appended to the response. Also the same request after the two
+//! lookups any reading of an incoming trace context makes, the floor of that reading.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use server_timing_runtime::{describe, record, Options, Timings};
 
 /// The `traceparent` a traced request carries: the trace-context specification's example.
@@ -55,16 +56,60 @@ pub fn one_request(options: &Options, request: &HeaderMap, response: &mut Header
     timings.append_to(response)
 }
 
-/// `n` requests, each with a response of its own, as the measurements run them: the inputs
-/// and the result through `black_box`, so that none of the work is optimized away.
+/// One request's work under these options, for a request with these headers, written into
+/// this response: [`one_request`] or [`one_request_after_lookups`].
+pub type Work = fn(&Options, &HeaderMap, &mut HeaderMap) -> bool;
+
+/// The request's trace context fields, by the names `http` hashes to look them up.
+static TRACE_FIELDS: [HeaderName; 2] = [
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+];
+
+/// The length of the request's `traceparent` and `tracestate` fields, looked up as reading an
+/// incoming trace context looks them up, whatever is done with them after.
 ///
 /// ```
-/// use server_timing_examples::trace_request::{headers, requests};
-/// requests(&server_timing_runtime::Options::new(), &headers(false, false), 3);
+/// use server_timing_examples::trace_request::{headers, trace_fields_len, TRACEPARENT};
+/// assert_eq!(trace_fields_len(&headers(true, true)), TRACEPARENT.len() + "congo=t61rcWkgMzE".len());
+/// assert_eq!(trace_fields_len(&headers(false, false)), 0);
 /// ```
-pub fn requests(options: &Options, request: &HeaderMap, n: u64) {
+pub fn trace_fields_len(request: &HeaderMap) -> usize {
+    TRACE_FIELDS
+        .iter()
+        .flat_map(|name| request.get_all(name))
+        .map(HeaderValue::len)
+        .sum()
+}
+
+/// [`one_request`] after [`trace_fields_len`]: with trace context off, what the two lookups
+/// alone add to a request, the share of reading an incoming trace context that is `http`'s.
+///
+/// ```
+/// use http::HeaderMap;
+/// use server_timing_examples::trace_request::{headers, one_request_after_lookups};
+/// use server_timing_runtime::Options;
+///
+/// let mut response = HeaderMap::new();
+/// assert!(one_request_after_lookups(&Options::new(), &headers(true, true), &mut response));
+/// assert!(!response["server-timing"].to_str().unwrap().contains("traceparent"));
+/// ```
+pub fn one_request_after_lookups(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
+    black_box(trace_fields_len(black_box(request)));
+    one_request(options, request, response)
+}
+
+/// `n` requests of `work`, each with a response of its own, as the measurements run them:
+/// the inputs and the result through `black_box`, so that none of the work is optimized
+/// away.
+///
+/// ```
+/// use server_timing_examples::trace_request::{headers, one_request, requests};
+/// requests(one_request, &server_timing_runtime::Options::new(), &headers(false, false), 3);
+/// ```
+pub fn requests(work: Work, options: &Options, request: &HeaderMap, n: u64) {
     for _ in 0..n {
         let mut response = HeaderMap::new();
-        black_box(one_request(black_box(options), black_box(request), &mut response));
+        black_box(work(black_box(options), black_box(request), &mut response));
     }
 }

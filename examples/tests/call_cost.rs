@@ -21,6 +21,7 @@ fn every_variant_the_script_counts_runs() {
         "span-registry",
         "span-layer",
         "trace-off",
+        "trace-lookups",
         "trace-fresh",
         "trace-traceparent",
         "trace-tracestate",

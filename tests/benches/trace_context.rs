@@ -26,8 +26,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
-use http::{HeaderMap, HeaderName, HeaderValue};
-use server_timing_examples::trace_request::{headers, one_request};
+use http::{HeaderMap, HeaderValue};
+use server_timing_examples::trace_request::{
+    headers, one_request, one_request_after_lookups, requests, Work,
+};
 use server_timing_runtime::Options;
 use server_timing_tests::bench_args::summary_wanted;
 use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
@@ -43,10 +45,6 @@ use short_runs::short_runs;
 const SUMMARY_BLOCK: u64 = 2_000;
 const SUMMARY_ROUNDS: usize = 201;
 
-/// One request's work under these options, for a request with these headers, written into
-/// this response: [`one_request`], or [`lookups_then`] for `lookups`.
-type Work = fn(&Options, &HeaderMap, &mut HeaderMap) -> bool;
-
 /// A variant: its name, its work, its options and its request's headers.
 type Case = (&'static str, Work, Options, HeaderMap);
 
@@ -58,7 +56,12 @@ fn cases() -> [Case; 5] {
         ("incoming", one_request, on.clone(), headers(true, true)),
         ("traceparent_only", one_request, on.clone(), headers(true, false)),
         ("fresh", one_request, on, headers(false, false)),
-        ("lookups", lookups_then, Options::new(), headers(true, true)),
+        (
+            "lookups",
+            one_request_after_lookups,
+            Options::new(),
+            headers(true, true),
+        ),
     ]
 }
 
@@ -92,24 +95,6 @@ fn assert_passes_on_the_tracestate((_, work, options, request): &Case) {
         sent.contains(&format!("tracestate;desc=\"{tracestate}\"")),
         "{sent}"
     );
-}
-
-/// The request's trace context fields, by the names `http` hashes to look them up.
-static TRACE_FIELDS: [HeaderName; 2] = [
-    HeaderName::from_static("traceparent"),
-    HeaderName::from_static("tracestate"),
-];
-
-/// [`one_request`] (with trace context off) after looking up the request's trace context
-/// fields: their lengths, so that the lookups are not optimized away.
-fn lookups_then(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
-    let read: usize = TRACE_FIELDS
-        .iter()
-        .flat_map(|name| request.get_all(name))
-        .map(|value| value.len())
-        .sum();
-    black_box(read);
-    one_request(options, request, response)
 }
 
 fn trace_context(c: &mut Criterion) {
@@ -149,15 +134,9 @@ fn summary(_: &mut Criterion) {
     let spanned = cases_in_span();
     assert_passes_on_the_tracestate(&cases[1]);
     in_span(&dispatch, || assert_ids_from_span(&spanned[1].3));
-    // As `server_timing_examples::trace_request::requests` runs `one_request`.
     let run = |(_, work, options, request): &Case| {
         let (work, options, request) = (*work, options.clone(), request.clone());
-        move |n: u64| {
-            for _ in 0..n {
-                let mut response = HeaderMap::new();
-                black_box(work(black_box(&options), black_box(&request), &mut response));
-            }
-        }
+        move |n: u64| requests(work, &options, &request, n)
     };
     let run_in_span = |case: &Case| {
         let run = run(case);

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! call_cost pair|sync|async|plain-async|span-registry|span-layer N
-//! call_cost trace-off|trace-fresh|trace-traceparent|trace-tracestate N
+//! call_cost trace-off|trace-lookups|trace-fresh|trace-traceparent|trace-tracestate N
 //! ```
 //!
 //! `pair` reads the clock twice (what any timing of a call must do), `sync` calls a
@@ -13,7 +13,8 @@
 //! registry alone, `span-layer` the same span with `server_timing_runtime::tracing::layer()`
 //! on the registry. The `trace-` variants each run N of the `trace_context` bench's requests
 //! on the collector (`server_timing_examples::trace_request`): `off` without trace context,
-//! `fresh` with it and no `traceparent`, `traceparent` continuing one, `tracestate`
+//! `lookups` the same after the two header lookups an incoming trace context needs,
+//! `fresh` with trace context and no `traceparent`, `traceparent` continuing one, `tracestate`
 //! continuing one with a `tracestate` too. Each variant runs alone in its own process, so the
 //! difference of two runs with different `N` over their difference in `N` is the
 //! instructions of one call, start-up cancelled out.
@@ -26,7 +27,9 @@ use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use server_timing_examples::trace_request::{headers, requests};
+use server_timing_examples::trace_request::{
+    headers, one_request, one_request_after_lookups, requests, Work,
+};
 use server_timing_runtime::{server_timing, Options, Timings};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -97,14 +100,16 @@ fn main() -> ExitCode {
         }
         // Whole requests, each in a collector of its own: no enclosing scope.
         trace => {
-            let (options, request) = match trace {
-                "trace-off" => (Options::new(), headers(true, true)),
-                "trace-fresh" => (Options::new().trace_context(true), headers(false, false)),
-                "trace-traceparent" => (Options::new().trace_context(true), headers(true, false)),
-                "trace-tracestate" => (Options::new().trace_context(true), headers(true, true)),
+            let on = Options::new().trace_context(true);
+            let (work, options, request): (Work, _, _) = match trace {
+                "trace-off" => (one_request, Options::new(), headers(true, true)),
+                "trace-lookups" => (one_request_after_lookups, Options::new(), headers(true, true)),
+                "trace-fresh" => (one_request, on, headers(false, false)),
+                "trace-traceparent" => (one_request, on, headers(true, false)),
+                "trace-tracestate" => (one_request, on, headers(true, true)),
                 _ => return usage(),
             };
-            requests(&options, &request, n);
+            requests(work, &options, &request, n);
             return ExitCode::SUCCESS;
         }
     };
@@ -128,7 +133,7 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: call_cost pair|sync|async|plain-async|span-registry|span-layer N\n       \
-         call_cost trace-off|trace-fresh|trace-traceparent|trace-tracestate N"
+         call_cost trace-off|trace-lookups|trace-fresh|trace-traceparent|trace-tracestate N"
     );
     ExitCode::from(2)
 }

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use server_timing_examples::trace_request::{headers, requests};
+use server_timing_examples::trace_request::{headers, one_request, requests};
 use server_timing_runtime::Options;
 use server_timing_tests::opentelemetry_span::{assert_ids_from_span, dispatch, in_span};
 
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let request = headers(true, true);
     in_span(&dispatch(), || {
         assert_ids_from_span(&request);
-        requests(&options, &request, n);
+        requests(one_request, &options, &request, n);
     });
     ExitCode::SUCCESS
 }
