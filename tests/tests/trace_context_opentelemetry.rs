@@ -245,3 +245,28 @@ fn with_context_activation_off_the_ids_are_the_entered_tracing_spans() {
         assert_ne!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
     });
 }
+
+#[test]
+fn with_context_activation_off_an_attached_context_wins_over_the_entered_tracing_span() {
+    // The order `Options::trace_context` documents: `Context::current()` first, so an
+    // OpenTelemetry context attached outside a `tracing` span that the layer does not
+    // activate names the trace, not that span.
+    let provider = SdkTracerProvider::builder().build();
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("no-activation"))
+        .with_context_activation(false);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let outer = provider.tracer("outer").start("outer");
+    let outer_span = outer.span_context().clone();
+    let _attached = opentelemetry::Context::current_with_span(outer).attach();
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("request");
+        let _entered = span.enter();
+        let inner = span.context().span().span_context().clone();
+        assert!(inner.is_valid() && inner.span_id() != outer_span.span_id());
+        let timings = Timings::for_request(Options::new().trace_context(true), &HeaderMap::new());
+        let parent = timings.trace_parent().unwrap();
+        assert_eq!(parent.trace_id(), outer_span.trace_id().to_bytes());
+        assert_eq!(parent.parent_id(), outer_span.span_id().to_bytes());
+    });
+}
