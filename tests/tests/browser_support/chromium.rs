@@ -2,14 +2,15 @@
 
 use std::env;
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::tool_support::process_group::{drain, ProcessGroup};
 
 /// Set to `1` (CI does) to make a missing Chromium a test failure instead of a skip.
 pub const REQUIRE_ENV: &str = "SERVER_TIMING_REQUIRE_CHROMIUM";
@@ -106,7 +107,7 @@ impl Chromium {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()));
-        let group = Group(child.id());
+        let group = ProcessGroup::of(&child);
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         let status = wait_bounded(&mut child, &group);
@@ -122,7 +123,7 @@ impl Chromium {
 
 /// `$CHROMIUM` if it names a file, else `chromium` on `PATH`.
 /// Waits for `child`, killing its whole group when it overruns [`TIME_LIMIT`].
-fn wait_bounded(child: &mut Child, group: &Group) -> ExitStatus {
+fn wait_bounded(child: &mut Child, group: &ProcessGroup) -> ExitStatus {
     let deadline = Instant::now() + TIME_LIMIT;
     loop {
         match child.try_wait() {
@@ -139,43 +140,6 @@ fn wait_bounded(child: &mut Child, group: &Group) -> ExitStatus {
                 panic!("cannot wait for Chromium: {e}");
             }
         }
-    }
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// The process group of one Chromium run: killed when dropped, so that no helper process
-/// outlives the run, whether it ended normally, by timeout or by a panic.
-struct Group(u32);
-
-impl Group {
-    fn kill(&self) {
-        let group = format!("-{}", self.0);
-        // The standard library signals one process only. `kill` fails harmlessly (no such
-        // process) when the group has already exited.
-        for kill in ["kill", "/usr/bin/kill", "/bin/kill"] {
-            let sent = Command::new(kill)
-                .args(["-KILL", "--", &group])
-                .stderr(Stdio::null())
-                .status();
-            if sent.is_ok() {
-                return;
-            }
-        }
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

@@ -2,13 +2,14 @@
 //! from `tests/firefox/dump-dom.mjs`, run bounded in time.
 
 use std::env;
-use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::tool_support::process_group::{drain, ProcessGroup};
 
 /// Set to `1` (CI does) to make a missing Firefox, node or `npm ci` a test failure instead
 /// of a skip.
@@ -81,6 +82,7 @@ impl Firefox {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.node.display()));
+        let group = ProcessGroup::of(&child);
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         let deadline = Instant::now() + TIME_LIMIT;
@@ -91,9 +93,9 @@ impl Firefox {
                 Ok(None) | Err(_) => {
                     // SIGTERM first: puppeteer closes the browser it started (in a session
                     // of its own) on it; then nothing is left to outlive the test.
-                    signal_group("-TERM", child.id());
+                    group.signal("-TERM");
                     thread::sleep(Duration::from_secs(5));
-                    signal_group("-KILL", child.id());
+                    group.kill();
                     let _ = child.kill();
                     let _ = child.wait();
                     panic!("Firefox did not finish {url} within {TIME_LIMIT:?}: stopped");
@@ -108,22 +110,4 @@ impl Firefox {
         );
         stdout
     }
-}
-
-/// Sends `signal` to the process group `group`; the standard library signals one process only.
-fn signal_group(signal: &str, group: u32) {
-    let _ = Command::new("kill")
-        .args([signal, "--", &format!("-{group}")])
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
 }

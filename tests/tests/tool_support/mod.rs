@@ -6,6 +6,10 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+// Binaries that only find a tool (promtool) do not run one in a group of its own.
+#[allow(dead_code)]
+pub mod process_group;
+
 /// The executable named by the environment variable `binary_env` if it is one, else the first
 /// of `names` on `PATH`.
 pub fn find(binary_env: Option<&str>, names: &[&str]) -> Option<PathBuf> {
@@ -23,7 +27,8 @@ pub fn find(binary_env: Option<&str>, names: &[&str]) -> Option<PathBuf> {
     })
 }
 
-fn is_executable(path: &Path) -> bool {
+/// Whether `path` is a file that may be run.
+pub fn is_executable(path: &Path) -> bool {
     path.metadata()
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
