@@ -1,7 +1,8 @@
 //! In a real browser (headless Chromium): what `PerformanceServerTiming` exposes for the demo's
-//! page and API calls, and for hostile recordings, is exactly what the server recorded; for
-//! generated header values, Chromium and `parse` read the same entries; the demo page renders
-//! its breakdown, and a screenshot of it is taken.
+//! page and API calls, and for hostile recordings, is exactly what the server recorded; every
+//! case of the browser parsing suite reads as the suite expects; for generated header values
+//! and for every value the toolkit writes, Chromium and `parse` read the same entries; the
+//! demo page renders its breakdown, and a screenshot of it is taken.
 //!
 //! Without Chromium (`chromium` on PATH or `$CHROMIUM`) every test here skips with a loud
 //! message, or fails when `SERVER_TIMING_REQUIRE_CHROMIUM=1` (CI sets it).
@@ -14,15 +15,13 @@ use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
 use browser_support::chromium::{Chromium, TempDir};
-use browser_support::demo_probe::{
-    exchange, in_browser, seen, test_routes, DEMO_API, HOSTILE, HOSTILE_PAGE, PROBE,
-};
+use browser_support::conformance::{cases, read_cases};
+use browser_support::demo_probe::{exchange, in_browser, reads_the_demo};
+use browser_support::fixed_fields::read_fixed;
 use browser_support::header_values::{latin1, shown, HeaderValues};
-use browser_support::hostile::assert_hostile_entries;
-use browser_support::probe::{read_report, Kind};
-use browser_support::recorded::assert_as_recorded;
 use browser_support::screenshot_page::{self, ScreenshotPage};
-use browser_support::server::{response_path, serve_header_fields, DemoUnderTest};
+use browser_support::server::DemoUnderTest;
+use browser_support::toolkit_values::reads_toolkit_values_as_parse;
 use server_timing_runtime::{parse, parse_headers, SERVER_TIMING};
 
 /// The demo page after it has fetched two endpoints and drawn their breakdowns (its `fetch`
@@ -37,28 +36,7 @@ async fn chromium_reads_the_demo_and_hostile_timings_as_recorded() {
     let Some(chromium) = Chromium::find("chromium_reads_the_demo_and_hostile_timings_as_recorded") else {
         return;
     };
-    let demo = DemoUnderTest::start(test_routes).await;
-    let url = demo.app.url(PROBE);
-    let dom = in_browser(move || chromium.dump_dom(&url)).await;
-    let observed = read_report(&dom);
-    let exchanges = demo.exchanges.all();
-
-    let probe = seen(&observed, 0, Kind::Navigation, PROBE);
-    assert_as_recorded("Chromium", probe, &exchange(&exchanges, PROBE));
-    let page = seen(&observed, 1, Kind::Navigation, "/");
-    assert_as_recorded("Chromium", page, &exchange(&exchanges, "/"));
-    for &path in DEMO_API {
-        let api = seen(&observed, 0, Kind::Resource, path);
-        assert_as_recorded("Chromium", api, &exchange(&exchanges, path));
-    }
-
-    let hostile_page = seen(&observed, 2, Kind::Navigation, HOSTILE_PAGE);
-    let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
-    for hostile in [hostile_page, hostile_api] {
-        assert_as_recorded("Chromium", hostile, &exchange(&exchanges, hostile.target()));
-        assert_hostile_entries(&hostile.server_timing);
-    }
-    demo.stop().await;
+    reads_the_demo("Chromium", chromium, Chromium::dump_dom).await;
 }
 
 /// Values of the `data-name` attributes between `from` and the next `until` in `html`.
@@ -188,15 +166,11 @@ async fn chromium_and_parse_read_generated_values_alike() {
         );
     }
     let responses = Arc::new(responses);
-    let server = serve_header_fields(responses.clone());
-    let url = server.url("/probe");
-    let dom = in_browser(move || chromium.dump_dom(&url)).await;
-    let observed = read_report(&dom);
+    let read = read_fixed(chromium, Chromium::dump_dom, &responses).await;
 
     let mut disagreements = Vec::new();
     let (mut entries, mut timed, mut described) = (0, 0, 0);
-    for (i, fields) in responses.iter().enumerate() {
-        let browser = &seen(&observed, 0, Kind::Resource, &response_path(i)).server_timing;
+    for (i, (fields, browser)) in responses.iter().zip(&read).enumerate() {
         let parsed = match &fields[..] {
             [value] => parse(&latin1(value)),
             _ => {
@@ -235,5 +209,30 @@ async fn chromium_and_parse_read_generated_values_alike() {
         timed >= GENERATED_VALUES / 4 && described >= GENERATED_VALUES / 4,
         "the generator made too few durations ({timed}) or descriptions ({described})"
     );
-    server.stop().await;
+}
+
+/// Values written by the toolkit itself, each read back in Chromium.
+const TOOLKIT_VALUES: usize = 300;
+
+#[actix_web::test]
+async fn chromium_and_parse_read_every_value_the_toolkit_writes_alike() {
+    let Some(chromium) = Chromium::find("chromium_and_parse_read_every_value_the_toolkit_writes_alike")
+    else {
+        return;
+    };
+    reads_toolkit_values_as_parse("Chromium", chromium, Chromium::dump_dom, TOOLKIT_VALUES).await;
+}
+
+#[actix_web::test]
+async fn chromium_reads_every_conformance_case_as_expected() {
+    let Some(chromium) = Chromium::find("chromium_reads_every_conformance_case_as_expected") else {
+        return;
+    };
+    let cases = cases();
+    let read = read_cases(chromium, Chromium::dump_dom, &cases).await;
+    for (case, browser) in cases.iter().zip(&read) {
+        assert_eq!(browser, &case.expected, "Chromium (left) read {:?}", case.header);
+        // The noted cases: Chromium, not the suite's 2018 generator.
+        assert_ne!(Some(browser), case.wpt_expected.as_ref(), "{:?}", case.header);
+    }
 }

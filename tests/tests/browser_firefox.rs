@@ -18,21 +18,14 @@ mod firefox_support;
 mod tool_support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use browser_support::chromium::Chromium;
-use browser_support::demo_probe::{
-    exchange, in_browser, seen, test_routes, DEMO_API, HOSTILE, HOSTILE_PAGE, PROBE,
-};
+use browser_support::demo_probe::reads_the_demo;
+use browser_support::fixed_fields::read_fixed;
 use browser_support::header_values::{latin1, HeaderValues};
-use browser_support::hostile::assert_hostile_entries;
-use browser_support::probe::{read_report, Kind, Observed};
-use browser_support::recorded::assert_as_recorded;
-use browser_support::server::{response_path, serve_header_fields, DemoUnderTest};
+use browser_support::toolkit_values::reads_toolkit_values_as_parse;
 use firefox_support::Firefox;
-use server_timing_runtime::{
-    describe, parse, record, Options, ParsedMetric, Repeated, Timings, DEFAULT_TOTAL_NAME,
-};
+use server_timing_runtime::{parse, ParsedMetric};
 
 /// The same seed and counts as tests/browser.rs, so both engines see the same values.
 const SEED: u64 = 0x5345_5256_4552_5449;
@@ -40,63 +33,13 @@ const GENERATED_VALUES: usize = 400;
 /// Values written by the toolkit itself, each read back in Firefox.
 const TOOLKIT_VALUES: usize = 300;
 
-/// The demo's page, its API calls and the hostile recordings, each loaded once in Firefox.
-/// The `Server-Timing` fields the toolkit sent for them, in the probe's order.
-async fn firefox_reads_the_demo(firefox: Firefox) -> Vec<Vec<String>> {
-    let demo = DemoUnderTest::start(test_routes).await;
-    let url = demo.app.url(PROBE);
-    let dom = in_browser(move || firefox.dump_dom(&url)).await;
-    let observed = read_report(&dom);
-    let exchanges = demo.exchanges.all();
-    demo.stop().await;
-
-    let mut sent = Vec::new();
-    let mut check = |seen: &Observed| {
-        let exchange = exchange(&exchanges, seen.target());
-        assert_as_recorded("Firefox", seen, &exchange);
-        sent.push(exchange.sent.clone());
-    };
-    check(seen(&observed, 0, Kind::Navigation, PROBE));
-    check(seen(&observed, 1, Kind::Navigation, "/"));
-    for &path in DEMO_API {
-        check(seen(&observed, 0, Kind::Resource, path));
-    }
-    let hostile_page = seen(&observed, 2, Kind::Navigation, HOSTILE_PAGE);
-    let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
-    for hostile in [hostile_page, hostile_api] {
-        check(hostile);
-        assert_hostile_entries(&hostile.server_timing);
-    }
-    sent
-}
-
-/// What `browser` reads for each of `responses` (its fields, in order), served as they are.
-async fn read_fixed<B: Send + 'static>(
-    browser: B,
-    dump_dom: fn(&B, &str) -> String,
-    responses: &Arc<Vec<Vec<Vec<u8>>>>,
-) -> Vec<Vec<ParsedMetric>> {
-    let server = serve_header_fields(responses.clone());
-    let url = server.url("/probe");
-    let dom = in_browser(move || dump_dom(&browser, &url)).await;
-    server.stop().await;
-    let observed = read_report(&dom);
-    (0..responses.len())
-        .map(|i| {
-            seen(&observed, 0, Kind::Resource, &response_path(i))
-                .server_timing
-                .clone()
-        })
-        .collect()
-}
-
 #[actix_web::test]
 async fn firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_does() {
     let test = "firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_does";
     let Some(firefox) = Firefox::find(test) else {
         return;
     };
-    let sent = firefox_reads_the_demo(firefox.clone()).await;
+    let sent = reads_the_demo("Firefox", firefox.clone(), Firefox::dump_dom).await;
 
     // The very fields the toolkit sent, replayed byte for byte to both engines.
     let Some(chromium) = Chromium::find(test) else {
@@ -118,79 +61,12 @@ async fn firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_
     }
 }
 
-/// Header values as the toolkit writes them, for recordings with hostile names and
-/// descriptions (quotes, backslashes, separators, non-ASCII, control characters), under a
-/// few option sets: what any toolkit user's browser reads.
-fn written_by_the_toolkit(count: usize) -> Vec<Vec<u8>> {
-    const NAMES: &[&str] = &[
-        "db",
-        "cache.read",
-        "a b",
-        "x,y",
-        "q\"uote",
-        "semi;colon",
-        "café",
-        "tab\there",
-        "",
-        "x=1",
-    ];
-    const DESCRIPTIONS: &[&str] = &[
-        "",
-        "Primary DB",
-        "say \"hi\"",
-        "back\\slash",
-        "a, b; c",
-        "naïve",
-        "\u{7f}del",
-        "(x)",
-    ];
-    (0..count)
-        .map(|i| {
-            let options = Options::new()
-                .precision(u8::try_from(i % 5).unwrap_or(3))
-                .repeated(if i % 2 == 0 {
-                    Repeated::Aggregate
-                } else {
-                    Repeated::Each
-                });
-            let timings = Timings::with_options(options);
-            timings.sync_scope(|| {
-                for j in 0..(i % 7) {
-                    let name = NAMES[(i + j) % NAMES.len()];
-                    record(
-                        name,
-                        Duration::from_nanos(((i * 7_919 + j * 104_729) % 50_000_000) as u64),
-                    );
-                    describe(name, DESCRIPTIONS[(i * 3 + j) % DESCRIPTIONS.len()]);
-                }
-            });
-            let value = timings.finish().expect("`total` is always written");
-            value.as_bytes().to_vec()
-        })
-        .collect()
-}
-
 #[actix_web::test]
 async fn firefox_and_parse_read_every_value_the_toolkit_writes_alike() {
     let Some(firefox) = Firefox::find("firefox_and_parse_read_every_value_the_toolkit_writes_alike") else {
         return;
     };
-    let values = written_by_the_toolkit(TOOLKIT_VALUES);
-    let responses = Arc::new(values.iter().map(|v| vec![v.clone()]).collect::<Vec<_>>());
-    let in_firefox = read_fixed(firefox, Firefox::dump_dom, &responses).await;
-    for (value, browser) in values.iter().zip(&in_firefox) {
-        let text = std::str::from_utf8(value).expect("the toolkit writes ASCII");
-        assert_eq!(
-            browser,
-            &parse(text),
-            "Firefox (left) and `parse` (right) read {text:?}"
-        );
-        assert_eq!(
-            browser.first().map(|m| m.name.as_str()),
-            Some(DEFAULT_TOTAL_NAME),
-            "{text:?}"
-        );
-    }
+    reads_toolkit_values_as_parse("Firefox", firefox, Firefox::dump_dom, TOOLKIT_VALUES).await;
 }
 
 /// How Firefox's reading of a malformed value relates to `parse`'s (Chromium's).

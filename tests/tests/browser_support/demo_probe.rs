@@ -5,9 +5,11 @@
 use actix_web::{web, HttpResponse};
 
 use super::exchanges::Exchange;
-use super::hostile::record_hostile;
-use super::probe::{Kind, Observed, Probe};
-use super::server::html_page;
+use super::hostile::{assert_hostile_entries, record_hostile};
+use super::probe::{read_report, Kind, Observed, Probe};
+use super::recorded::assert_as_recorded;
+use super::server::{html_page, DemoUnderTest};
+use super::toolkit_values::assert_written_form;
 
 pub const PROBE: &str = "/__test/probe";
 pub const HOSTILE: &str = "/__test/hostile";
@@ -51,6 +53,43 @@ pub fn test_routes(cfg: &mut web::ServiceConfig) {
             html_page("<!doctype html><title>hostile</title><p>hostile".to_owned())
         }),
     );
+}
+
+/// The demo's page, its API calls and the hostile recordings, each loaded once by `browser`
+/// (`dump_dom` gives a page's DOM once its report is written): `engine` read every one, as a
+/// navigation or as a resource, exactly as recorded and in the writer's form. The `Server-Timing` fields the toolkit
+/// sent for them, in the probe's order.
+pub async fn reads_the_demo<B: Send + 'static>(
+    engine: &'static str,
+    browser: B,
+    dump_dom: fn(&B, &str) -> String,
+) -> Vec<Vec<String>> {
+    let demo = DemoUnderTest::start(test_routes).await;
+    let url = demo.app.url(PROBE);
+    let dom = in_browser(move || dump_dom(&browser, &url)).await;
+    let observed = read_report(&dom);
+    let exchanges = demo.exchanges.all();
+    demo.stop().await;
+
+    let mut sent = Vec::new();
+    let mut check = |seen: &Observed| {
+        let exchange = exchange(&exchanges, seen.target());
+        assert_as_recorded(engine, seen, &exchange);
+        assert_written_form(engine, &exchange.sent.join(", "), &seen.server_timing);
+        sent.push(exchange.sent.clone());
+    };
+    check(seen(&observed, 0, Kind::Navigation, PROBE));
+    check(seen(&observed, 1, Kind::Navigation, "/"));
+    for &path in DEMO_API {
+        check(seen(&observed, 0, Kind::Resource, path));
+    }
+    let hostile_page = seen(&observed, 2, Kind::Navigation, HOSTILE_PAGE);
+    let hostile_api = seen(&observed, 0, Kind::Resource, HOSTILE);
+    for hostile in [hostile_page, hostile_api] {
+        check(hostile);
+        assert_hostile_entries(&hostile.server_timing);
+    }
+    sent
 }
 
 /// Runs `work` (a browser run, which blocks) off the runtime's thread, so the servers keep
