@@ -1,0 +1,161 @@
+//! The third browser engine: WebKit (WebKitGTK's MiniBrowser under Xvfb, driven over W3C
+//! WebDriver by `WebKitWebDriver`), the engine of Safari and of every browser on an iPhone.
+//! What `PerformanceServerTiming` exposes for the demo's page and API calls and for hostile
+//! recordings is exactly what the server recorded; every value the toolkit writes reads in
+//! WebKit as with `parse`; and where WebKit's reading of the browser parsing suite and of
+//! generated malformed values differs from `parse` (which follows Chromium), it differs in
+//! the listed ways only ([`webkit_support::reading::Difference`]), each of them seen.
+//!
+//! Needs `WebKitWebDriver` (Debian: `webkit2gtk-driver`) and `Xvfb`; without them every test
+//! here skips with a loud message, or fails when `SERVER_TIMING_REQUIRE_WEBKIT=1` (CI sets it).
+
+// The harness is shared with tests/browser.rs and tests/browser_firefox.rs; this binary uses
+// its servers, pages and generators, not Chromium.
+#[allow(dead_code)]
+mod browser_support;
+mod tool_support;
+mod webkit_support;
+
+use std::sync::Arc;
+
+use browser_support::conformance::{cases, read_cases};
+use browser_support::demo_probe::reads_the_demo;
+use browser_support::fixed_fields::read_fixed;
+use browser_support::header_values::{latin1, shown, HeaderValues};
+use browser_support::toolkit_values::reads_toolkit_values_as_parse;
+use server_timing_runtime::{parse, parse_headers, ParsedMetric, SERVER_TIMING};
+use webkit_support::reading::{self, Difference};
+use webkit_support::WebKit;
+
+/// The same seed and counts as tests/browser.rs, so every engine sees the same values.
+const SEED: u64 = 0x5345_5256_4552_5449;
+const GENERATED_VALUES: usize = 400;
+const GENERATED_PAIRS: usize = 100;
+/// Values written by the toolkit itself, each read back in WebKit.
+const TOOLKIT_VALUES: usize = 300;
+
+/// The suite's cases that WebKit reads otherwise than `parse` (and Chromium): a name followed
+/// by `=` ([`Difference::StopsAfterName`]). WebKit reads them as the suite's 2018 generator
+/// expected.
+const CONFORMANCE_DIFFERENCES: &[&str] = &[r#"metric==   ""foo;dur=123.4"#, r#"metric1==   ""foo,metric2"#];
+
+#[actix_web::test]
+async fn webkit_reads_the_demo_and_hostile_timings_as_recorded() {
+    let Some(webkit) = WebKit::find("webkit_reads_the_demo_and_hostile_timings_as_recorded") else {
+        return;
+    };
+    reads_the_demo("WebKit", webkit, WebKit::dump_dom).await;
+}
+
+#[actix_web::test]
+async fn webkit_and_parse_read_every_value_the_toolkit_writes_alike() {
+    let Some(webkit) = WebKit::find("webkit_and_parse_read_every_value_the_toolkit_writes_alike") else {
+        return;
+    };
+    reads_toolkit_values_as_parse("WebKit", webkit, WebKit::dump_dom, TOOLKIT_VALUES).await;
+}
+
+#[actix_web::test]
+async fn webkit_reads_the_conformance_suite_as_parse_but_the_listed_cases() {
+    let Some(webkit) = WebKit::find("webkit_reads_the_conformance_suite_as_parse_but_the_listed_cases")
+    else {
+        return;
+    };
+    let cases = cases();
+    let read = read_cases(webkit, WebKit::dump_dom, &cases).await;
+    let mut differing = Vec::new();
+    for (case, browser) in cases.iter().zip(&read) {
+        let fields = [case.header.as_bytes().to_vec()];
+        assert_eq!(
+            browser,
+            &reading::read(&fields, &reading::ALL),
+            "WebKit (left) and the model of its reading (right) read {:?}",
+            case.header
+        );
+        assert_eq!(parse(&case.header), case.expected, "{:?}", case.header);
+        if *browser != case.expected {
+            assert_eq!(
+                Some(browser),
+                case.wpt_expected.as_ref(),
+                "WebKit (left) read {:?} neither as `parse` nor as the 2018 generator",
+                case.header
+            );
+            differing.push(case.header.as_str());
+        }
+    }
+    assert_eq!(
+        differing, CONFORMANCE_DIFFERENCES,
+        "the suite's cases WebKit reads otherwise than `parse` (left), and those listed (right)"
+    );
+}
+
+/// How many responses each [`Difference`] alone changes the reading of.
+fn explained(responses: &[Vec<Vec<u8>>], parsed: &[Vec<ParsedMetric>]) -> Vec<(Difference, usize)> {
+    reading::ALL
+        .iter()
+        .map(|&difference| {
+            let changed = responses
+                .iter()
+                .zip(parsed)
+                .filter(|(fields, parsed)| reading::read(fields, &[difference]) != **parsed)
+                .count();
+            (difference, changed)
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn webkit_reads_generated_values_as_parse_but_for_the_listed_differences() {
+    let Some(webkit) = WebKit::find("webkit_reads_generated_values_as_parse_but_for_the_listed_differences")
+    else {
+        return;
+    };
+    let mut generator = HeaderValues::new(SEED);
+    let mut responses: Vec<Vec<Vec<u8>>> = (0..GENERATED_VALUES).map(|_| vec![generator.value()]).collect();
+    responses.extend((0..GENERATED_PAIRS).map(|_| vec![generator.value(), generator.value()]));
+    let parsed: Vec<Vec<ParsedMetric>> = responses
+        .iter()
+        .map(|fields| match &fields[..] {
+            [value] => parse(&latin1(value)),
+            _ => {
+                let mut headers = http::HeaderMap::new();
+                for field in fields {
+                    let field = http::HeaderValue::from_bytes(field)
+                        .unwrap_or_else(|e| panic!("{}: {e}", shown(field)));
+                    headers.append(SERVER_TIMING, field);
+                }
+                parse_headers(&headers)
+            }
+        })
+        .collect();
+    let responses = Arc::new(responses);
+    let read = read_fixed(webkit, WebKit::dump_dom, &responses).await;
+
+    let mut differing = 0;
+    for (i, ((fields, browser), parsed)) in responses.iter().zip(&read).zip(&parsed).enumerate() {
+        let shown: Vec<String> = fields.iter().map(|f| shown(f)).collect();
+        let shown = shown.join(" then ");
+        // The model with no difference is `parse`, and with all of them WebKit: WebKit
+        // differs from `parse` in the listed ways, and in no other.
+        assert_eq!(
+            &reading::read(fields, &[]),
+            parsed,
+            "response #{i}, {shown}: the model without differences (left) and `parse` (right)"
+        );
+        assert_eq!(
+            browser,
+            &reading::read(fields, &reading::ALL),
+            "response #{i}, {shown}: WebKit (left) and the model of its reading (right)"
+        );
+        differing += usize::from(browser != parsed);
+    }
+    let explained = explained(&responses, &parsed);
+    eprintln!(
+        "{GENERATED_VALUES} generated values and {GENERATED_PAIRS} pairs (seed {SEED:#x}): WebKit reads \
+         {differing} otherwise than `parse`; responses each difference alone changes: {explained:?}"
+    );
+    // Each listed difference shows up: should WebKit drop one, this says so.
+    for (difference, changed) in explained {
+        assert!(changed > 0, "no generated value shows {difference:?}");
+    }
+}
