@@ -89,6 +89,88 @@ async fn webkit_reads_the_conformance_suite_as_parse_but_the_listed_cases() {
     );
 }
 
+/// A metric as a browser exposes it.
+fn metric(name: &str, duration: f64, description: &str) -> ParsedMetric {
+    ParsedMetric {
+        name: name.to_owned(),
+        duration,
+        description: description.to_owned(),
+    }
+}
+
+#[actix_web::test]
+async fn webkit_reads_the_examples_of_each_listed_difference_as_documented() {
+    let Some(webkit) = WebKit::find("webkit_reads_the_examples_of_each_listed_difference_as_documented")
+    else {
+        return;
+    };
+    // Each value, the difference it shows, and what WebKit reads for it, as the difference's
+    // documentation says.
+    let examples: Vec<(&[u8], Difference, Vec<ParsedMetric>)> = vec![
+        (
+            b"a/x;dur=1, b",
+            Difference::StopsAfterName,
+            vec![metric("a", 0.0, "")],
+        ),
+        (b"a, {b}, c", Difference::RfcTokens, vec![metric("a", 0.0, "")]),
+        (b"{a}", Difference::RfcTokens, vec![]),
+        (b"a;dur=1e", Difference::NumberPrefix, vec![metric("a", 1.0, "")]),
+        (b"a;dur=5x", Difference::NumberPrefix, vec![metric("a", 5.0, "")]),
+        (
+            b"a;dur=\" 2.5 \"",
+            Difference::NumberPrefix,
+            vec![metric("a", 2.5, "")],
+        ),
+        (
+            b"a;desc=\"\xe9\"",
+            Difference::Utf8Replaced,
+            vec![metric("a", 0.0, "\u{ef}\u{bf}\u{bd}")],
+        ),
+        (
+            b"a;desc=\"\xe9\x80\"",
+            Difference::Utf8Replaced,
+            vec![metric("a", 0.0, "\u{ef}\u{bf}\u{bd}\u{ef}\u{bf}\u{bd}")],
+        ),
+    ];
+    // And values next to them that WebKit reads as `parse` does.
+    let alike: &[&[u8]] = &[
+        b"a;dur=1, b",
+        b"a;dur=1e3",
+        b"a;dur=\" 2.5\"",
+        b"a;desc=\"\xc3\xa9\"",
+    ];
+    let responses: Vec<Vec<Vec<u8>>> = examples
+        .iter()
+        .map(|(value, ..)| *value)
+        .chain(alike.iter().copied())
+        .map(|value| vec![value.to_vec()])
+        .collect();
+    let read = read_fixed(webkit, WebKit::dump_dom, &Arc::new(responses)).await;
+    for ((value, difference, expected), browser) in examples.iter().zip(&read) {
+        let fields = [value.to_vec()];
+        let shown = shown(value);
+        assert_eq!(browser, expected, "WebKit (left) read {shown}");
+        assert_eq!(
+            &reading::read(&fields, &[*difference]),
+            expected,
+            "{difference:?} on {shown}"
+        );
+        assert_ne!(
+            &parse(&latin1(value)),
+            expected,
+            "`parse` reads {shown} as WebKit does"
+        );
+    }
+    for (value, browser) in alike.iter().zip(&read[examples.len()..]) {
+        assert_eq!(
+            browser,
+            &parse(&latin1(value)),
+            "WebKit (left) and `parse` (right) read {}",
+            shown(value)
+        );
+    }
+}
+
 /// How many responses each [`Difference`] alone changes the reading of.
 fn explained(responses: &[Vec<Vec<u8>>], parsed: &[Vec<ParsedMetric>]) -> Vec<(Difference, usize)> {
     reading::ALL

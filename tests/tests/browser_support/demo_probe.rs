@@ -57,8 +57,8 @@ pub fn test_routes(cfg: &mut web::ServiceConfig) {
 
 /// The demo's page, its API calls and the hostile recordings, each loaded once by `browser`
 /// (`dump_dom` gives a page's DOM once its report is written): `engine` read every one, as a
-/// navigation or as a resource, exactly as recorded and in the writer's form. The `Server-Timing` fields the toolkit
-/// sent for them, in the probe's order.
+/// navigation or as a resource, exactly as recorded and in the writer's form. The
+/// `Server-Timing` fields the toolkit sent for them, in the probe's order.
 pub async fn reads_the_demo<B: Send + 'static>(
     engine: &'static str,
     browser: B,

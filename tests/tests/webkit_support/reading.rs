@@ -11,19 +11,21 @@ use crate::browser_support::header_values::latin1;
 pub enum Difference {
     /// After a metric name, a character other than `;` or `,` ends the value: WebKit keeps
     /// the entries before, and this one without parameters (`a/x;dur=1, b` is `a` alone,
-    /// where `parse` skips `/x` and reads `a` with `dur` 1, then `b`).
+    /// where `parse` skips `/x` and reads `a` with `dur` 1, then `b`; and
+    /// `metric==   ""foo;dur=123.4` is `metric` with no `dur`).
     StopsAfterName,
-    /// Names and parameter names are RFC 9110 tokens: `{`, `}` and DEL, which Chromium takes
-    /// into a token, are not (`{a}` has no name).
+    /// Names and parameter names are RFC 9110 tokens: `{` and `}`, which Chromium takes into
+    /// a token, are not, so reading stops there as where no name can be read (`a, {b}, c` is
+    /// `a` alone, `{a}` nothing).
     RfcTokens,
     /// `dur` is the number at the start of its value, after leading whitespace (`1e`, `5x`
     /// and a quoted `" 2.5 "` read 1, 5 and 2.5), where `parse` wants the whole value to be a
     /// number and reads 0 otherwise.
     NumberPrefix,
     /// Each header byte that is not part of valid UTF-8 reaches WebKit as U+FFFD's three
-    /// UTF-8 bytes (WebKitGTK's HTTP library, GLib's `g_utf8_make_valid`), each then read as
-    /// ISO-8859-1 (`\xe9` is `ï¿½`, where `parse_headers` gives `é`); valid UTF-8 is read
-    /// byte for byte as `parse_headers` does.
+    /// UTF-8 bytes (so WebKitGTK's HTTP stack passes it on), each then read as ISO-8859-1
+    /// (`\xe9` is `ï¿½`, `\xe9\x80` twice that, where `parse_headers` gives `é` and
+    /// `é\u{80}`); valid UTF-8 is read byte for byte, as `parse_headers` reads it.
     Utf8Replaced,
 }
 
@@ -84,7 +86,7 @@ impl Reader<'_> {
 
     fn is_token(&self, byte: u8) -> bool {
         let chromium = (0x21..0x80).contains(&byte) && !b";\"()<>@,:\\/[]?=".contains(&byte);
-        chromium && !(self.has(Difference::RfcTokens) && matches!(byte, b'{' | b'}' | 0x7f))
+        chromium && !(self.has(Difference::RfcTokens) && matches!(byte, b'{' | b'}'))
     }
 
     fn token(&mut self) -> Option<String> {
