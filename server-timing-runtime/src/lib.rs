@@ -35,49 +35,74 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 
-// The collector and recording: `Timings`, the recording fns, the guards and future wrappers.
-mod collector;
-// The header: writing, browser-exact parsing, sanitizing, merging a downstream's.
-mod header;
-// What goes out and to whom.
+// What a request's header says and who gets it: data only.
 mod options;
-// Framework middleware and the `http` helper.
-mod adapters;
+// Writing, browser-exact parsing and sanitizing the header value.
+mod header;
+// Which trace a request's header names, by the W3C rules.
+mod trace;
+// The per-request collector and everything that records into it.
+mod collector;
+// Middleware that gives each request a collector and its response the header.
+mod server;
+// Outgoing calls: timed, their metrics merged, the trace context carried.
+mod client;
+// After the response: the hook's `Completed`, spans in, histograms out.
+mod export;
 
-#[cfg(feature = "actix-web")]
-#[doc(inline)]
-pub use adapters::actix;
-#[doc(inline)]
-pub use adapters::http;
-#[cfg(feature = "metrics")]
-#[doc(inline)]
-pub use adapters::metrics;
 #[cfg(feature = "reqwest")]
 #[doc(inline)]
-pub use adapters::reqwest;
-#[cfg(feature = "tower")]
+pub use client::reqwest;
+#[cfg(feature = "metrics")]
 #[doc(inline)]
-pub use adapters::tower;
+pub use export::metrics;
 #[cfg(feature = "tracing")]
 #[doc(inline)]
-pub use adapters::tracing;
+pub use export::tracing;
+#[cfg(feature = "actix-web")]
+#[doc(inline)]
+pub use server::actix;
+#[doc(inline)]
+pub use server::http;
 
-pub use adapters::completed::Completed;
+#[cfg(feature = "tower")]
+pub mod tower {
+    //! A [tower] layer for axum, hyper and any other stack of `http` services, and one for tower
+    //! HTTP clients.
+    //!
+    //! With axum: `Router::new().route(..).layer(ServerTimingLayer::default())`. With bare hyper,
+    //! layer a service and hand it to hyper-util's `TowerToHyperService`.
+    //!
+    //! Every request gets its own [`Timings`](crate::Timings), current while the inner service is
+    //! called and while its response future is polled; the `Server-Timing` field (with `total`) is appended to the
+    //! response. With [`trailers`](ServerTimingLayer::trailers) on, a streamed response to a client
+    //! that accepts trailers gets its metrics in a trailer instead, measured to the body's end.
+    //! [`DownstreamLayer`] times the calls a tower HTTP client makes.
+    //!
+    //! [tower]: https://docs.rs/tower
 
+    pub use crate::client::tower::{DownstreamFuture, DownstreamLayer, DownstreamService};
+    pub use crate::server::tower::{
+        ResponseFuture, ServerTimingBody, ServerTimingLayer, ServerTimingService,
+    };
+}
+
+pub use client::merge::record_downstream;
 pub use collector::future::{FutureExt, Timed};
 pub use collector::metric::Metric;
 pub use collector::record::{describe, record, record_value, timer, Timer};
-pub use collector::timings::{Scope, Timings};
-pub use header::downstream::record_downstream;
-pub use header::format::OMITTED_NAME;
-pub use header::parse::*;
+pub use collector::scope::Scope;
+pub use collector::timings::Timings;
+pub use export::completed::Completed;
+pub use header::parse::{parse, parse_headers, ParsedMetric};
 pub use header::sanitize::{
     is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
 };
-pub use header::traceparent::{ParseTraceParentError, TraceParent};
+pub use header::write::OMITTED_NAME;
 pub use options::{
     Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
 };
+pub use trace::{ParseTraceParentError, TraceParent};
 
 #[doc(inline)]
 pub use server_timing_macros::server_timing;
@@ -105,13 +130,11 @@ pub mod __private {
     pub use crate::collector::label::CallSite;
     pub use crate::collector::record::{Check, NotAResult, SyncGuard};
 
-    #[inline]
     pub fn guard(site: &'static CallSite) -> SyncGuard {
         SyncGuard::new(site)
     }
 
     /// `check` tells whether the output is an `Err(_)` (see [`Check`]).
-    #[inline]
     pub fn timed<F: Future, C: Fn(&F::Output) -> bool>(
         site: &'static CallSite,
         future: F,
@@ -122,7 +145,6 @@ pub mod __private {
 
     /// For fns returning `impl Future` whose body is not an `async` block: the closure keeps
     /// `return` in the body leaving the body.
-    #[inline]
     pub fn timed_call<F: Future, C: Fn(&F::Output) -> bool>(
         site: &'static CallSite,
         make: impl FnOnce() -> F,
@@ -133,7 +155,6 @@ pub mod __private {
 
     /// Run a sync fn's body as a closure whose return type `R` is the fn's, so that `return`
     /// and `?` leave the body with the value that is then checked.
-    #[inline(always)]
     pub fn body<R, F: FnOnce() -> R>(body: F) -> R {
         body()
     }

@@ -7,18 +7,13 @@
 //! collector (one lock for the whole batch) whenever the current collector changes (every
 //! scope entry and exit, so at the end of every poll), before any other recording on the
 //! thread (so the order of first recordings is kept), when it is full, and before the
-//! collector is read from this thread; closing the collector while it is current writes the
-//! header straight from the batch when nothing else was recorded (see
-//! `Timings::finish_value`).
+//! collector is read from this thread.
 
 use std::cell::RefCell;
-use std::time::Duration;
 
 use crate::collector::clock::Moment;
 use crate::collector::label::CallSite;
-use crate::collector::metric::Measure;
 use crate::collector::spans::Spans;
-use crate::header::format::{Entry, Notes};
 
 /// Distinct call sites one batch holds before it is flushed.
 const SLOTS: usize = 8;
@@ -39,27 +34,6 @@ impl Slot {
     }
 }
 
-impl Entry for Slot {
-    fn name(&self) -> &str {
-        self.site.name()
-    }
-
-    fn measure(&self) -> Measure {
-        Measure::Duration(Duration::from_nanos(self.spans.covered()))
-    }
-
-    fn description(&self) -> &str {
-        self.site.description().unwrap_or("")
-    }
-
-    fn notes(&self) -> Notes {
-        Notes {
-            calls: Notes::calls(self.count),
-            ..Notes::default()
-        }
-    }
-}
-
 /// Stands in unused slots.
 static NOBODY: CallSite = CallSite::new("_", "");
 
@@ -77,9 +51,7 @@ thread_local! {
 /// Add a completed call of `site`, from `lo` to `hi`, to this thread's batch. `full` takes
 /// the batch's slots when a new call site finds it full. `false` when the batch cannot be
 /// used (its thread is ending, or a recording is being made while it is borrowed), and the
-/// caller records another way. Kept small, so that it inlines into the timed call: adding to
-/// the slot of a call site already in the batch is inline, a new slot is not.
-#[inline]
+/// caller records another way.
 pub(crate) fn stage(site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) -> bool {
     BATCH
         .try_with(|batch| match batch.try_borrow_mut() {
@@ -93,7 +65,6 @@ pub(crate) fn stage(site: &'static CallSite, lo: Moment, hi: Moment, full: impl 
 }
 
 /// Empty this thread's batch into `into`, if it holds anything.
-#[inline]
 pub(crate) fn drain(into: impl FnOnce(&mut [Slot])) {
     let _ = BATCH.try_with(|batch| {
         if let Ok(mut batch) = batch.try_borrow_mut() {
@@ -121,7 +92,6 @@ impl Batch {
     }
 
     /// Add a call of `site`.
-    #[inline]
     fn add(&mut self, site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) {
         let len = self.len;
         match self.slots[..len]
@@ -138,7 +108,6 @@ impl Batch {
 
     /// The first timing of `site` in this batch: a new slot, after handing the slots to `full`
     /// if there is no room.
-    #[inline(never)]
     fn push(&mut self, site: &'static CallSite, lo: Moment, hi: Moment, full: impl FnOnce(&mut [Slot])) {
         if self.len == SLOTS {
             full(self.take());

@@ -16,19 +16,16 @@ use std::time::{Duration, Instant};
 pub(crate) struct Moment(Instant);
 
 impl Moment {
-    #[inline]
     pub(crate) fn now() -> Self {
         Moment(Instant::now())
     }
 
     /// Time since `self`; zero rather than a panic if the clock ever stepped back.
-    #[inline]
     pub(crate) fn elapsed(self) -> Duration {
         self.0.elapsed()
     }
 
     /// Time from `self` to `later`; zero if `later` is earlier.
-    #[inline]
     pub(crate) fn until(self, later: Moment) -> Duration {
         later.0.saturating_duration_since(self.0)
     }
@@ -42,7 +39,6 @@ impl From<Instant> for Moment {
 
 /// A duration in nanoseconds, saturated (at 584 years). In 64 bits rather than through
 /// `as_nanos`' 128: this runs once per timed call.
-#[inline]
 pub(crate) fn nanos(duration: Duration) -> u64 {
     duration
         .as_secs()

@@ -8,9 +8,11 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 use crate::collector::clock::Moment;
+use crate::collector::current::{is_current, with_current};
 use crate::collector::label::{CallSite, Label};
 use crate::collector::metric::Outcome;
-use crate::collector::timings::{self, Scope, Timings};
+use crate::collector::scope::Scope;
+use crate::collector::timings::Timings;
 
 /// Extension methods for every future.
 ///
@@ -80,7 +82,7 @@ trait Filing {
 impl Filing for Label {
     fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome) {
         let label = self.take();
-        Timings::with_current(|inner| inner.add_span(label, start, end, outcome));
+        with_current(|inner| inner.add_span(label, start, end, outcome));
     }
 
     fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome) {
@@ -89,10 +91,9 @@ impl Filing for Label {
 }
 
 impl Filing for &'static CallSite {
-    #[inline]
     fn record_here(&mut self, start: Moment, end: Moment, outcome: Outcome) {
         let site = *self;
-        timings::record_call(site, start, end, outcome);
+        with_current(|inner| inner.record_call(site, start, end, outcome));
     }
 
     fn record_into(&mut self, timings: &Timings, start: Moment, end: Moment, outcome: Outcome) {
@@ -187,7 +188,6 @@ impl<F> Timed<F> {
 }
 
 impl<F, C> TimedCall<F, C> {
-    #[inline]
     pub(crate) fn new(site: &'static CallSite, future: F, check: C) -> Self {
         TimedCall {
             future,
@@ -210,7 +210,6 @@ impl<F: Future> Future for Timed<F> {
 impl<F: Future, C: Fn(&F::Output) -> bool> Future for TimedCall<F, C> {
     type Output = F::Output;
 
-    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         poll_timed(this.future, this.state, this.site, this.check, cx)
@@ -218,7 +217,6 @@ impl<F: Future, C: Fn(&F::Output) -> bool> Future for TimedCall<F, C> {
 }
 
 /// How a future that is ready ended, by what `check` says of its output.
-#[inline]
 fn outcome_of<T>(poll: &Poll<T>, check: &impl Fn(&T) -> bool) -> Outcome {
     match poll {
         Poll::Ready(output) if check(output) => Outcome::Failed,
@@ -226,7 +224,6 @@ fn outcome_of<T>(poll: &Poll<T>, check: &impl Fn(&T) -> bool) -> Outcome {
     }
 }
 
-#[inline]
 fn poll_timed<F: Future>(
     future: Pin<&mut F>,
     state: &mut State,
@@ -236,7 +233,7 @@ fn poll_timed<F: Future>(
 ) -> Poll<F::Output> {
     match state {
         State::NotStarted => {
-            if !Timings::is_current() {
+            if !is_current() {
                 *state = State::Done;
                 return future.poll(cx);
             }
@@ -262,7 +259,6 @@ fn poll_timed<F: Future>(
 }
 
 /// Dropped before it completed: the time so far, marked cancelled.
-#[inline]
 fn dropped(state: &mut State, filing: &mut impl Filing) {
     // Most are dropped once done: nothing to do then.
     if !matches!(state, State::Done) {
@@ -294,7 +290,6 @@ struct FirstPoll<'a, L: Filing> {
 
 impl<L: Filing> FirstPoll<'_, L> {
     /// The first poll returned: how the future ended if it is ready (`None` if it is not).
-    #[inline]
     fn end(mut self, ready: Option<Outcome>) {
         let Some(start) = self.start.take() else {
             return;
@@ -314,7 +309,6 @@ impl<L: Filing> FirstPoll<'_, L> {
 }
 
 impl<L: Filing> Drop for FirstPoll<'_, L> {
-    #[inline]
     fn drop(&mut self) {
         if let Some(start) = self.start.take() {
             self.filing.record_here(start, Moment::now(), Outcome::Panicked);
@@ -330,7 +324,6 @@ struct PanicGuard<'a, L: Filing> {
 }
 
 impl<L: Filing> Drop for PanicGuard<'_, L> {
-    #[inline]
     fn drop(&mut self) {
         if std::thread::panicking() {
             finish(self.state, self.filing, Outcome::Panicked);

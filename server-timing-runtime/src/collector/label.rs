@@ -107,14 +107,7 @@ impl CallSite {
         CallSite { name, description }
     }
 
-    /// The metric name: a token.
-    #[inline]
-    pub(crate) fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// The description, if any: printable ASCII.
-    #[inline]
     pub(crate) fn description(&self) -> Option<&'static str> {
         (!self.description.is_empty()).then_some(self.description)
     }
@@ -127,7 +120,7 @@ mod tests {
     #[test]
     fn call_sites_take_what_the_header_carries_as_is() {
         let site = CallSite::new("db.read", "DB read (primary)");
-        assert_eq!(site.name(), "db.read");
+        assert_eq!(site.name, "db.read");
         assert_eq!(site.description(), Some("DB read (primary)"));
         assert_eq!(CallSite::new("db", "").description(), None);
     }

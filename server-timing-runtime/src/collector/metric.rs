@@ -1,21 +1,12 @@
-//! One entry of a request's timings, as it will be written.
+//! One entry of a request's timings, after aggregation: what the header writes, the hook is
+//! handed and the application reads.
 
 use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::collector::clock::Moment;
 use crate::collector::spans::Spans;
-
-/// What a metric measures.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Measure {
-    /// A description alone, e.g. `cache;desc=hit`.
-    None,
-    /// Elapsed time, written in milliseconds.
-    Duration(Duration),
-    /// A number with no time meaning (a status code, a row count), written as is.
-    Value(f64),
-}
+use crate::header::entry::{Entry, Measure, Notes};
 
 /// How a timed piece of work ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,20 +77,6 @@ impl Metric {
             cancelled: 0,
             panicked: 0,
         }
-    }
-
-    /// One recording, as the writer's tests build them.
-    #[cfg(test)]
-    pub(crate) fn new(
-        name: Cow<'static, str>,
-        description: Option<Cow<'static, str>>,
-        measure: Measure,
-        outcome: Outcome,
-    ) -> Self {
-        let mut metric = Metric::named(name, Moment::now());
-        metric.description = description;
-        metric.add(measure, outcome);
-        metric
     }
 
     /// What the header says it measures: for a timed metric, the time recorded without a
@@ -278,5 +255,29 @@ impl Metric {
     /// ```
     pub fn panicked(&self) -> u32 {
         self.panicked
+    }
+}
+
+impl Entry for Metric {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn measure(&self) -> Measure {
+        self.total()
+    }
+
+    fn description(&self) -> &str {
+        self.description.as_deref().unwrap_or("")
+    }
+
+    fn notes(&self) -> Notes {
+        let timed = matches!(self.measure, Measure::Duration(_));
+        Notes {
+            calls: Notes::calls(if timed { self.count } else { 0 }),
+            failed: self.failed,
+            cancelled: self.cancelled,
+            panicked: self.panicked,
+        }
     }
 }

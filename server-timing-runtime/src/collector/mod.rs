@@ -1,15 +1,22 @@
-//! The per-request collector and everything that records into it.
+//! The per-request collector and everything that records into it: `Timings` (which holds
+//! the request's trace context), the recording functions, guards and future wrappers, and
+//! the aggregation of what they record.
 //!
 //! Dependencies run one way: the recording APIs ([`record`](crate::record), the guards and the
-//! future wrappers) go through [`timings`], the collector; the collector folds in [`batch`],
-//! the per-thread batch of timed calls, which knows nothing of the collector it is emptied
-//! into.
+//! future wrappers) go through the collector current on their thread ([`current`]); the
+//! collector folds in [`batch`], the per-thread batch of timed calls, which knows nothing of
+//! the collector it is emptied into, and writes its header through `header`.
 
 pub(crate) mod batch;
 pub(crate) mod clock;
+pub(crate) mod current;
+pub(crate) mod entries;
 pub(crate) mod future;
+pub(crate) mod inner;
 pub(crate) mod label;
 pub(crate) mod metric;
 pub(crate) mod record;
+pub(crate) mod response;
+pub(crate) mod scope;
 pub(crate) mod spans;
 pub(crate) mod timings;

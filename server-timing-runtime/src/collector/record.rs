@@ -4,9 +4,11 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::collector::clock::Moment;
+use crate::collector::current::{is_current, with_current};
 use crate::collector::label::{CallSite, Label};
-use crate::collector::metric::{Measure, Outcome};
-use crate::collector::timings::{self, Timings};
+use crate::collector::metric::Outcome;
+use crate::collector::timings::Timings;
+use crate::header::entry::Measure;
 
 /// Add `duration` under `name` to the current collector; nothing happens outside a scope.
 ///
@@ -23,7 +25,7 @@ use crate::collector::timings::{self, Timings};
 /// assert_eq!(timings.metrics()[0].name(), "shard3");
 /// ```
 pub fn record(name: impl Into<Cow<'static, str>>, duration: Duration) {
-    Timings::with_current(|inner| {
+    with_current(|inner| {
         inner.add(
             Label::text(name.into()),
             Measure::Duration(duration),
@@ -43,7 +45,7 @@ pub fn record(name: impl Into<Cow<'static, str>>, duration: Duration) {
 /// assert_eq!(timings.metrics()[0].value(), Some(503.0));
 /// ```
 pub fn record_value(name: impl Into<Cow<'static, str>>, value: f64) {
-    Timings::with_current(|inner| {
+    with_current(|inner| {
         inner.add(
             Label::text(name.into()),
             Measure::Value(value),
@@ -62,7 +64,7 @@ pub fn record_value(name: impl Into<Cow<'static, str>>, value: f64) {
 /// assert_eq!(timings.finish().unwrap().to_str().unwrap().split(", ").nth(1), Some("cache;desc=hit"));
 /// ```
 pub fn describe(name: impl Into<Cow<'static, str>>, description: impl Into<Cow<'static, str>>) {
-    Timings::with_current(|inner| {
+    with_current(|inner| {
         let label = Label::Text {
             name: name.into(),
             description: Some(description.into()),
@@ -176,18 +178,12 @@ pub struct SyncGuard {
 }
 
 impl SyncGuard {
-    #[inline]
     pub(crate) fn new(site: &'static CallSite) -> Self {
-        let start = if Timings::is_current() {
-            Some(Moment::now())
-        } else {
-            None
-        };
+        let start = if is_current() { Some(Moment::now()) } else { None };
         SyncGuard { start, site }
     }
 
     /// The fn returned: `failed` if it returned an `Err(_)`.
-    #[inline]
     pub fn end(mut self, failed: bool) {
         if let Some(start) = self.start.take() {
             let outcome = if failed {
@@ -195,13 +191,12 @@ impl SyncGuard {
             } else {
                 Outcome::Completed
             };
-            timings::record_call(self.site, start, Moment::now(), outcome);
+            with_current(|inner| inner.record_call(self.site, start, Moment::now(), outcome));
         }
     }
 }
 
 impl Drop for SyncGuard {
-    #[inline]
     fn drop(&mut self) {
         let Some(start) = self.start else { return };
         let end = Moment::now();
@@ -210,7 +205,7 @@ impl Drop for SyncGuard {
         } else {
             Outcome::Completed
         };
-        timings::record_call(self.site, start, end, outcome);
+        with_current(|inner| inner.record_call(self.site, start, end, outcome));
     }
 }
 
@@ -222,7 +217,6 @@ impl Drop for SyncGuard {
 pub struct Check<'a, T>(pub &'a T);
 
 impl<T, E> Check<'_, Result<T, E>> {
-    #[inline(always)]
     pub fn failed(&self) -> bool {
         self.0.is_err()
     }
@@ -231,7 +225,6 @@ impl<T, E> Check<'_, Result<T, E>> {
 /// The answer for any type that is not a `Result`: not failed.
 #[doc(hidden)]
 pub trait NotAResult {
-    #[inline(always)]
     fn failed(&self) -> bool {
         false
     }

@@ -24,7 +24,6 @@ struct Stretch {
 }
 
 impl Stretch {
-    #[inline]
     fn whole(lo: Moment, hi: Moment) -> Self {
         Stretch {
             lo,
@@ -61,7 +60,6 @@ pub(crate) struct Spans {
 
 impl Spans {
     /// The interval `lo..hi` (`hi >= lo`) alone.
-    #[inline]
     pub(crate) fn new(lo: Moment, hi: Moment) -> Spans {
         Spans {
             stretches: [Stretch::whole(lo, hi); STRETCHES],
@@ -70,10 +68,9 @@ impl Spans {
     }
 
     /// Add the interval `lo..hi` (`hi >= lo`).
-    #[inline]
     pub(crate) fn add(&mut self, lo: Moment, hi: Moment) {
         let len = usize::from(self.len);
-        // The usual case, kept inline: a call that started after every earlier one ended, as
+        // The usual case first: a call that started after every earlier one ended, as
         // calls of one name in sequence do.
         let last = &mut self.stretches[len - 1];
         if lo > last.hi {
@@ -110,7 +107,6 @@ impl Spans {
 
     /// Any stretch, anywhere: joined with those it meets, then put in order; if that makes one
     /// too many, it is joined with its nearest neighbour.
-    #[inline(never)]
     fn insert(&mut self, mut new: Stretch) {
         let mut kept = [new; STRETCHES + 1];
         let mut n = 0;

@@ -1,8 +1,8 @@
 //! The `Server-Timing` value: writing it, reading it as browsers do, and the sanitizing that
-//! keeps every written value valid.
+//! keeps every written value valid. It knows the options, and nothing of who records.
 
-pub(crate) mod downstream;
-pub(crate) mod format;
+pub(crate) mod entry;
+pub(crate) mod number;
 pub(crate) mod parse;
 pub(crate) mod sanitize;
-pub(crate) mod traceparent;
+pub(crate) mod write;

@@ -34,8 +34,8 @@ pub struct ParsedMetric {
 }
 
 /// Parse one `Server-Timing` value exactly as browsers do: the W3C "parse a server-timing
-/// header field" algorithm as Chromium implements it, where Firefox agrees. Nothing is
-/// rejected; malformed parts are skipped or read as 0 and empty:
+/// header field" algorithm as Chromium implements it (see [Which browser](#which-browser)).
+/// Nothing is rejected; malformed parts are skipped or read as 0 and empty:
 ///
 /// - a metric is a token; characters after it up to the first `;` or the next `,` are skipped;
 /// - parameters are `;name`, `;name=token` or `;name="quoted \"string\""`; names are
@@ -48,18 +48,6 @@ pub struct ParsedMetric {
 ///
 /// Tokens are Chromium's: visible ASCII except `;"(),/:<=>?@[\]`, so `{`, `}` and DEL are
 /// accepted where RFC 9110 would not.
-///
-/// On malformed input the engines differ, and `parse` follows Chromium. Where no metric name
-/// can be read (`a, =x, b`, `a, "q", b`, `a,, b`), Chromium stops and exposes what it read so
-/// far (`a`); Firefox skips the broken entry and reads on (`a`, `b`), and takes a name from
-/// what follows a stray `;` (`a, ;dur=3, b` gives `a`, `dur`, `b`). Firefox also reads a
-/// quoted string inside skipped junk as one (so a `,` in it separates nothing), and decodes
-/// non-ASCII header bytes as UTF-8 where Chromium (and [`parse_headers`]) read ISO-8859-1.
-/// Chromium, because most users' browsers read as it does (so do DevTools there and the RUM
-/// scripts that read `serverTiming`), and its reading is the one the W3C algorithm's tests
-/// pin down. None of this touches what the toolkit writes (ASCII tokens and quoted strings,
-/// no broken entry), which both engines read alike; `tests/tests/browser_firefox.rs` checks
-/// that, and each difference above, in Firefox ESR.
 ///
 /// Characters are kept as given, so a `&str` holding non-ASCII text gives it back; Chromium,
 /// which decodes header bytes as ISO-8859-1, sees such text as it would
@@ -79,6 +67,42 @@ pub struct ParsedMetric {
 /// );
 /// assert!(parse("=").is_empty());
 /// ```
+///
+/// # Which browser
+///
+/// `parse` reads exactly as Chromium does (and so DevTools there, and the RUM scripts that
+/// read `serverTiming` in it): most users' browsers read as it does, and its reading is the
+/// one the W3C algorithm's tests pin down. On malformed input the other engines differ, as
+/// listed below. None of this touches what the toolkit writes (ASCII tokens and quoted
+/// strings, no broken entry), which all three engines read exactly as `parse` does; the
+/// browser tests check that, and each difference below, in Chromium, Firefox ESR and
+/// WebKitGTK.
+///
+/// Firefox (Gecko):
+///
+/// - where no metric name can be read (`a, =x, b`, `a, "q", b`, `a,, b`), Chromium stops and
+///   exposes what it read so far (`a`); Firefox skips the broken entry and reads on (`a`,
+///   `b`), and takes a name from what follows a stray `;` (`a, ;dur=3, b` gives `a`, `dur`,
+///   `b`);
+/// - it reads a quoted string inside skipped junk as one (so a `,` in it separates nothing);
+/// - it decodes non-ASCII header bytes as UTF-8 where Chromium (and [`parse_headers`]) read
+///   ISO-8859-1.
+///
+/// WebKit (WebKitGTK 2.50 checked; the engine of Safari and of every browser on an iPhone):
+///
+/// - after a metric name, a character other than `;` or `,` ends the value: the entries
+///   before it are kept, and this one without its parameters. `a/x;dur=1, b` is `a` alone,
+///   where `parse` skips `/x` and reads `a` with `dur` 1, then `b`. Of the browser parsing
+///   suite's 85 cases, `metric==   ""foo;dur=123.4` is `metric` with no `dur`, and
+///   `metric1==   ""foo,metric2` is `metric1` alone; the other 83 read alike;
+/// - `{` and `}` are not token characters, so reading stops there, as it does where no name
+///   can be read: `a, {b}, c` is `a`, and `{a}` is nothing;
+/// - `dur` is the number at the start of its value, after leading whitespace: `1e`, `5x` and
+///   a quoted `" 2.5 "` read 1, 5 and 2.5, where `parse` reads 0 (`1e3` and `" 2.5"` read
+///   alike);
+/// - each header byte that is not part of valid UTF-8 arrives as the three UTF-8 bytes of
+///   U+FFFD, each read as ISO-8859-1: `\xe9` is `ï¿½`, where [`parse_headers`] gives `é`
+///   (valid UTF-8 reads alike).
 pub fn parse(value: &str) -> Vec<ParsedMetric> {
     let mut metrics = Vec::new();
     scan(value, |metric| metrics.push(metric));

@@ -47,7 +47,6 @@ const TCHAR: [bool; 256] = {
 };
 
 /// Whether `byte` may appear in an RFC 9110 token.
-#[inline]
 pub(crate) const fn is_tchar(byte: u8) -> bool {
     TCHAR[byte as usize]
 }
@@ -107,6 +106,18 @@ pub(crate) fn name(name: Cow<'static, str>) -> Cow<'static, str> {
     if is_clean_name(&name) {
         return name;
     }
+    Cow::Owned(sanitized_name(&name))
+}
+
+/// [`name`] for text that is only borrowed.
+pub(crate) fn name_of(name: &str) -> Cow<'_, str> {
+    if is_clean_name(name) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(sanitized_name(name))
+}
+
+fn sanitized_name(name: &str) -> String {
     let mut out: String = name
         .chars()
         .take(MAX_NAME_LEN)
@@ -115,7 +126,7 @@ pub(crate) fn name(name: Cow<'static, str>) -> Cow<'static, str> {
     if out.is_empty() {
         out.push('_');
     }
-    Cow::Owned(out)
+    out
 }
 
 /// `description` as the header will carry it (before quoting). Borrows when already valid.
@@ -123,17 +134,27 @@ pub(crate) fn description(description: Cow<'static, str>) -> Cow<'static, str> {
     if is_clean_description(&description) {
         return description;
     }
-    Cow::Owned(
-        description
-            .chars()
-            .take(MAX_DESCRIPTION_LEN)
-            .map(|c| match c {
-                ' '..='~' => c,
-                c if c.is_control() => ' ',
-                _ => '?',
-            })
-            .collect(),
-    )
+    Cow::Owned(sanitized_description(&description))
+}
+
+/// [`description`] for text that is only borrowed.
+pub(crate) fn description_of(description: &str) -> Cow<'_, str> {
+    if is_clean_description(description) {
+        return Cow::Borrowed(description);
+    }
+    Cow::Owned(sanitized_description(description))
+}
+
+fn sanitized_description(description: &str) -> String {
+    description
+        .chars()
+        .take(MAX_DESCRIPTION_LEN)
+        .map(|c| match c {
+            ' '..='~' => c,
+            c if c.is_control() => ' ',
+            _ => '?',
+        })
+        .collect()
 }
 
 /// The sanitization [`record`](crate::record) applies to a metric name, exposed so that
@@ -145,7 +166,7 @@ pub(crate) fn description(description: Cow<'static, str>) -> Cow<'static, str> {
 /// assert_eq!(sanitize_name(""), "_");
 /// ```
 pub fn sanitize_name(text: &str) -> String {
-    name(Cow::Owned(text.to_owned())).into_owned()
+    name_of(text).into_owned()
 }
 
 /// The sanitization [`describe`](crate::describe) applies to a description.
@@ -155,7 +176,7 @@ pub fn sanitize_name(text: &str) -> String {
 /// assert_eq!(sanitize_description("caf\u{e9}\r\nhit"), "caf?  hit");
 /// ```
 pub fn sanitize_description(text: &str) -> String {
-    description(Cow::Owned(text.to_owned())).into_owned()
+    description_of(text).into_owned()
 }
 
 #[cfg(test)]

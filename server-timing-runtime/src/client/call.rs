@@ -1,5 +1,6 @@
 //! What the outgoing-call middleware (reqwest's `Downstream`, tower's `DownstreamLayer`)
-//! share: one call's recording and the merge of its response's metrics.
+//! share: one call's recording, the trace context it carries, and the merge of its
+//! response's metrics.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -7,12 +8,12 @@ use std::sync::Arc;
 use http::header::HeaderValue;
 use http::HeaderMap;
 
+use crate::client::merge::record_downstream;
 use crate::collector::clock::Moment;
 use crate::collector::label::Label;
 use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
-use crate::header::downstream::record_downstream;
-use crate::header::traceparent::{TRACEPARENT, TRACESTATE};
+use crate::trace::{TRACEPARENT, TRACESTATE};
 
 /// The name calls are recorded under, and the description of the call's metric.
 #[derive(Debug)]

@@ -1,13 +1,15 @@
-//! Re-recording a downstream service's `Server-Timing` metrics under a prefix.
+//! A downstream service's `Server-Timing` metrics, re-recorded under a prefix into the
+//! request that made the call.
 
 use std::borrow::Cow;
 use std::time::Duration;
 
 use http::HeaderMap;
 
+use crate::collector::current::{is_current, with_current};
 use crate::collector::label::Label;
-use crate::collector::metric::{Measure, Outcome};
-use crate::collector::timings::Timings;
+use crate::collector::metric::Outcome;
+use crate::header::entry::Measure;
 use crate::header::parse::scan_headers;
 
 /// Re-record every metric of `headers`' `Server-Timing` fields into the current collector as
@@ -41,7 +43,7 @@ use crate::header::parse::scan_headers;
 /// );
 /// ```
 pub fn record_downstream(prefix: &str, headers: &HeaderMap) {
-    if !Timings::is_current() {
+    if !is_current() {
         return;
     }
     scan_headers(headers, |metric| {
@@ -52,7 +54,7 @@ pub fn record_downstream(prefix: &str, headers: &HeaderMap) {
         };
         let description = (!metric.description.is_empty()).then_some(Cow::Owned(metric.description));
         let measure = Measure::Duration(milliseconds(metric.duration));
-        Timings::with_current(|inner| {
+        with_current(|inner| {
             let label = Label::Text {
                 name: Cow::Owned(name),
                 description,

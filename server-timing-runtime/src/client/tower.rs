@@ -1,5 +1,5 @@
-//! The client side: a layer for tower HTTP clients (hyper-util's `Client`, a `tower::Service`
-//! stack) that times each call and merges the response's `Server-Timing`.
+//! Outgoing calls through tower HTTP clients (hyper-util's `Client`, a `tower::Service`
+//! stack): a layer that times each call and merges the response's `Server-Timing`.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -12,7 +12,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::adapters::outgoing::{forward_trace, Call, Names};
+use crate::client::call::{forward_trace, Call, Names};
 
 /// A [`Layer`] for HTTP clients: inside a request's scope, each call through the wrapped
 /// service is recorded as `name`, from the response future's first poll until the response

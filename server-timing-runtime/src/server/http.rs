@@ -31,9 +31,11 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use pin_project_lite::pin_project;
 
-use crate::adapters::completed::{Path, Pending};
-use crate::collector::timings::{ReadAfter, Scope, Timings};
-use crate::Completed;
+use crate::collector::scope::Scope;
+use crate::collector::timings::Timings;
+use crate::export::completed::Completed;
+use crate::export::hook::{Path, Pending};
+use crate::server::exchange::Exchange;
 
 /// A value that may carry response headers: what [`timed_response`] appends the
 /// `Server-Timing` field to.
@@ -135,8 +137,7 @@ where
 {
     TimedResponse {
         scope: timings.scope(future),
-        send: true,
-        done: None,
+        exchange: Exchange::new(true, None),
     }
 }
 
@@ -156,10 +157,9 @@ pin_project! {
     pub struct TimedResponse<F> {
         #[pin]
         scope: Scope<F>,
-        send: bool,
         // After `scope`: dropped after it, so a request cut short reports what its dropped
         // futures recorded.
-        done: Option<Box<Pending>>,
+        exchange: Exchange,
     }
 }
 
@@ -186,7 +186,8 @@ impl<F> TimedResponse<F> {
     pub fn on_complete(mut self, request: &Parts, hook: Arc<dyn Fn(&Completed<'_>) + Send + Sync>) -> Self {
         if let Some(timings) = self.scope.timings() {
             let path = Path::Uri(request.uri.clone());
-            self.done = Some(Pending::new(hook, timings.clone(), request.method.clone(), path));
+            self.exchange
+                .wait(Pending::new(hook, timings.clone(), request.method.clone(), path));
         }
         self
     }
@@ -205,7 +206,7 @@ impl<F> TimedResponse<F> {
     /// assert!(!response.headers().contains_key("server-timing"));
     /// ```
     pub fn send_when(mut self, send: bool) -> Self {
-        self.send = send;
+        self.exchange.send_when(send);
         self
     }
 }
@@ -218,31 +219,21 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let send = *this.send;
-        let Some(done) = this.done.as_mut() else {
-            return this.scope.poll_then(cx, |mut output, timings| {
-                if let (Some(timings), Some(headers), true) = (timings, output.response_headers_mut(), send) {
-                    timings.append(headers, ReadAfter::No);
-                }
-                output
-            });
+        let mut this = self.project();
+        let exchange = this.exchange;
+        let mut output = ready!(exchange.poll(this.scope.as_mut(), cx));
+        let timings = this.scope.timings();
+        let status = output
+            .response_status()
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let sent = match output.response_headers_mut() {
+            Some(headers) => exchange
+                .sending(timings, headers)
+                .is_some_and(|timings| timings.append(headers)),
+            None => false,
         };
-        done.polling(true);
-        let polled = this.scope.poll_then(cx, |mut output, timings| {
-            let sent = match (timings, output.response_headers_mut(), send) {
-                (Some(timings), Some(headers), true) => timings.append(headers, ReadAfter::Yes),
-                _ => false,
-            };
-            let status = output
-                .response_status()
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (output, status, sent)
-        });
-        done.polling(false);
-        let (output, status, sent) = ready!(polled);
-        if let Some(mut done) = this.done.take() {
-            done.respond(status, sent);
+        if let Some(mut done) = exchange.respond(status, sent) {
+            // This helper never sees the body: the request ends with its head.
             done.finish(false);
         }
         Poll::Ready(output)

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use super::outgoing::{forward_trace, Call, Names};
+use crate::client::call::{forward_trace, Call, Names};
 
 /// A [`reqwest_middleware::Middleware`] that records each call as one metric and merges the
 /// response's `Server-Timing` metrics under the same name.
