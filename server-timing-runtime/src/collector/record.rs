@@ -178,12 +178,14 @@ pub struct SyncGuard {
 }
 
 impl SyncGuard {
+    #[inline]
     pub(crate) fn new(site: &'static CallSite) -> Self {
         let start = if is_current() { Some(Moment::now()) } else { None };
         SyncGuard { start, site }
     }
 
     /// The fn returned: `failed` if it returned an `Err(_)`.
+    #[inline]
     pub fn end(mut self, failed: bool) {
         if let Some(start) = self.start.take() {
             let outcome = if failed {
@@ -191,21 +193,28 @@ impl SyncGuard {
             } else {
                 Outcome::Completed
             };
-            with_current(|inner| inner.record_call(self.site, start, Moment::now(), outcome));
+            self.record(start, outcome);
         }
+    }
+
+    /// The call in a scope ended now.
+    fn record(&self, start: Moment, outcome: Outcome) {
+        let end = Moment::now();
+        with_current(|inner| inner.record_call(self.site, start, end, outcome));
     }
 }
 
 impl Drop for SyncGuard {
+    #[inline]
     fn drop(&mut self) {
-        let Some(start) = self.start else { return };
-        let end = Moment::now();
-        let outcome = if std::thread::panicking() {
-            Outcome::Panicked
-        } else {
-            Outcome::Completed
-        };
-        with_current(|inner| inner.record_call(self.site, start, end, outcome));
+        if let Some(start) = self.start {
+            let outcome = if std::thread::panicking() {
+                Outcome::Panicked
+            } else {
+                Outcome::Completed
+            };
+            self.record(start, outcome);
+        }
     }
 }
 
