@@ -1,6 +1,6 @@
 //! The `#[server_timing]` ui suite: what compiles (and runs), and the one error each misuse gets.
-//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p server-timing-tests --test ui`
-//! (see `tests/ui/README.md`).
+//! Regenerate the `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p server-timing-ui-tests --test ui` (see `ui/README.md`).
 
 #[test]
 fn ui() {

@@ -1,5 +1,5 @@
 //! The generated code adds no warning under strict lints. (`cargo clippy` runs the clippy
-//! half over `tests/tests/attribute_lint_clean.rs`, which holds the same kind of fns.)
+//! half over `tests/tests/attribute/lint_clean.rs`, which holds the same kind of fns.)
 
 #![forbid(unsafe_code)]
 #![deny(
