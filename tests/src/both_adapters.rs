@@ -1,15 +1,16 @@
-//! What the semantics tests share: the same handlers served behind both adapters (actix-web's
-//! `ServerTiming` and the tower layer in front of axum), each on a real server on
-//! 127.0.0.1:0, asked over loopback with reqwest, the header read back as a browser reads it.
-
-// Each test binary that includes this module uses only part of it.
-#![allow(dead_code)]
+//! One handler served behind both adapters (actix-web's `ServerTiming` and the tower layer in
+//! front of axum), each on a real server on 127.0.0.1:0, asked over loopback with reqwest, the
+//! header read back as a browser reads it.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
 use server_timing_runtime::{parse, Options, ParsedMetric};
+
+use crate::actix_server;
+use crate::axum_server::AxumServer;
+use crate::clients::client;
 
 /// A handler: its future is boxed so that both frameworks take the same fn.
 pub type Handler = fn() -> Pin<Box<dyn Future<Output = String> + Send>>;
@@ -33,10 +34,6 @@ impl Answer {
             .find(|m| m.name == name)
             .unwrap_or_else(|| panic!("{}: no {name} in {:?}", self.adapter, self.metrics))
     }
-
-    pub fn names(&self) -> Vec<&str> {
-        self.metrics.iter().map(|m| m.name.as_str()).collect()
-    }
 }
 
 /// GET `/` of `handler` behind each adapter, with `options`: one answer per adapter.
@@ -51,7 +48,7 @@ fn read(values: Vec<String>, adapter: &str) -> Vec<ParsedMetric> {
 }
 
 async fn get(url: String, adapter: &'static str) -> Answer {
-    let client = reqwest::Client::builder().no_proxy().build().expect("a client");
+    let client = client();
     let response = tokio::time::timeout(DEADLINE, client.get(url).send())
         .await
         .expect("answered within the deadline")
@@ -76,7 +73,7 @@ pub fn over_actix(options: Options, handler: Handler) -> Answer {
     use server_timing_runtime::actix::ServerTiming;
 
     actix_web::rt::System::new().block_on(async move {
-        let server = crate::actix_support::serve(ServerTiming::new().options(options), move |cfg| {
+        let server = actix_server::serve(ServerTiming::new().options(options), move |cfg| {
             cfg.route("/", web::get().to(handler));
         });
         let answer = get(server.url("/"), "actix").await;
@@ -100,7 +97,7 @@ pub fn over_tower(options: Options, handler: Handler) -> Answer {
         let app = Router::new()
             .route("/", route(handler))
             .layer(ServerTimingLayer::new().options(options));
-        let server = crate::axum_support::AxumServer::start(app).await;
+        let server = AxumServer::start(app).await;
         let answer = get(server.url("/"), "tower").await;
         server.stop().await;
         answer

@@ -1,27 +1,18 @@
-//! What the `on_complete` tests share: a hook that keeps every call, bounded waits, and the
-//! comparison of a call's metrics with the `Server-Timing` field the response carried.
+//! `on_complete` hooks under test: a hook that keeps every call, the comparison of a call's
+//! metrics with the `Server-Timing` field the response carried, and the handlers' timed work
+//! that every adapter's hook test serves.
 
-// Each test binary that includes this module uses only part of it.
-#![allow(dead_code)]
-
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{parse, server_timing, Completed, Metric, ParsedMetric};
 
-/// Every network wait in these tests is bounded by this.
-pub const DEADLINE: Duration = Duration::from_secs(10);
+use crate::names::{find, names};
+use crate::wait::DEADLINE;
 
 /// How long to keep watching for a second call after the first: a hook called twice would
 /// have been called again within it.
 pub const SETTLE: Duration = Duration::from_millis(150);
-
-pub async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, future)
-        .await
-        .expect("finished within the deadline")
-}
 
 /// What one call of the hook saw, kept past the call.
 #[derive(Clone, Debug)]
@@ -54,15 +45,9 @@ impl Call {
         }
     }
 
-    pub fn names(&self) -> Vec<&str> {
-        self.metrics.iter().map(Metric::name).collect()
-    }
-
+    /// The metric `name` of this call; fails the test when there is none.
     pub fn metric(&self, name: &str) -> &Metric {
-        self.metrics
-            .iter()
-            .find(|m| m.name() == name)
-            .unwrap_or_else(|| panic!("no {name} in {:?}", self.metrics))
+        find(&self.metrics, name)
     }
 }
 
@@ -71,6 +56,7 @@ impl Call {
 pub struct Calls(Arc<Mutex<Vec<Call>>>);
 
 impl Calls {
+    /// No calls yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -86,10 +72,12 @@ impl Calls {
         Arc::new(self.hook())
     }
 
+    /// How many calls were made so far.
     pub fn len(&self) -> usize {
         self.0.lock().unwrap().len()
     }
 
+    /// Every call made so far.
     pub fn all(&self) -> Vec<Call> {
         self.0.lock().unwrap().clone()
     }
@@ -114,9 +102,18 @@ impl Calls {
         call
     }
 
+    /// Every call made so far, forgotten here.
     pub fn take(&self) -> Vec<Call> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
+}
+
+/// The request id a test put last in a path (`/user/7`), `usize::MAX` for none.
+pub fn id_of(path: &str) -> usize {
+    path.rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(usize::MAX)
 }
 
 /// The entries of every `Server-Timing` field in `headers`, in order.
@@ -141,7 +138,7 @@ pub fn assert_same_metrics(call: &Call, header: &[ParsedMetric]) {
     );
     assert_eq!(
         rest.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
-        call.names(),
+        names(&call.metrics),
         "names: header {header:?}, call {:?}",
         call.metrics
     );
@@ -176,8 +173,7 @@ pub fn assert_same_metrics(call: &Call, header: &[ParsedMetric]) {
 /// The call of a request whose client reset the connection after `ran`, while its handler
 /// (`db`, then the never-ending `slow`) was still running: once, aborted, not sent, status
 /// 499, `total` covering what ran, and the cut-short call marked.
-pub fn assert_reset_after(call: &Call, ran: std::time::Duration) {
-    use std::time::Duration;
+pub fn assert_reset_after(call: &Call, ran: Duration) {
     assert_eq!(call.status, 499);
     assert!(call.aborted && !call.sent, "{call:?}");
     // The server starts timing once it has read the request, which the client wrote before
@@ -188,7 +184,7 @@ pub fn assert_reset_after(call: &Call, ran: std::time::Duration) {
         "{:?}",
         call.total
     );
-    assert_eq!(call.names(), ["db", "slow"]);
+    assert_eq!(names(&call.metrics), ["db", "slow"]);
     let slow = call.metric("slow");
     assert!(slow.duration().unwrap() >= ran - slack, "{slow:?}");
     assert_eq!(slow.cancelled(), 1, "the cut-short call is marked: {slow:?}");
@@ -203,7 +199,7 @@ pub fn assert_user_call(call: &Call, headers: &http::HeaderMap) {
     );
     assert_eq!(call.status, 200);
     assert!(call.sent && !call.aborted && call.omitted == 0, "{call:?}");
-    assert_eq!(call.names(), ["db", "render"]);
+    assert_eq!(names(&call.metrics), ["db", "render"]);
     assert!(call.metric("db").duration().unwrap() >= Duration::from_millis(2));
     assert_same_metrics(call, &header_metrics(headers));
 }

@@ -1,23 +1,54 @@
-//! Seeing from outside when a request's collector is freed.
+//! Memory seen from the global allocator of a test binary that installs [`TrackingAllocator`]:
+//! the live heap and the allocations made, counted process-wide, and a request's collector
+//! watched until it is freed.
+//!
+//! The counts are process-wide, so a test that reads them holds [`exclusive`] and every other
+//! test of that binary holds [`shared`]: none runs while a count is taken.
 //!
 //! A collector is one allocation (`Timings` is one `Arc`), made by the middleware right after
-//! its predicate says yes. [`WatchingAllocator`], installed as the test binary's global
-//! allocator, lets a predicate [`arm`] its thread: the next allocation of the collector's size
-//! on that thread is remembered in a slot, and the slot is marked [`freed`] when that
-//! allocation is deallocated. `the_watch_follows_the_collector` checks that a slot follows
-//! the collector: not freed while a handle is held, freed when the last one goes.
+//! its predicate says yes. A predicate can [`arm`] its thread: the next allocation of the
+//! collector's size on that thread is remembered in a slot, and the slot is marked [`freed`]
+//! when that allocation is deallocated. `the_watch_follows_the_collector` checks that a slot
+//! follows the collector: not freed while a handle is held, freed when the last one goes.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use server_timing_runtime::{Options, Timings};
 
 /// How many collectors one test binary can watch.
 pub const SLOTS: usize = 32;
 
-/// The global allocator of a binary that watches collectors: `System`, plus the bookkeeping.
-pub struct WatchingAllocator;
+/// The global allocator of a binary that measures memory: `System`, plus the bookkeeping.
+pub struct TrackingAllocator;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: RwLock<()> = RwLock::new(());
+
+/// Bytes allocated and not yet freed, by the whole process.
+pub fn live_bytes() -> isize {
+    LIVE_BYTES.load(Ordering::SeqCst)
+}
+
+/// Allocations (and reallocations) made so far, by the whole process.
+pub fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// Held by a test that reads [`live_bytes`] or [`allocations`]: no test holding [`shared`]
+/// runs meanwhile.
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    COUNTING.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held by every other test of a binary that counts: it runs beside the others, never while
+/// a count is taken.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    COUNTING.read().unwrap_or_else(PoisonError::into_inner)
+}
 
 static COLLECTOR_SIZE: AtomicUsize = AtomicUsize::new(0);
 static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
@@ -37,6 +68,8 @@ fn note_alloc(ptr: *mut u8, size: usize) {
     if ptr.is_null() {
         return;
     }
+    LIVE_BYTES.fetch_add(size as isize, Ordering::Relaxed);
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     let _ = MEASURING.try_with(|measuring| {
         if measuring.get() {
             let _ = MEASURED.try_with(|m| m.set((m.get().0 + 1, size)));
@@ -53,7 +86,12 @@ fn note_alloc(ptr: *mut u8, size: usize) {
     });
 }
 
-fn note_free(ptr: *mut u8) {
+fn note_free(ptr: *mut u8, size: usize) {
+    LIVE_BYTES.fetch_sub(size as isize, Ordering::Relaxed);
+    forget_watched(ptr);
+}
+
+fn forget_watched(ptr: *mut u8) {
     if WATCHING.load(Ordering::SeqCst) == 0 {
         return;
     }
@@ -71,7 +109,7 @@ fn note_free(ptr: *mut u8) {
 
 // SAFETY: every call is forwarded to `System` unchanged; the bookkeeping around it neither
 // allocates nor touches the memory.
-unsafe impl GlobalAlloc for WatchingAllocator {
+unsafe impl GlobalAlloc for TrackingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = System.alloc(layout);
         note_alloc(ptr, layout.size());
@@ -85,14 +123,19 @@ unsafe impl GlobalAlloc for WatchingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note_free(ptr);
+        note_free(ptr, layout.size());
         System.dealloc(ptr, layout);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // A collector is never reallocated; an address given back must stop being watched.
-        note_free(ptr);
-        System.realloc(ptr, layout, new_size)
+        forget_watched(ptr);
+        let new = System.realloc(ptr, layout, new_size);
+        if !new.is_null() {
+            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        new
     }
 }
 

@@ -26,10 +26,10 @@ pub fn samples(text: &str) -> BTreeMap<(String, String), f64> {
 
 /// Fail unless `promtool check metrics` accepts `text` (a loud skip where promtool is missing).
 pub fn promtool_check(text: &str) {
-    let Some(promtool) = crate::tool_support::find(None, &["promtool"]) else {
+    let Some(promtool) = crate::tools::find(None, &["promtool"]) else {
         // The test harness names each test's thread after the test.
         let thread = std::thread::current();
-        crate::tool_support::skip(
+        crate::tools::skip(
             thread.name().unwrap_or("promtool check metrics"),
             "SERVER_TIMING_REQUIRE_PROMTOOL",
             "promtool not found on PATH.\n`apt-get install prometheus` to run this check.",

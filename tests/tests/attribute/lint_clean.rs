@@ -1,6 +1,6 @@
 //! The code `#[server_timing]` generates adds no warning under the strictest lints users turn
 //! on: `cargo clippy -p server-timing-tests --all-targets -- -D warnings` checks this file
-//! with clippy's pedantic group (trybuild's `ui/pass/lint_clean.rs` cannot run clippy).
+//! with clippy's pedantic group (trybuild's `ui-tests/ui/pass/lint_clean.rs` cannot run clippy).
 #![deny(warnings, unused_qualifications, clippy::all, clippy::pedantic)]
 
 use std::error::Error;

@@ -2,15 +2,13 @@
 //! that poll is `Pending`. Either way it must record into the collector current at its first
 //! poll, whatever is current (if anything) when it completes or is dropped.
 
-mod metrics_support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::task::noop_waker_ref;
-use metrics_support::recorded_names;
 use server_timing_runtime::{server_timing, Timings};
+use server_timing_tests::names::names;
+use server_timing_tests::polling::poll_once;
 
 /// `Pending` on its first poll, ready on the next.
 #[derive(Default)]
@@ -41,10 +39,6 @@ async fn immediate() -> u8 {
     8
 }
 
-fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
-    future.poll(&mut Context::from_waker(noop_waker_ref()))
-}
-
 #[test]
 fn a_call_completing_in_its_first_poll_records_into_that_scope() {
     let timings = Timings::new();
@@ -52,7 +46,7 @@ fn a_call_completing_in_its_first_poll_records_into_that_scope() {
     let polled = timings.sync_scope(|| poll_once(call.as_mut()));
     assert_eq!(polled, Poll::Ready(8));
     let metrics = timings.metrics();
-    assert_eq!(recorded_names(&timings), ["immediate"]);
+    assert_eq!(names(&timings), ["immediate"]);
     assert_eq!(metrics[0].count(), 1);
     assert_eq!(metrics[0].cancelled(), 0);
 }
@@ -64,7 +58,7 @@ fn a_call_completing_outside_any_scope_records_into_its_first_polls_collector() 
     assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
     assert!(timings.metrics().is_empty(), "recorded before it completed");
     assert_eq!(poll_once(call.as_mut()), Poll::Ready(7));
-    assert_eq!(recorded_names(&timings), ["suspends"]);
+    assert_eq!(names(&timings), ["suspends"]);
     assert_eq!(timings.metrics()[0].description(), Some("waits once"));
 }
 
@@ -80,8 +74,8 @@ fn a_call_completing_in_another_requests_scope_records_into_its_own() {
         done
     });
     assert_eq!(done, Poll::Ready(7));
-    assert_eq!(recorded_names(&first), ["suspends"]);
-    assert_eq!(recorded_names(&second), ["immediate"]);
+    assert_eq!(names(&first), ["suspends"]);
+    assert_eq!(names(&second), ["immediate"]);
 }
 
 /// A call that completes at once, in whatever scope is current.
@@ -97,7 +91,7 @@ fn a_call_dropped_after_suspending_is_recorded_as_cancelled_in_its_own_collector
     assert!(timings.sync_scope(|| poll_once(call.as_mut())).is_pending());
     drop(call);
     let metrics = timings.metrics();
-    assert_eq!(recorded_names(&timings), ["suspends"]);
+    assert_eq!(names(&timings), ["suspends"]);
     assert_eq!(metrics[0].cancelled(), 1);
 }
 
@@ -126,7 +120,7 @@ fn a_call_panicking_in_its_first_poll_is_recorded_once_as_panicked() {
     // Dropped after the panic was caught, in the same scope: it must not count a second time.
     timings.sync_scope(|| drop(call));
     let metrics = timings.metrics();
-    assert_eq!(recorded_names(&timings), ["explodes"]);
+    assert_eq!(names(&timings), ["explodes"]);
     assert_eq!(
         (metrics[0].count(), metrics[0].panicked(), metrics[0].cancelled()),
         (1, 1, 0)

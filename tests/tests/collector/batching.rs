@@ -1,12 +1,10 @@
 //! Timed calls with static names are batched per thread; the batch must be invisible: same
 //! order, same counts, same bounds as recording one by one.
 
-mod metrics_support;
-
 use std::time::Duration;
 
-use metrics_support::recorded_names;
 use server_timing_runtime::{record, server_timing, Options, Repeated, Timings};
+use server_timing_tests::names::names;
 
 macro_rules! timed_fns {
     ($($name:ident),*) => {
@@ -29,7 +27,7 @@ fn batched_and_direct_recordings_keep_first_recorded_order() {
         n00();
         n01();
     });
-    assert_eq!(recorded_names(&timings), ["n00", "direct", "n01"]);
+    assert_eq!(names(&timings), ["n00", "direct", "n01"]);
     assert_eq!(timings.metrics()[0].count(), 2);
 }
 
@@ -41,7 +39,7 @@ fn more_distinct_names_than_a_batch_holds_lose_nothing() {
             for f in ALL {
                 f();
             }
-            assert_eq!(recorded_names(&timings), NAMES, "round {round}");
+            assert_eq!(names(&timings), NAMES, "round {round}");
         }
     });
     assert!(timings.metrics().iter().all(|m| m.count() == 3));
@@ -67,8 +65,8 @@ fn a_batch_goes_to_its_own_collector_when_scopes_nest() {
         inner.sync_scope(n01);
         n02();
     });
-    assert_eq!(recorded_names(&outer), ["n00", "n02"]);
-    assert_eq!(recorded_names(&inner), ["n01"]);
+    assert_eq!(names(&outer), ["n00", "n02"]);
+    assert_eq!(names(&inner), ["n01"]);
 }
 
 #[test]
@@ -102,7 +100,7 @@ fn batched_names_respect_max_metrics() {
             f();
         }
     });
-    assert_eq!(recorded_names(&timings), ["n00", "n01", "n02"]);
+    assert_eq!(names(&timings), ["n00", "n01", "n02"]);
     // Entries: each name left out counts once, however often it was called.
     assert_eq!(timings.omitted(), 17);
 }
@@ -114,7 +112,7 @@ fn each_mode_records_every_call() {
         n00();
         n00();
     });
-    assert_eq!(recorded_names(&timings), ["n00", "n00"]);
+    assert_eq!(names(&timings), ["n00", "n00"]);
 }
 
 #[test]
@@ -129,7 +127,7 @@ fn a_batch_flushed_after_the_header_was_written_is_ignored() {
     let header = header.unwrap();
     assert!(header.to_str().unwrap().contains("n00;dur="));
     assert!(!header.to_str().unwrap().contains("n01"));
-    assert_eq!(recorded_names(&timings), ["n00"]);
+    assert_eq!(names(&timings), ["n00"]);
 }
 
 /// Names, descriptions and call counts of a header value, durations left out.

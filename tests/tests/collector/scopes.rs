@@ -6,10 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use server_timing_runtime::{record, timer, FutureExt, Timings};
-
-fn names(timings: &Timings) -> Vec<String> {
-    timings.metrics().iter().map(|m| m.name().to_owned()).collect()
-}
+use server_timing_tests::names::names;
 
 async fn work() {
     record("a", Duration::from_millis(1));

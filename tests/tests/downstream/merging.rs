@@ -6,6 +6,8 @@ use http::{HeaderMap, HeaderValue};
 use server_timing_runtime::{
     parse, record, record_downstream, Options, Timings, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, SERVER_TIMING,
 };
+use server_timing_tests::clients::client;
+use server_timing_tests::wait::bounded;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -187,13 +189,7 @@ async fn a_reqwest_response_merges() {
             .await
             .expect("a response");
     });
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("a client");
-    let response = client
-        .get(format!("http://{address}/"))
-        .send()
+    let response = bounded(client().get(format!("http://{address}/")).send())
         .await
         .expect("a response");
     server.await.expect("the server ran");

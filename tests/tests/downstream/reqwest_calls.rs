@@ -9,21 +9,19 @@ use std::time::Duration;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::{
-    parse, Metric, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN,
-    MAX_NAME_LEN, OMITTED_NAME,
+    parse, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+    OMITTED_NAME,
 };
+use server_timing_tests::names::names;
+use server_timing_tests::wait::bounded;
 use tokio::task::JoinHandle;
 
-mod raw_http_support;
-
 /// No test here waits longer than this for anything.
-const LIMIT: Duration = Duration::from_secs(10);
-
 /// A downstream on 127.0.0.1:0 that answers each of up to `connections` connections with
 /// `response` (raw bytes: a status line, headers, body) once it has read the request head.
 /// Abort the handle to stop it.
 async fn canned(response: Vec<u8>, connections: usize) -> (String, JoinHandle<()>) {
-    raw_http_support::serve(connections, move |_| response.clone()).await
+    server_timing_tests::raw_http::serve(connections, move |_| response.clone()).await
 }
 
 /// A response with these extra header lines (each `name: value`, raw bytes) and a body.
@@ -63,16 +61,6 @@ fn collector() -> Timings {
     Timings::with_options(Options::new().no_total())
 }
 
-fn names(metrics: &[Metric]) -> Vec<&str> {
-    metrics.iter().map(Metric::name).collect()
-}
-
-async fn within<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(LIMIT, future)
-        .await
-        .expect("the exchange finished in time")
-}
-
 #[tokio::test]
 async fn a_call_is_recorded_and_its_metrics_merged_under_the_name() {
     let (url, server) = canned(
@@ -89,7 +77,7 @@ async fn a_call_is_recorded_and_its_metrics_merged_under_the_name() {
     .await;
     let timings = collector();
     let client = inventory();
-    let response = within(timings.scope(client.get(&url).send())).await.unwrap();
+    let response = bounded(timings.scope(client.get(&url).send())).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.text().await.unwrap(),
@@ -117,7 +105,9 @@ async fn a_call_is_recorded_and_its_metrics_merged_under_the_name() {
 async fn a_downstream_without_server_timing_is_the_call_alone() {
     let (url, server) = canned(response("200 OK", &[], "42"), 1).await;
     let timings = collector();
-    let response = within(timings.scope(inventory().get(&url).send())).await.unwrap();
+    let response = bounded(timings.scope(inventory().get(&url).send()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let metrics = timings.metrics();
     assert_eq!(names(&metrics), ["inventory"]);
@@ -133,7 +123,9 @@ async fn an_error_status_is_a_completed_call_with_its_metrics() {
     )
     .await;
     let timings = collector();
-    let response = within(timings.scope(inventory().get(&url).send())).await.unwrap();
+    let response = bounded(timings.scope(inventory().get(&url).send()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 500, "the response is returned as it came");
     let metrics = timings.metrics();
     assert_eq!(names(&metrics), ["inventory", "inventory.db"]);
@@ -149,7 +141,7 @@ async fn repeated_calls_aggregate_like_any_metric() {
     timings
         .scope(async {
             for _ in 0..3 {
-                within(client.get(&url).send()).await.unwrap();
+                bounded(client.get(&url).send()).await.unwrap();
             }
         })
         .await;
@@ -183,7 +175,9 @@ async fn a_hostile_downstream_header_is_sanitized_and_bounded() {
     ];
     let (url, server) = canned(response("200 OK", &headers, ""), 1).await;
     let timings = Timings::new();
-    let response = within(timings.scope(inventory().get(&url).send())).await.unwrap();
+    let response = bounded(timings.scope(inventory().get(&url).send()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 
     let metrics = timings.metrics();
@@ -235,7 +229,7 @@ async fn connection_refused_is_recorded_and_returned_unchanged() {
         .unwrap();
     let url = format!("http://{addr}/stock");
     let timings = collector();
-    let error = within(timings.scope(inventory().get(&url).send()))
+    let error = bounded(timings.scope(inventory().get(&url).send()))
         .await
         .unwrap_err();
     match &error {
@@ -253,7 +247,7 @@ async fn connection_refused_is_recorded_and_returned_unchanged() {
     // Without a description the failure is the description.
     let timings = collector();
     let bare = client_with(Downstream::new("inventory"), None);
-    within(timings.scope(bare.get(&url).send())).await.unwrap_err();
+    bounded(timings.scope(bare.get(&url).send())).await.unwrap_err();
     assert_eq!(timings.metrics()[0].description(), Some("connect error"));
 }
 
@@ -283,7 +277,7 @@ async fn a_timeout_is_recorded_as_one_and_returned_unchanged() {
         Some(timeout),
     );
     let timings = collector();
-    let error = within(timings.scope(client.get(&url).send())).await.unwrap_err();
+    let error = bounded(timings.scope(client.get(&url).send())).await.unwrap_err();
     match &error {
         reqwest_middleware::Error::Reqwest(e) => assert!(e.is_timeout(), "{e:?}"),
         other => panic!("not reqwest's own error: {other:?}"),
@@ -323,7 +317,7 @@ async fn a_call_given_up_by_its_caller_is_marked_cancelled() {
 #[tokio::test]
 async fn outside_a_scope_the_call_passes_through() {
     let (url, server) = canned(response("200 OK", &[b"server-timing: db;dur=1"], "42"), 1).await;
-    let response = within(inventory().get(&url).send()).await.unwrap();
+    let response = bounded(inventory().get(&url).send()).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["server-timing"],
@@ -339,8 +333,8 @@ async fn a_name_that_is_not_a_token_is_sanitized() {
     let (url, server) = canned(response("200 OK", &[b"server-timing: db;dur=1"], ""), 1).await;
     let timings = collector();
     let client = client_with(Downstream::new("my service"), None);
-    within(timings.scope(client.get(&url).send())).await.unwrap();
-    assert_eq!(names(&timings.metrics()), ["my_service", "my_service.db"]);
+    bounded(timings.scope(client.get(&url).send())).await.unwrap();
+    assert_eq!(names(&timings), ["my_service", "my_service.db"]);
     server.abort();
 }
 
@@ -379,7 +373,7 @@ async fn the_tower_layer_on_hyper_util_records_and_merges() {
     )
     .await;
     let timings = collector();
-    let response = within(timings.scope(hyper_client().oneshot(get(&url))))
+    let response = bounded(timings.scope(hyper_client().oneshot(get(&url))))
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -399,7 +393,7 @@ async fn the_tower_layer_records_a_refused_connection_and_returns_the_error() {
         .local_addr()
         .unwrap();
     let timings = collector();
-    let error = within(timings.scope(hyper_client().oneshot(get(&format!("http://{addr}/")))))
+    let error = bounded(timings.scope(hyper_client().oneshot(get(&format!("http://{addr}/")))))
         .await
         .unwrap_err();
     assert!(error.is_connect(), "hyper-util's own error: {error:?}");

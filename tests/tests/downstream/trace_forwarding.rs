@@ -3,18 +3,15 @@
 //! header names, to a real server on loopback that reports what it received; with it off they
 //! send none, and a call that sets its own keeps it.
 
-use std::time::Duration;
-
 use http::{HeaderMap, HeaderValue};
 use http_body_util::BodyExt;
 use reqwest_middleware::ClientBuilder;
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::{Options, Timings, TraceParent};
+use server_timing_tests::clients::client;
+use server_timing_tests::wait::bounded;
 use tokio::task::JoinHandle;
 
-mod raw_http_support;
-
-const LIMIT: Duration = Duration::from_secs(10);
 /// Connections one reporter answers: each test makes at most a few calls.
 const CONNECTIONS: usize = 16;
 const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -22,7 +19,7 @@ const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 /// A server on 127.0.0.1:0 that answers each of its connections with the request's
 /// `traceparent` and `tracestate` header values, one per line (`-` for a missing one).
 async fn reporter() -> (String, JoinHandle<()>) {
-    raw_http_support::serve(CONNECTIONS, |head| {
+    server_timing_tests::raw_http::serve(CONNECTIONS, |head| {
         let head = String::from_utf8_lossy(head);
         let field = |name: &str| {
             head.lines()
@@ -52,17 +49,14 @@ fn traced(with_state: bool) -> Timings {
 }
 
 async fn via_reqwest(timings: &Timings, url: &str, own: Option<&'static str>) -> String {
-    let client = ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
+    let client = ClientBuilder::new(client())
         .with(Downstream::new("inventory"))
         .build();
     let mut call = client.get(url);
     if let Some(own) = own {
         call = call.header("traceparent", own);
     }
-    let response = tokio::time::timeout(LIMIT, timings.scope(call.send()))
-        .await
-        .expect("in time")
-        .unwrap();
+    let response = bounded(timings.scope(call.send())).await.unwrap();
     response.text().await.unwrap()
 }
 
@@ -119,10 +113,7 @@ async fn the_tower_layer_carries_the_requests_trace() {
     let request = http::Request::get(&url)
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .unwrap();
-    let response = tokio::time::timeout(LIMIT, timings.scope(client.oneshot(request)))
-        .await
-        .expect("in time")
-        .unwrap();
+    let response = bounded(timings.scope(client.oneshot(request))).await.unwrap();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, format!("{parent}\ncongo=t61rcWkgMzE").as_bytes());
     server.abort();

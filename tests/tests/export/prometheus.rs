@@ -6,18 +6,15 @@
 //! Without promtool the check is skipped, loudly; with `SERVER_TIMING_REQUIRE_PROMTOOL=1` (CI)
 //! it fails instead.
 
-mod actix_support;
-mod prometheus_support;
-mod tool_support;
-
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use prometheus_support::{promtool_check, samples};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::{histograms, HISTOGRAM};
 use server_timing_runtime::server_timing;
+use server_timing_tests::prometheus::promtool_check;
+use server_timing_tests::prometheus::samples;
 
 const BUCKETS: [f64; 6] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5];
 const DB: Duration = Duration::from_millis(6);
@@ -56,8 +53,8 @@ async fn the_metrics_endpoint_serves_a_histogram_per_metric_and_route() {
                 .route("/metrics", web::get().to(scrape));
         }
     };
-    let server = actix_support::serve(timing, routes);
-    let client = actix_support::client();
+    let server = server_timing_tests::actix_server::serve(timing, routes);
+    let client = server_timing_tests::clients::client();
     for id in 0..USERS {
         let response = client
             .get(server.url(&format!("/user/{id}")))

@@ -2,25 +2,21 @@
 //! call cut off by a timeout. No panic escapes, requests in flight beside the fault are
 //! unaffected, the server keeps serving, and the faulty request's collector is freed.
 
-#[path = "hardening_support/collector_watch.rs"]
-mod collector_watch;
-mod hardening_support;
-
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::rt::time::{sleep, timeout};
 use actix_web::{web, HttpRequest, HttpResponse};
-use collector_watch::{arm, captured, freed, learn_collector_size, new_slot, WatchingAllocator, SLOTS};
-use hardening_support::{client, serve, wait_until, Server};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, server_timing, Timings};
+use server_timing_tests::actix_server::serve_with_workers;
+use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::clients::http1_client;
+use server_timing_tests::memory::{self, arm, captured, freed, learn_collector_size, new_slot, SLOTS};
+use server_timing_tests::wait::wait_until;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-#[global_allocator]
-static ALLOCATOR: WatchingAllocator = WatchingAllocator;
 
 /// Set when a watched request's handler is running, and when its instrumented work is dropped.
 static ENTERED: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
@@ -127,15 +123,15 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cut-off", web::get().to(cut_off));
 }
 
-fn start() -> Server {
+fn start() -> ActixServer {
     learn_collector_size();
-    serve(1, timing(), routes)
+    serve_with_workers(1, timing(), routes)
 }
 
 /// Start `BYSTANDERS` requests, wait until each is inside its handler, and return a future
 /// that checks every one of them got its own complete answer.
-async fn bystanders(server: &Server, slot: usize) -> impl Future<Output = ()> {
-    let client = client();
+async fn bystanders(server: &ActixServer, slot: usize) -> impl Future<Output = ()> {
+    let client = http1_client();
     let handles: Vec<_> = (0..BYSTANDERS)
         .map(|i| {
             let request = client.get(server.url(&format!("/ok/{slot}/{i}"))).send();
@@ -175,8 +171,8 @@ async fn bystanders(server: &Server, slot: usize) -> impl Future<Output = ()> {
 }
 
 /// After a fault: a fresh request on the same (only) worker is served as usual.
-async fn still_serving(server: &Server, slot: usize) {
-    let response = client()
+async fn still_serving(server: &ActixServer, slot: usize) {
+    let response = http1_client()
         .get(server.url(&format!("/ok/{slot}/99")))
         .send()
         .await
@@ -193,14 +189,15 @@ async fn still_serving(server: &Server, slot: usize) {
 
 #[actix_web::test]
 async fn the_watch_follows_the_collector() {
+    let _shared = memory::shared();
     learn_collector_size();
     let (send, receive) = std::sync::mpsc::sync_channel::<Timings>(1);
-    let server = serve(1, timing(), move |cfg| {
+    let server = serve_with_workers(1, timing(), move |cfg| {
         cfg.app_data(web::Data::new(send.clone()))
             .route("/smuggle", web::get().to(smuggles_collector));
     });
     let slot = new_slot();
-    let response = client()
+    let response = http1_client()
         .get(server.url("/smuggle"))
         .header("x-watch", slot.to_string())
         .send()
@@ -226,10 +223,11 @@ async fn the_watch_follows_the_collector() {
 
 #[actix_web::test]
 async fn a_panic_in_an_instrumented_fn_drops_only_its_own_request() {
+    let _shared = memory::shared();
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
-    let outcome = client()
+    let outcome = http1_client()
         .get(server.url("/panic"))
         .header("x-watch", slot.to_string())
         .send()
@@ -258,6 +256,7 @@ async fn a_panic_in_an_instrumented_fn_drops_only_its_own_request() {
 /// `SO_LINGER` 0).
 #[actix_web::test]
 async fn a_client_that_resets_mid_request_drops_the_handler_and_frees_its_collector() {
+    let _shared = memory::shared();
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
@@ -285,13 +284,14 @@ async fn a_client_that_resets_mid_request_drops_the_handler_and_frees_its_collec
 }
 
 /// A client that gives up closes its side cleanly (FIN). actix 4 does not cancel the handler
-/// then (actix/actix-web#3748): it runs to the end, and its collector is freed with it.
+/// then: it runs to the end, and its collector is freed with it.
 #[actix_web::test]
 async fn a_client_that_gives_up_mid_request_frees_the_collector_when_the_handler_ends() {
+    let _shared = memory::shared();
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
-    let outcome = client()
+    let outcome = http1_client()
         .get(server.url("/slow/1000"))
         .header("x-watch", slot.to_string())
         .timeout(Duration::from_millis(200))
@@ -315,10 +315,11 @@ async fn a_client_that_gives_up_mid_request_frees_the_collector_when_the_handler
 
 #[actix_web::test]
 async fn a_call_cut_off_by_the_handlers_timeout_is_marked_cancelled() {
+    let _shared = memory::shared();
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
-    let response = client()
+    let response = http1_client()
         .get(server.url("/cut-off"))
         .header("x-watch", slot.to_string())
         .send()

@@ -3,16 +3,19 @@
 //! stay inside one valid `Server-Timing` field, add no header, and read back exactly as the
 //! documented sanitization says.
 
-mod hardening_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
-use hardening_support::{client, raw_exchange, serve, RawResponse, Server};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, record, sanitize_description, sanitize_name, timer, FutureExt};
+use server_timing_tests::actix_server::serve_with_workers;
+use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::clients::http1_client;
+use server_timing_tests::memory;
+use server_timing_tests::raw_http::raw_exchange;
+use server_timing_tests::raw_http::RawResponse;
 
 const MEGABYTE: usize = 1 << 20;
 
@@ -79,8 +82,8 @@ async fn from_query(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     record_everything(text).await
 }
 
-fn start() -> Server {
-    serve(2, ServerTiming::new(), |cfg| {
+fn start() -> ActixServer {
+    serve_with_workers(2, ServerTiming::new(), |cfg| {
         cfg.app_data(web::PayloadConfig::new(4 * MEGABYTE))
             .route("/body", web::post().to(from_body))
             .route("/query", web::get().to(from_query));
@@ -142,8 +145,9 @@ fn expected_names(names: &[&str]) -> BTreeSet<String> {
 
 #[actix_web::test]
 async fn hostile_names_and_descriptions_read_back_sanitized_in_one_field() {
+    let _shared = memory::shared();
     let server = start();
-    let client = client();
+    let client = http1_client();
     let expected = expected_names(&["content-length", "content-type", "date", "server-timing"]);
     for (case, bytes) in hostile_inputs() {
         let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -190,7 +194,7 @@ fn assert_valid_line(case: &str, line: &[u8]) {
     );
 }
 
-fn raw_post(server: &Server, body: &[u8]) -> Vec<u8> {
+fn raw_post(server: &ActixServer, body: &[u8]) -> Vec<u8> {
     let mut request = format!(
         "POST /body HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         server.addr,
@@ -207,6 +211,7 @@ fn field_names(response: &RawResponse) -> BTreeSet<String> {
 
 #[actix_web::test]
 async fn on_the_wire_hostile_data_stays_inside_one_valid_field() {
+    let _shared = memory::shared();
     let server = start();
     let limit = Duration::from_secs(20);
     let control = raw_exchange(server.addr, &raw_post(&server, b"benign"), limit).await;

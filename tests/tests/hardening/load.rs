@@ -5,18 +5,17 @@
 //! A debug build on a shared 2-core machine: the request count is sized to finish in well
 //! under a minute, and the whole run is aborted with a failure after `TIME_CAP`.
 
-mod hardening_support;
-
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpResponse};
-use hardening_support::{serve, Server};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, server_timing};
+use server_timing_tests::actix_server::serve_with_workers;
+use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::memory;
 
 /// Requests of the warm-up round; the measured round sends `MEASURED_ROUNDS` times as many.
 const WARM_UP: u64 = 5_000;
@@ -30,46 +29,6 @@ const RSS_SLACK_KIB: i64 = 4 * 1024;
 const HEAP_SLACK_BYTES: isize = 256 * 1024;
 /// Set by scripts/asan.sh: the build is instrumented by AddressSanitizer.
 const SANITIZER_ENV: &str = "SERVER_TIMING_SANITIZER";
-
-/// Counts live heap bytes: a per-request leak shows as growth proportional to the requests.
-struct CountingAllocator;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded to `System` unchanged; the count is bookkeeping only.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = System.alloc(layout);
-        if !ptr.is_null() {
-            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let ptr = System.alloc_zeroed(layout);
-        if !ptr.is_null() {
-            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        System.dealloc(ptr, layout);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = System.realloc(ptr, layout, new_size);
-        if !new.is_null() {
-            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        }
-        new
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 #[server_timing]
 fn auth(id: u64) -> bool {
@@ -159,7 +118,7 @@ struct Outcome {
 
 /// Send requests `first..first + count` over `CONNECTIONS` connections, one client (and so
 /// one keep-alive connection) per connection task.
-async fn round(server: &Server, clients: &[reqwest::Client], first: u64, count: u64) -> Outcome {
+async fn round(server: &ActixServer, clients: &[reqwest::Client], first: u64, count: u64) -> Outcome {
     let next = Rc::new(AtomicU64::new(first));
     let outcome = Rc::new(RefCell::new(Outcome::default()));
     let tasks: Vec<_> = clients
@@ -208,7 +167,8 @@ fn assert_all_passed(outcome: &Outcome, count: u64, phase: &str) {
 
 #[actix_web::test]
 async fn every_response_under_load_is_complete_and_its_own_and_memory_returns() {
-    let server = serve(2, ServerTiming::new(), |cfg| {
+    let _alone = memory::exclusive();
+    let server = serve_with_workers(2, ServerTiming::new(), |cfg| {
         cfg.route("/page/{id}", web::get().to(page));
     });
     let clients: Vec<reqwest::Client> = (0..CONNECTIONS)
@@ -226,15 +186,10 @@ async fn every_response_under_load_is_complete_and_its_own_and_memory_returns() 
     let run = async {
         let warm_up = round(&server, &clients, 0, WARM_UP).await;
         assert_all_passed(&warm_up, WARM_UP, "warm-up");
-        let (rss_before, heap_before) = (rss_kib(), LIVE_BYTES.load(Ordering::SeqCst));
+        let (rss_before, heap_before) = (rss_kib(), memory::live_bytes());
         let main = round(&server, &clients, WARM_UP, measured).await;
         assert_all_passed(&main, measured, "measured round");
-        (
-            rss_before,
-            heap_before,
-            rss_kib(),
-            LIVE_BYTES.load(Ordering::SeqCst),
-        )
+        (rss_before, heap_before, rss_kib(), memory::live_bytes())
     };
     let Ok((rss_before, heap_before, rss_after, heap_after)) =
         actix_web::rt::time::timeout(TIME_CAP, run).await

@@ -1,10 +1,7 @@
 //! Memory stays bounded whatever a request records: counted by a global allocator, not timed.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
-use std::time::Duration;
-
 use std::convert::Infallible;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
@@ -12,37 +9,13 @@ use http::{HeaderValue, Request, Response};
 use http_body_util::Empty;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, record, server_timing, timer, Options, Repeated, Timings};
+use server_timing_tests::memory;
 use tower::{Layer, Service, ServiceExt};
 
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        System.dealloc(ptr, layout);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-// One test binary, one test: the counters are process-wide, so nothing may run beside it.
+// One test: the counts are process-wide, so nothing else of this binary runs while it counts.
 #[test]
 fn memory_is_bounded_and_static_names_allocate_once() {
+    let _alone = memory::exclusive();
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Aggregate);
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Each);
     recording_a_static_name_again_allocates_nothing();
@@ -55,17 +28,17 @@ fn hot() {}
 
 fn a_million_instrumented_calls_stay_under_a_small_fixed_bound(repeated: Repeated) {
     let timings = Timings::with_options(Options::new().repeated(repeated));
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let before = memory::live_bytes();
     let mut peak = 0;
     timings.sync_scope(|| {
         for i in 0..1_000_000u32 {
             hot();
             if i % 1024 == 0 {
-                peak = peak.max(LIVE_BYTES.load(Ordering::Relaxed) - before);
+                peak = peak.max(memory::live_bytes() - before);
             }
         }
     });
-    let grown = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    let grown = memory::live_bytes() - before;
     // 64 entries of a few dozen bytes each: far under 64 KiB, and independent of the call count.
     assert!(
         grown < 64 * 1024,
@@ -81,13 +54,13 @@ fn recording_a_static_name_again_allocates_nothing() {
         hot();
         record("manual", Duration::ZERO);
         drop(timer("guard"));
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = memory::allocations();
         for _ in 0..1000 {
             hot();
             record("manual", Duration::ZERO);
             drop(timer("guard"));
         }
-        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+        let allocations = memory::allocations() - before;
         assert_eq!(allocations, 0, "recording known static names must not allocate");
     });
 }
@@ -106,9 +79,9 @@ fn header_allocations(count: usize) -> usize {
             describe(*name, "DB read");
         }
     });
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = memory::allocations();
     let value = timings.finish().expect("metrics were recorded");
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = memory::allocations() - before;
     assert!(value.len() > count * 20, "{value:?}");
     allocations
 }
@@ -128,14 +101,14 @@ where
     S: Service<Request<()>>,
     S::Error: std::fmt::Debug,
 {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = memory::allocations();
     for _ in 0..requests {
         futures::executor::block_on(async {
             service.ready().await.expect("ready");
             service.call(Request::new(())).await.expect("answered");
         });
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) / requests
+    (memory::allocations() - before) / requests
 }
 
 fn a_request_through_the_layer_allocates_its_collector_and_header_value_only() {

@@ -2,19 +2,20 @@
 //! header within its byte budget, and says exactly how many it left out; the whole response
 //! head stays far below the 8 KiB that proxies commonly accept.
 
-mod hardening_support;
-mod metrics_support;
-
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use hardening_support::{client, raw_exchange, serve, Server};
-use metrics_support::names;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{
     parse, record, server_timing, ParsedMetric, Repeated, Timings, DEFAULT_HEADER_BUDGET,
     DEFAULT_MAX_METRICS, OMITTED_NAME,
 };
+use server_timing_tests::actix_server::serve_with_workers;
+use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::clients::http1_client;
+use server_timing_tests::memory;
+use server_timing_tests::names::names;
+use server_timing_tests::raw_http::raw_exchange;
 
 const RECORDINGS: usize = 10_000;
 
@@ -52,8 +53,8 @@ async fn instrumented_loop() -> HttpResponse {
     HttpResponse::Ok().body(collector_state())
 }
 
-fn start(timing: ServerTiming) -> Server {
-    serve(1, timing, |cfg| {
+fn start(timing: ServerTiming) -> ActixServer {
+    serve_with_workers(1, timing, |cfg| {
         cfg.route("/distinct/{pad}", web::get().to(distinct))
             .route("/one-name", web::get().to(one_name))
             .route("/loop", web::get().to(instrumented_loop));
@@ -61,8 +62,12 @@ fn start(timing: ServerTiming) -> Server {
 }
 
 /// The response's only `Server-Timing` field, parsed, and the collector state the body reports.
-async fn fetch(server: &Server, path: &str) -> (String, Vec<ParsedMetric>, String) {
-    let response = client().get(server.url(path)).send().await.expect("a response");
+async fn fetch(server: &ActixServer, path: &str) -> (String, Vec<ParsedMetric>, String) {
+    let response = http1_client()
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("a response");
     assert_eq!(response.status(), 200);
     let fields: Vec<String> = response
         .headers()
@@ -88,6 +93,7 @@ fn omitted_count(entry: &ParsedMetric) -> usize {
 
 #[actix_web::test]
 async fn ten_thousand_distinct_names_keep_max_metrics_and_count_the_rest() {
+    let _shared = memory::shared();
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/distinct/0").await;
     let left_out = RECORDINGS - DEFAULT_MAX_METRICS;
@@ -112,6 +118,7 @@ async fn ten_thousand_distinct_names_keep_max_metrics_and_count_the_rest() {
 
 #[actix_web::test]
 async fn names_past_the_byte_budget_are_left_out_whole_and_counted() {
+    let _shared = memory::shared();
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/distinct/40").await;
     assert_eq!(
@@ -137,6 +144,7 @@ async fn names_past_the_byte_budget_are_left_out_whole_and_counted() {
 
 #[actix_web::test]
 async fn the_whole_response_head_stays_under_4_kib() {
+    let _shared = memory::shared();
     let server = start(ServerTiming::new());
     let request = format!(
         "GET /distinct/40 HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
@@ -166,6 +174,7 @@ async fn the_whole_response_head_stays_under_4_kib() {
 
 #[actix_web::test]
 async fn ten_thousand_recordings_kept_each_are_capped_and_counted() {
+    let _shared = memory::shared();
     let server = start(ServerTiming::new().repeated(Repeated::Each));
     let (field, metrics, state) = fetch(&server, "/one-name").await;
     let left_out = RECORDINGS - DEFAULT_MAX_METRICS;
@@ -188,6 +197,7 @@ async fn ten_thousand_recordings_kept_each_are_capped_and_counted() {
 
 #[actix_web::test]
 async fn a_loop_of_ten_thousand_instrumented_calls_is_one_entry() {
+    let _shared = memory::shared();
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/loop").await;
     assert_eq!(state, "1 0");

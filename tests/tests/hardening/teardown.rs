@@ -1,18 +1,20 @@
 //! Thread teardown: every recording API, called from a thread-local's destructor while the
 //! thread's locals are destroyed, neither panics (which would abort the process) nor loses
 //! what it records inside a scope; the same on tokio worker threads at runtime shutdown.
-//! (`collector_scopes.rs` covers the basic `record` / `timer` / `sync_scope` case.)
+//! (`collector::scopes` covers the basic `record` / `timer` / `sync_scope` case.)
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use server_timing_runtime::{
     describe, record, record_value, server_timing, timer, FutureExt, Metric, Scope, Timer, Timings,
 };
+use server_timing_tests::memory;
+use server_timing_tests::names::names;
+use server_timing_tests::polling::poll_once;
 
 #[server_timing("sync_fn")]
 fn sync_fn() {}
@@ -23,13 +25,6 @@ async fn async_fn() {}
 #[server_timing("pending")]
 async fn pending() {
     std::future::pending::<()>().await;
-}
-
-/// Poll `future` once with a waker that does nothing: no executor's thread-locals involved.
-fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
-    let waker = futures::task::noop_waker();
-    let mut future = Box::pin(future);
-    future.as_mut().poll(&mut Context::from_waker(&waker))
 }
 
 /// Calls every recording API, each under its own name, in a scope or not.
@@ -48,10 +43,6 @@ fn record_everything(in_scope: bool) {
 const EVERYTHING: [&str; 8] = [
     "record", "describe", "value", "timer", "sync_fn", "async_fn", "timed", "carried",
 ];
-
-fn names(metrics: &[Metric]) -> Vec<&str> {
-    metrics.iter().map(Metric::name).collect()
-}
 
 /// A scoped future, polled once and left pending.
 type PendingScope = Pin<Box<Scope<Pin<Box<dyn Future<Output = ()> + Send>>>>>;
@@ -91,6 +82,7 @@ fn holder(timings: &Timings) -> RecordsOnTeardown {
 
 #[test]
 fn every_recording_api_during_thread_local_teardown_records_without_panicking() {
+    let _shared = memory::shared();
     let timings = Timings::new();
     let for_thread = timings.clone();
     std::thread::spawn(move || HOLDER.with(|h| *h.borrow_mut() = Some(holder(&for_thread))))
@@ -115,6 +107,7 @@ fn every_recording_api_during_thread_local_teardown_records_without_panicking() 
 
 #[test]
 fn recording_on_tokio_workers_at_runtime_shutdown_does_not_panic() {
+    let _shared = memory::shared();
     const TASKS: usize = 16;
     static HOLDERS: AtomicUsize = AtomicUsize::new(0);
     let timings = Timings::new();

@@ -3,7 +3,7 @@
 
 use server_timing_runtime::{parse, ParsedMetric};
 
-const VECTORS: &str = include_str!("../conformance/server-timing-parsing.json");
+const VECTORS: &str = include_str!("../../conformance/server-timing-parsing.json");
 const CASES: usize = 85;
 
 #[test]

@@ -2,18 +2,12 @@
 //! real actix-web server, axum server or `http` helper over loopback, and reads the
 //! `traceparent` / `tracestate` entries of the response's `Server-Timing` as a browser does.
 
-mod actix_support;
-mod axum_support;
-
 use std::convert::Infallible;
-use std::future::Future;
 use std::time::Duration;
 
-use actix_support::{client, fields, serve};
 use actix_web::{web, HttpResponse};
 use axum::routing::get;
 use axum::Router;
-use axum_support::AxumServer;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, StreamBody};
@@ -22,19 +16,17 @@ use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings, TraceParent};
+use server_timing_tests::actix_server::serve;
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::clients::client;
+use server_timing_tests::entries::fields;
+use server_timing_tests::trace_ids::hex;
+use server_timing_tests::wait::bounded;
 use tower::ServiceExt;
-
-const DEADLINE: Duration = Duration::from_secs(10);
 
 const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const INCOMING_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const INCOMING_SPAN: &str = "00f067aa0ba902b7";
-
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, future)
-        .await
-        .expect("finished within the deadline")
-}
 
 /// What the handler saw: `Timings::current().and_then(|t| t.trace_parent())`, printed.
 fn seen_by_handler() -> String {
@@ -105,7 +97,7 @@ impl Seen {
 }
 
 async fn read(response: reqwest::Response) -> Seen {
-    let raw = fields(&response).join(", ");
+    let raw = fields(response.headers()).join(", ");
     let entries = parse(&raw);
     let body = response.text().await.unwrap();
     Seen { entries, raw, body }
@@ -120,10 +112,6 @@ async fn actix_get(timing: ServerTiming, path: &str, headers: &[(&str, &str)]) -
     let seen = read(bounded(request.send()).await.unwrap()).await;
     server.stop().await;
     seen
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[actix_web::test]

@@ -3,16 +3,12 @@
 //! ids in the response's `traceparent` entry are those of the server span that the SDK
 //! exports, the trace continuing the caller's `traceparent` through the W3C propagator.
 
-mod axum_support;
-
-use std::future::Future;
 use std::sync::OnceLock;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use axum::Router;
-use axum_support::AxumServer;
 use http::{HeaderMap, Request};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{
@@ -23,12 +19,15 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, Options, Timings, TraceParent};
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::clients::client;
+use server_timing_tests::trace_ids::hex;
+use server_timing_tests::wait::{bounded, DEADLINE};
 use tower::Service;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 
-const DEADLINE: Duration = Duration::from_secs(10);
 const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 /// One SDK for the whole test binary (the subscriber is process-wide): spans it ends land in
@@ -109,16 +108,6 @@ fn handler_span() -> String {
         .to_string()
 }
 
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, future)
-        .await
-        .expect("finished within the deadline")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[tokio::test]
 async fn the_header_names_the_server_span_that_opentelemetry_exports() {
     let exporter = exporter();
@@ -130,7 +119,7 @@ async fn the_header_names_the_server_span_that_opentelemetry_exports() {
         .layer(TracedLayer);
     let server = AxumServer::start(app).await;
 
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = client();
     let response = bounded(client.get(server.url("/")).header("traceparent", INCOMING).send())
         .await
         .unwrap();

@@ -1,17 +1,18 @@
 //! `all_spans` takes every span the layer sees, narrowed by tracing-subscriber's own per-layer
 //! filter (`Targets`), and `busy_time` counts only the time a span was entered.
 
-mod tracing_support;
-
 use std::thread;
 use std::time::Duration;
 
 use server_timing_runtime::Timings;
-use tracing::{debug_span, info_span, Level};
+use server_timing_tests::names::{duration, metric, names};
+use server_timing_tests::wait::run;
+use tracing::{debug_span, info_span, Level, Subscriber};
 use tracing_subscriber::filter::Targets;
-use tracing_subscriber::layer::Identity;
-use tracing_subscriber::Layer as _;
-use tracing_support::{duration, install, metric, names, run};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use crate::subscriber::install;
 
 mod db {
     #[tracing::instrument]
@@ -34,22 +35,25 @@ mod db {
 #[tracing::instrument]
 fn elsewhere() {}
 
-fn setup() {
-    install(
-        || {
-            let only_db = Targets::new().with_target("tracing_all_spans::db", Level::INFO);
-            server_timing_runtime::tracing::layer()
-                .all_spans()
-                .busy_time()
-                .with_filter(only_db)
-        },
-        Identity::new,
-    );
+/// The target of the spans in [`db`].
+const DB: &str = concat!(module_path!(), "::db");
+
+/// This module's instance in the binary's subscriber: every span of [`db`] at `INFO` or above,
+/// timed while entered.
+pub fn layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let only_db = Targets::new().with_target(DB, Level::INFO);
+    server_timing_runtime::tracing::layer()
+        .all_spans()
+        .busy_time()
+        .with_filter(only_db)
 }
 
 #[test]
 fn every_span_the_filter_lets_through_is_a_metric_named_by_its_span() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
         db::query();
@@ -65,7 +69,7 @@ fn every_span_the_filter_lets_through_is_a_metric_named_by_its_span() {
 
 #[test]
 fn a_string_server_timing_field_still_names_the_span() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(db::named);
     let sql = metric(&timings, "sql");
@@ -74,10 +78,10 @@ fn a_string_server_timing_field_still_names_the_span() {
 
 #[test]
 fn busy_time_leaves_out_the_time_a_span_was_not_entered() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
-        let span = tracing::span!(target: "tracing_all_spans::db", Level::INFO, "batch");
+        let span = tracing::span!(target: DB, Level::INFO, "batch");
         span.in_scope(|| thread::sleep(Duration::from_millis(5)));
         thread::sleep(Duration::from_millis(300));
         span.in_scope(|| thread::sleep(Duration::from_millis(5)));
@@ -92,7 +96,7 @@ fn busy_time_leaves_out_the_time_a_span_was_not_entered() {
 
 #[test]
 fn busy_time_of_an_async_span_leaves_out_its_awaits() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         timings.scope(db::slow_await()).await;
@@ -106,10 +110,10 @@ fn busy_time_of_an_async_span_leaves_out_its_awaits() {
 
 #[test]
 fn spans_below_the_filter_level_are_not_seen() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
-        debug_span!(target: "tracing_all_spans::db", "fine").in_scope(|| {});
+        debug_span!(target: DB, "fine").in_scope(|| {});
     });
     assert!(timings.metrics().is_empty(), "{:?}", timings.metrics());
 }

@@ -1,19 +1,28 @@
 //! Spans that opt in with a `server_timing` field become metrics of the request they belong
 //! to: a real `tracing-subscriber` registry with our layer and the fmt layer beside it.
 
-mod tracing_support;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{parse, server_timing, FutureExt, Options, Timings};
-use tracing::{info_span, Instrument};
-use tracing_subscriber::layer::Identity;
-use tracing_support::{duration, install, log, metric, names, run};
+use server_timing_tests::names::{duration, metric, names};
+use server_timing_tests::wait::run;
+use tracing::{info_span, Instrument, Level, Subscriber};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
 
-fn setup() {
-    install(server_timing_runtime::tracing::layer, Identity::new);
+use crate::subscriber::{install, log};
+
+/// This module's instance in the binary's subscriber: the layer as `layer()` makes it, for the
+/// spans this module makes.
+pub fn layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let this_module = Targets::new().with_target(module_path!(), Level::TRACE);
+    server_timing_runtime::tracing::layer().with_filter(this_module)
 }
 
 #[tracing::instrument(fields(server_timing = "render", server_timing.desc = "Render page"))]
@@ -33,7 +42,7 @@ async fn load_user(id: u64) -> u64 {
 
 #[test]
 fn a_sync_instrumented_fn_is_a_metric_with_its_description_and_fmt_still_logs() {
-    setup();
+    install();
     let timings = Timings::new();
     assert_eq!(timings.sync_scope(|| render("home")), 4);
     let render = metric(&timings, "render");
@@ -50,7 +59,7 @@ fn a_sync_instrumented_fn_is_a_metric_with_its_description_and_fmt_still_logs() 
 
 #[test]
 fn an_async_span_counts_every_await_not_the_time_to_its_first() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         let started = Instant::now();
@@ -65,7 +74,7 @@ fn an_async_span_counts_every_await_not_the_time_to_its_first() {
 
 #[test]
 fn an_async_span_runs_from_its_first_poll_not_from_when_it_was_made() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         timings
@@ -94,7 +103,7 @@ fn an_async_span_runs_from_its_first_poll_not_from_when_it_was_made() {
 
 #[test]
 fn a_span_spawned_with_instrument_records_into_the_request_it_was_made_in() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         let task = timings.sync_scope(|| {
@@ -115,7 +124,7 @@ fn a_span_spawned_with_instrument_records_into_the_request_it_was_made_in() {
 
 #[test]
 fn a_span_made_inside_spawned_work_carried_by_in_current_timings_records() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         timings
@@ -131,7 +140,7 @@ fn a_span_made_inside_spawned_work_carried_by_in_current_timings_records() {
 
 #[test]
 fn spawn_blocking_records_both_a_span_moved_in_and_a_child_made_there() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         let (outer, job) = timings.sync_scope(|| {
@@ -168,7 +177,7 @@ fn walk(depth: u32) -> u32 {
 
 #[test]
 fn nested_spans_of_one_name_count_once_and_for_the_outer_time() {
-    setup();
+    install();
     let timings = Timings::new();
     let started = Instant::now();
     assert_eq!(timings.sync_scope(|| walk(4)), 4);
@@ -182,7 +191,7 @@ fn nested_spans_of_one_name_count_once_and_for_the_outer_time() {
 
 #[test]
 fn nested_spans_of_other_names_each_count() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
         info_span!("a", server_timing = "page").in_scope(|| {
@@ -196,7 +205,7 @@ fn nested_spans_of_other_names_each_count() {
 
 #[test]
 fn spans_outside_any_request_are_not_recorded_even_when_entered_in_one() {
-    setup();
+    install();
     let early = info_span!("early", server_timing = "early");
     info_span!("loose", server_timing = "loose").in_scope(|| {});
     let timings = Timings::new();
@@ -211,7 +220,7 @@ fn spans_outside_any_request_are_not_recorded_even_when_entered_in_one() {
 
 #[test]
 fn a_span_closing_after_the_header_was_written_is_dropped_quietly() {
-    setup();
+    install();
     let timings = Timings::with_options(Options::new().no_total());
     let late = timings.sync_scope(|| {
         info_span!("quick", server_timing = "quick").in_scope(|| {});
@@ -234,7 +243,7 @@ fn authenticate() {
 
 #[test]
 fn attribute_and_spans_land_in_one_header_in_the_order_they_ran() {
-    setup();
+    install();
     let timings = Timings::with_options(Options::new().no_total());
     timings.sync_scope(|| {
         authenticate();
@@ -251,7 +260,7 @@ fn attribute_and_spans_land_in_one_header_in_the_order_they_ran() {
 
 #[test]
 fn names_from_fields_are_sanitized_and_non_strings_ignored() {
-    setup();
+    install();
     let timings = Timings::with_options(Options::new().no_total());
     timings.sync_scope(|| {
         info_span!("a", server_timing = 5).in_scope(|| {});
@@ -278,7 +287,7 @@ fn names_from_fields_are_sanitized_and_non_strings_ignored() {
 
 #[test]
 fn many_span_names_are_bounded_by_max_metrics() {
-    setup();
+    install();
     let timings = Timings::with_options(Options::new().max_metrics(3));
     timings.sync_scope(|| {
         for i in 0..50 {
@@ -291,7 +300,7 @@ fn many_span_names_are_bounded_by_max_metrics() {
 
 #[test]
 fn a_name_recorded_after_the_span_was_made_is_used() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
         let span = info_span!(
@@ -310,7 +319,7 @@ fn a_name_recorded_after_the_span_was_made_is_used() {
 
 #[test]
 fn spans_without_the_field_are_not_recorded() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| info_span!("plain", user = 1).in_scope(|| {}));
     assert!(timings.metrics().is_empty());
@@ -318,7 +327,7 @@ fn spans_without_the_field_are_not_recorded() {
 
 #[test]
 fn the_http_helper_writes_spans_and_the_attribute_into_one_header() {
-    setup();
+    install();
     run(async {
         let response = server_timing_runtime::http::timed_response(Timings::new(), async {
             authenticate();
@@ -341,7 +350,7 @@ fn risky(fail: bool) {
 
 #[test]
 fn a_span_a_panic_goes_through_is_recorded_as_panicked_as_the_attribute_marks_it() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
         // Exited while unwinding, closed after the panic was caught.
@@ -363,7 +372,7 @@ fn a_span_a_panic_goes_through_is_recorded_as_panicked_as_the_attribute_marks_it
 
 #[test]
 fn a_panic_in_a_child_span_marks_the_child_not_the_parent_it_was_caught_in() {
-    setup();
+    install();
     let timings = Timings::new();
     timings.sync_scope(|| {
         info_span!("page", server_timing = "page").in_scope(|| {
@@ -384,7 +393,7 @@ async fn never_done() {
 
 #[test]
 fn a_dropped_instrumented_future_records_as_completed_where_the_attribute_counts_it_cancelled() {
-    setup();
+    install();
     run(async {
         let timings = Timings::new();
         timings

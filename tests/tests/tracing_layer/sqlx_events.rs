@@ -2,27 +2,29 @@
 //! real sqlx on an in-memory SQLite database, inside real actix and axum requests over
 //! loopback.
 
-mod actix_support;
-mod axum_support;
-mod tracing_support;
-
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{parse_headers, ParsedMetric, Timings};
+use server_timing_tests::names::metric;
+use server_timing_tests::wait::run;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use tracing::field::{Field, Visit};
-use tracing::{Event, Instrument, Subscriber};
+use tracing::{Event, Instrument, Level, Subscriber};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
-use tracing_support::{install, metric, run};
+
+use crate::subscriber::install;
+use server_timing_tests::clients::client;
 
 /// What sqlx itself said about each statement: its summary and its `elapsed_secs`.
 static STATEMENTS: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());
 
 /// A second layer that keeps sqlx's own numbers, to compare the metric with.
-struct Statements;
+pub struct Statements;
 
 impl<S: Subscriber> Layer<S> for Statements {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -62,11 +64,18 @@ impl Visit for StatementFields {
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
 }
 
-fn setup() {
-    install(
-        || server_timing_runtime::tracing::layer().event("sqlx::query", "db"),
-        || Statements,
-    );
+/// This module's instance in the binary's subscriber: sqlx's statement events as `db`, and
+/// the spans this module makes.
+pub fn layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let sqlx_and_this_module = Targets::new()
+        .with_target("sqlx::query", Level::TRACE)
+        .with_target(module_path!(), Level::TRACE);
+    server_timing_runtime::tracing::layer()
+        .event("sqlx::query", "db")
+        .with_filter(sqlx_and_this_module)
 }
 
 /// sqlx's `elapsed_secs` for the one statement whose summary starts with `tag`'s query.
@@ -106,14 +115,6 @@ async fn pool() -> SqlitePool {
         .expect("an in-memory SQLite database")
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("a plain HTTP client")
-}
-
 /// The `db` entry of a response, and what sqlx measured for the statement behind it.
 fn check_db(metrics: &[ParsedMetric], tag: &str) {
     let db: Vec<_> = metrics.iter().filter(|m| m.name == "db").collect();
@@ -131,9 +132,9 @@ fn check_db(metrics: &[ParsedMetric], tag: &str) {
 #[actix_web::test]
 async fn a_query_in_an_actix_request_is_the_db_metric() {
     use actix_web::web;
-    setup();
+    install();
     let pool = pool().await;
-    let server = actix_support::serve_with_workers(
+    let server = server_timing_tests::actix_server::serve_with_workers(
         1,
         server_timing_runtime::actix::ServerTiming::default(),
         move |cfg: &mut web::ServiceConfig| {
@@ -153,7 +154,12 @@ async fn a_query_in_an_actix_request_is_the_db_metric() {
 
 /// The response headers of the row count served at `url`, after checking the count.
 async fn count_over_http(url: &str) -> reqwest::header::HeaderMap {
-    let response = client().get(url).send().await.expect("the server answers");
+    let response = client()
+        .get(url)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .expect("the server answers");
     let headers = response.headers().clone();
     assert_eq!(response.text().await.unwrap(), "100000");
     headers
@@ -162,7 +168,7 @@ async fn count_over_http(url: &str) -> reqwest::header::HeaderMap {
 #[test]
 fn a_query_in_an_axum_request_is_the_db_metric() {
     use axum::{extract::State, routing::get, Router};
-    setup();
+    install();
     run(async {
         let pool = pool().await;
         let app =
@@ -175,7 +181,7 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
                 )
                 .with_state(pool)
                 .layer(server_timing_runtime::tower::ServerTimingLayer::default());
-        let server = axum_support::AxumServer::start(app).await;
+        let server = server_timing_tests::axum_server::AxumServer::start(app).await;
 
         let headers = count_over_http(&server.url("/")).await;
         server.stop().await;
@@ -185,7 +191,7 @@ fn a_query_in_an_axum_request_is_the_db_metric() {
 
 #[test]
 fn a_query_inside_a_db_span_is_not_counted_twice() {
-    setup();
+    install();
     run(async {
         let pool = pool().await;
         let timings = Timings::new();
@@ -218,7 +224,7 @@ fn a_query_inside_a_db_span_is_not_counted_twice() {
 
 #[test]
 fn a_query_under_a_span_of_the_request_is_recorded_though_sqlite_runs_it_on_its_own_thread() {
-    setup();
+    install();
     run(async {
         let pool = pool().await;
         let timings = Timings::new();

@@ -2,17 +2,15 @@
 //! may show in the next, a collector the app kept stays its own (and readable after its
 //! response), and each request gets its own middleware's options.
 
-mod metrics_support;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
-use metrics_support::names;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings};
+use server_timing_tests::names::names;
 
 /// What a browser reads from the response's `Server-Timing` field.
 fn read(response: &ServiceResponse) -> Vec<ParsedMetric> {

@@ -1,11 +1,8 @@
 //! End-to-end: `actix::ServerTiming` on a real 2-worker server, over TCP, with a real client.
 
-mod actix_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_support::{client, entries, fields, last_entries, names, serve};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::rt::time::sleep;
@@ -13,6 +10,12 @@ use actix_web::{error, web, HttpResponse, ResponseError};
 use bytes::Bytes;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, record, server_timing, FutureExt, Timings};
+use server_timing_tests::actix_server::serve;
+use server_timing_tests::clients::client;
+use server_timing_tests::entries::entries;
+use server_timing_tests::entries::fields;
+use server_timing_tests::entries::last_entries;
+use server_timing_tests::names::names;
 use tokio::sync::Notify;
 
 #[server_timing("db", desc = "DB read")]
@@ -39,7 +42,7 @@ async fn the_header_lists_what_the_handler_recorded() {
     });
     let response = client().get(server.url("/user")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK.as_u16());
-    assert_eq!(fields(&response).len(), 1);
+    assert_eq!(fields(response.headers()).len(), 1);
     let entries = last_entries(&response);
     assert_eq!(names(&entries), ["total", "cache", "parse_input", "db"]);
     assert_eq!(entries[1].desc.as_deref(), Some("miss"));
@@ -47,7 +50,7 @@ async fn the_header_lists_what_the_handler_recorded() {
     assert_eq!(entries[3].desc.as_deref(), Some("DB read"));
     assert!(entries[3].millis() >= 3.0, "{entries:?}");
     // A browser reads the same entries.
-    let browser = parse(&fields(&response)[0]);
+    let browser = parse(&fields(response.headers())[0]);
     assert_eq!(browser.len(), entries.len());
     for (read, entry) in browser.iter().zip(&entries) {
         assert_eq!(read.name, entry.name);
@@ -163,7 +166,7 @@ async fn a_predicate_saying_no_means_no_collector_and_no_header() {
     let client = client();
 
     let plain = client.get(server.url("/probe")).send().await.unwrap();
-    assert!(fields(&plain).is_empty());
+    assert!(fields(plain.headers()).is_empty());
     assert_eq!(plain.text().await.unwrap(), "no scope");
 
     let debug = client
@@ -250,7 +253,7 @@ async fn error_responses_carry_the_header() {
     for (path, status, body, recorded) in cases {
         let response = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), status.as_u16(), "{path}");
-        assert_eq!(fields(&response).len(), 1, "{path}");
+        assert_eq!(fields(response.headers()).len(), 1, "{path}");
         let entries = last_entries(&response);
         let expected: &[&str] = if recorded { &["total", "work"] } else { &["total"] };
         assert_eq!(names(&entries), expected, "{path}");
@@ -290,7 +293,7 @@ fn preset_routes(cfg: &mut web::ServiceConfig) {
 async fn fields_set_by_the_handler_and_inner_middleware_are_kept() {
     let server = serve(ServerTiming::new(), preset_routes);
     let response = client().get(server.url("/preset")).send().await.unwrap();
-    let fields = fields(&response);
+    let fields = fields(response.headers());
     assert_eq!(fields.len(), 4, "{fields:?}");
     assert_eq!(
         fields[..3],

@@ -1,14 +1,18 @@
 //! End-to-end: each `actix::ServerTiming` builder option, seen in the response a real client
 //! gets.
 
-mod actix_support;
-
 use std::time::Duration;
 
-use actix_support::{client, entries, last_entries, names, serve, Entry};
 use actix_web::{web, HttpResponse};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, record, server_timing, Options, Repeated};
+use server_timing_tests::actix_server::serve;
+use server_timing_tests::clients::client;
+use server_timing_tests::entries::entries;
+use server_timing_tests::entries::last_entries;
+use server_timing_tests::entries::Entry;
+use server_timing_tests::names::find;
+use server_timing_tests::names::names;
 
 #[server_timing("db", desc = "DB read")]
 fn query() {}
@@ -66,13 +70,6 @@ async fn fetch(timing: ServerTiming, path: &str) -> reqwest::Response {
 
 async fn entries_of(timing: ServerTiming, path: &str) -> Vec<Entry> {
     last_entries(&fetch(timing, path).await)
-}
-
-fn find<'a>(entries: &'a [Entry], name: &str) -> &'a Entry {
-    entries
-        .iter()
-        .find(|e| e.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {entries:?}"))
 }
 
 #[actix_web::test]

@@ -1,16 +1,12 @@
 //! Work handed to `spawn_blocking` records into the request with one call:
 //! `Timings::current_scope(work)`, as `in_current_timings` does for futures.
 
-mod actix_support;
-mod axum_support;
-mod semantics_support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use semantics_support::both;
 use server_timing_runtime::{server_timing, Options, Timings};
+use server_timing_tests::both_adapters::both;
 
 #[server_timing("blocking", desc = "Blocking work")]
 fn blocking_work(n: u64) -> u64 {

@@ -1,16 +1,12 @@
 //! A timed fn that returns `Err(_)` is marked `failed`, whatever its form; `Ok` is not, nor is
 //! any other return type; the value returned is the one the fn made.
 
-mod actix_support;
-mod axum_support;
-mod semantics_support;
-
 use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use semantics_support::both;
 use server_timing_runtime::{server_timing, Options, Timings};
+use server_timing_tests::both_adapters::both;
 
 #[server_timing("sync_fn")]
 fn sync_fn(ok: bool) -> Result<u8, String> {

@@ -1,16 +1,13 @@
 //! Entries are written in the order their first call started: callers before the calls they
 //! make, across awaits and threads; `total` first.
 
-mod actix_support;
-mod axum_support;
-mod semantics_support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use semantics_support::both;
 use server_timing_runtime::{record, server_timing, timer, Options, Repeated, Timings};
+use server_timing_tests::both_adapters::both;
+use server_timing_tests::names::names;
 use tracing_subscriber::layer::SubscriberExt;
 
 #[server_timing]
@@ -79,7 +76,12 @@ fn across_threads() -> Pin<Box<dyn Future<Output = String> + Send>> {
 #[test]
 fn a_caller_comes_before_the_call_it_awaits() {
     for answer in both(Options::new(), nested_async) {
-        assert_eq!(answer.names(), ["total", "outer", "inner"], "{}", answer.adapter);
+        assert_eq!(
+            names(&answer.metrics),
+            ["total", "outer", "inner"],
+            "{}",
+            answer.adapter
+        );
     }
 }
 
@@ -87,7 +89,7 @@ fn a_caller_comes_before_the_call_it_awaits() {
 fn nested_sync_calls_and_sequential_calls_are_in_the_order_they_started() {
     for answer in both(Options::new(), nested_sync_then_sequential) {
         assert_eq!(
-            answer.names(),
+            names(&answer.metrics),
             ["total", "branch", "leaf", "first", "second"],
             "{}",
             answer.adapter
@@ -99,7 +101,7 @@ fn nested_sync_calls_and_sequential_calls_are_in_the_order_they_started() {
 fn a_caller_comes_before_the_work_it_hands_to_another_thread() {
     for answer in both(Options::new(), across_threads) {
         assert_eq!(
-            answer.names(),
+            names(&answer.metrics),
             ["total", "hands_off", "on_a_blocking_thread"],
             "{}",
             answer.adapter

@@ -2,14 +2,11 @@
 //! ran (the union of their intervals), never more than the request; sequential calls still
 //! add up; the count stays in the description.
 
-mod actix_support;
-mod axum_support;
-mod semantics_support;
-
 use std::time::{Duration, Instant};
 
-use semantics_support::{both, Answer};
 use server_timing_runtime::{server_timing, FutureExt, Options, Repeated, Timings};
+use server_timing_tests::both_adapters::both;
+use server_timing_tests::both_adapters::Answer;
 
 #[server_timing("left")]
 async fn left(ms: u64) -> Duration {

@@ -1,11 +1,7 @@
 //! `tower::ServerTimingLayer` in front of axum 0.8 and bare hyper 1.x, over real sockets, and
 //! each option through the layer.
 
-mod axum_support;
-mod metrics_support;
-
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,34 +9,28 @@ use axum::body::Body;
 use axum::response::AppendHeaders;
 use axum::routing::get;
 use axum::Router;
-use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use metrics_support::{find, names};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{
     describe, parse, record, sanitize_description, server_timing, Options, ParsedMetric, Repeated, Timings,
     OMITTED_NAME,
 };
-use tokio::net::TcpListener;
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::clients::client;
+use server_timing_tests::entries::fields;
+use server_timing_tests::hyper_server::HyperServer;
+use server_timing_tests::names::find;
+use server_timing_tests::names::names;
+use server_timing_tests::wait::bounded;
 use tower::{ServiceBuilder, ServiceExt};
-
-/// Every network wait in this file is bounded by this.
-const DEADLINE: Duration = Duration::from_secs(10);
-
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, future)
-        .await
-        .expect("the request finished within the deadline")
-}
 
 /// GET `path`; the response's headers and body text.
 async fn get_over_socket(addr: SocketAddr, path: &str) -> (HeaderMap, String) {
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = client();
     bounded(async {
         let response = client.get(format!("http://{addr}{path}")).send().await.unwrap();
         let headers = response.headers().clone();
@@ -49,17 +39,9 @@ async fn get_over_socket(addr: SocketAddr, path: &str) -> (HeaderMap, String) {
     .await
 }
 
-fn server_timing_fields(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all("server-timing")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The one `Server-Timing` field the layer wrote, as a browser reads it.
 fn only_field(headers: &HeaderMap) -> Vec<ParsedMetric> {
-    let fields = server_timing_fields(headers);
+    let fields = fields(headers);
     assert_eq!(fields.len(), 1, "one Server-Timing field: {fields:?}");
     parse(&fields[0])
 }
@@ -104,8 +86,6 @@ async fn axum_app_gets_total_and_every_handler_metric() {
 
 #[tokio::test]
 async fn bare_hyper_server_with_the_layer() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let service = ServiceBuilder::new()
         .layer(ServerTimingLayer::new().total("server"))
         .service_fn(|request: Request<Incoming>| async move {
@@ -115,14 +95,10 @@ async fn bare_hyper_server_with_the_layer() {
                 request.uri().path()
             )))))
         });
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-            .await
-    });
+    let server = HyperServer::start(TowerToHyperService::new(service)).await;
 
-    let (headers, body) = get_over_socket(addr, "/users").await;
+    let (headers, body) = get_over_socket(server.addr, "/users").await;
+    server.stop().await;
 
     assert_eq!(body, "ada asked for /users");
     let metrics = only_field(&headers);
@@ -148,7 +124,7 @@ async fn a_request_the_predicate_refuses_has_no_collector_and_no_header() {
 
     let (headers, body) = get_over_socket(server.addr, "/health").await;
     assert_eq!(body, "no collector");
-    assert!(server_timing_fields(&headers).is_empty());
+    assert!(fields(&headers).is_empty());
 
     let (headers, body) = get_over_socket(server.addr, "/page").await;
     assert_eq!(body, "collector");
@@ -167,13 +143,13 @@ async fn the_predicate_sees_headers_and_works_with_any_body() {
         .body(Full::new(Bytes::from_static(b"payload")))
         .unwrap();
     let response = service.clone().oneshot(asked).await.unwrap();
-    assert_eq!(server_timing_fields(response.headers()).len(), 1);
+    assert_eq!(fields(response.headers()).len(), 1);
 
     let response = service
         .oneshot(Request::new(Full::new(Bytes::new())))
         .await
         .unwrap();
-    assert!(server_timing_fields(response.headers()).is_empty());
+    assert!(fields(response.headers()).is_empty());
 }
 
 const DB_STEP: Duration = Duration::from_micros(1400);
@@ -250,7 +226,7 @@ async fn max_metrics_option() {
 async fn header_budget_option() {
     let budget = 300;
     let headers = headers_with(ServerTimingLayer::new().header_budget(budget), "/many").await;
-    let fields = server_timing_fields(&headers);
+    let fields = fields(&headers);
     assert_eq!(fields.len(), 1);
     assert!(
         fields[0].len() <= budget,
@@ -385,7 +361,7 @@ async fn fields_the_application_set_are_kept_as_they_are() {
     let (headers, _) = get_over_socket(server.addr, "/").await;
     server.stop().await;
 
-    let fields = server_timing_fields(&headers);
+    let fields = fields(&headers);
     assert_eq!(fields.len(), 3, "{fields:?}");
     assert_eq!(fields[..2], ["app;dur=7", "cache;desc=miss"]);
     assert_eq!(names(&parse(&fields[2])), ["total", "db"]);

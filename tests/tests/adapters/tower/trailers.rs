@@ -1,9 +1,6 @@
 //! The `Server-Timing` trailer for streamed bodies, end to end with a hyper client over
 //! HTTP/1.1 (chunked) and HTTP/2 (h2c prior knowledge) on loopback.
 
-mod axum_support;
-mod metrics_support;
-
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,32 +8,25 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, Version};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
-use metrics_support::names;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record, ParsedMetric};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::hyper_server::HyperServer;
+use server_timing_tests::names::names;
+use server_timing_tests::wait::bounded;
+use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tower::ServiceBuilder;
 
-/// Every network wait in this file is bounded by this.
-const DEADLINE: Duration = Duration::from_secs(10);
 const CHUNKS: u8 = 3;
 const CHUNK_DELAY: Duration = Duration::from_millis(10);
 const CHUNK_METRIC: Duration = Duration::from_millis(1);
-
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, future)
-        .await
-        .expect("finished within the deadline")
-}
 
 /// A body of `CHUNKS` chunks, each `CHUNK_DELAY` after the last, recording `chunk` as it
 /// sends each; then its own trailers, if any.
@@ -98,40 +88,10 @@ async fn respond(request: Request<Incoming>) -> Result<Response<BoxBody>, Infall
     Ok(response)
 }
 
-/// A bare hyper server speaking HTTP/1.1 and h2c (prior knowledge), until [`stop`](Self::stop).
-struct HyperServer {
-    addr: SocketAddr,
-    accepting: JoinHandle<()>,
-}
-
-impl HyperServer {
-    /// Stop accepting and wait (bounded) for the accept loop to end. The connections served
-    /// end with their clients, which have hung up by then.
-    async fn stop(self) {
-        self.accepting.abort();
-        let _ = bounded(self.accepting).await;
-    }
-}
-
-/// A server with `layer` in front of the test's responses.
+/// A bare hyper server (HTTP/1.1 and h2c) with `layer` in front of the test's responses.
 async fn serve(layer: ServerTimingLayer) -> HyperServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let service = ServiceBuilder::new().layer(layer).service_fn(respond);
-    let accepting = tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(async move {
-                hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-            });
-        }
-    });
-    HyperServer { addr, accepting }
+    HyperServer::start(TowerToHyperService::new(service)).await
 }
 
 struct Received {

@@ -5,18 +5,21 @@
 //! leaves the middleware (documented on `ServerTiming::on_complete`); there is no streamed
 //! case here.
 
-mod actix_support;
-mod axum_support;
-mod on_complete_support;
-
 use std::time::Duration;
 
-use actix_support::{client, serve};
 use actix_web::{error, web, HttpResponse};
-use on_complete_support::{
-    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
-};
 use server_timing_runtime::actix::ServerTiming;
+use server_timing_tests::actix_server::serve;
+use server_timing_tests::clients::client;
+use server_timing_tests::hooks::assert_reset_after;
+use server_timing_tests::hooks::assert_same_metrics;
+use server_timing_tests::hooks::assert_user_call;
+use server_timing_tests::hooks::header_metrics;
+use server_timing_tests::hooks::load_user;
+use server_timing_tests::hooks::render;
+use server_timing_tests::hooks::slow;
+use server_timing_tests::hooks::Calls;
+use server_timing_tests::names::names;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -104,7 +107,7 @@ async fn a_panicking_handler_is_reported_as_a_500_with_what_it_recorded() {
     let call = calls.one().await;
     assert_eq!(call.status, 500);
     assert!(call.aborted && !call.sent, "{call:?}");
-    assert_eq!(call.names(), ["db"]);
+    assert_eq!(names(&call.metrics), ["db"]);
     // The server goes on.
     let response = client().get(server.url("/user/1")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -144,7 +147,7 @@ async fn send_when_false_collects_without_sending() {
     assert!(!response.headers().contains_key("server-timing"));
     let call = calls.one().await;
     assert!(!call.sent && !call.aborted, "{call:?}");
-    assert_eq!(call.names(), ["db", "render"]);
+    assert_eq!(names(&call.metrics), ["db", "render"]);
 
     // An error response too.
     let response = client()

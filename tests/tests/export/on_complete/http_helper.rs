@@ -1,16 +1,16 @@
 //! `http::TimedResponse::on_complete` and `send_when`: the helper without middleware. (Over
-//! loopback, under load, in `on_complete_load.rs`.)
-
-mod axum_support;
-mod on_complete_support;
+//! loopback, under load, in `on_complete::load`.)
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use on_complete_support::{assert_same_metrics, header_metrics, Calls};
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::{record, server_timing, Options, Timings};
+use server_timing_tests::hooks::assert_same_metrics;
+use server_timing_tests::hooks::header_metrics;
+use server_timing_tests::hooks::Calls;
+use server_timing_tests::names::names;
 
 #[server_timing("db", desc = "DB read")]
 async fn load() {
@@ -38,7 +38,7 @@ async fn called_once_with_the_metrics_the_header_carried() {
     );
     assert_eq!(call.status, 201);
     assert!(call.sent && !call.aborted);
-    assert_eq!(call.names(), ["db", "render"]);
+    assert_eq!(names(&call.metrics), ["db", "render"]);
     assert_same_metrics(&call, &header_metrics(response.headers()));
 }
 
@@ -54,7 +54,7 @@ async fn an_err_is_a_500_and_sends_nothing() {
     assert!(result.is_err());
     let call = calls.one().await;
     assert_eq!((call.status, call.sent, call.aborted), (500, false, false));
-    assert_eq!(call.names(), ["db"]);
+    assert_eq!(names(&call.metrics), ["db"]);
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ async fn a_future_dropped_before_its_response_is_aborted_with_what_ran() {
     drop(response);
     let call = calls.one().await;
     assert_eq!((call.status, call.sent, call.aborted), (499, false, true));
-    assert_eq!(call.names(), ["before", "db"]);
+    assert_eq!(names(&call.metrics), ["before", "db"]);
     assert_eq!(call.metric("db").cancelled(), 1);
 }
 
@@ -90,7 +90,7 @@ async fn send_when_false_collects_without_sending() {
     assert!(!response.headers().contains_key("server-timing"));
     let call = calls.one().await;
     assert!(!call.sent && !call.aborted);
-    assert_eq!(call.names(), ["db"]);
+    assert_eq!(names(&call.metrics), ["db"]);
 }
 
 #[tokio::test]

@@ -2,10 +2,6 @@
 //! tower layer in axum, the `http` helper in bare hyper). `on_complete` is called exactly once
 //! per request, and each call holds only its own request's metrics.
 
-mod actix_support;
-mod axum_support;
-mod on_complete_support;
-
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -13,18 +9,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use on_complete_support::{Call, Calls};
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, parse, record, server_timing, Timings};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::clients::client;
+use server_timing_tests::hooks::id_of;
+use server_timing_tests::hooks::Call;
+use server_timing_tests::hooks::Calls;
+use server_timing_tests::hyper_server::HyperServer;
+use server_timing_tests::names::names;
 
 const REQUESTS: usize = 10_000;
 const CONCURRENT: usize = 32;
@@ -47,17 +45,10 @@ fn work(id: usize) -> Duration {
     Duration::from_micros(u64::try_from(id % 1000).unwrap())
 }
 
-fn id_of(path: &str) -> usize {
-    path.rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or(usize::MAX)
-}
-
 /// Send `REQUESTS` requests to `/n/{id}`, `CONCURRENT` at a time; every response must carry
 /// its own metrics in its header.
 async fn load(addr: SocketAddr) {
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = client();
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..CONCURRENT {
@@ -92,7 +83,7 @@ async fn check(calls: &Calls) {
     for call in &calls {
         let id = id_of(&call.path);
         assert!(seen.insert(id), "a second call for request {id}");
-        assert_eq!(call.names(), ["id", "work", "render"], "{call:?}");
+        assert_eq!(names(&call.metrics), ["id", "work", "render"], "{call:?}");
         assert_eq!(
             call.metric("id").description(),
             Some(id.to_string().as_str()),
@@ -112,7 +103,7 @@ async fn actix() {
     use actix_web::{web, HttpResponse};
     let calls = Calls::new();
     let timing = server_timing_runtime::actix::ServerTiming::new().on_complete(calls.hook());
-    let server = actix_support::serve(timing, |cfg| {
+    let server = server_timing_tests::actix_server::serve(timing, |cfg| {
         cfg.route(
             "/n/{id}",
             web::get().to(|id: web::Path<usize>| async move { HttpResponse::Ok().body(handle(*id)) }),
@@ -144,38 +135,16 @@ async fn tower() {
 async fn http_helper() {
     let calls = Calls::new();
     let hook = calls.arc_hook();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, mut stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let mut connections = tokio::task::JoinSet::new();
-        loop {
-            let stream = tokio::select! {
-                accepted = listener.accept() => accepted.unwrap().0,
-                _ = &mut stopped => break,
-            };
-            let hook = hook.clone();
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let (head, _) = request.into_parts();
-                let id = id_of(head.uri.path());
-                timed_response(Timings::new(), async move {
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(handle(id)))))
-                })
-                .on_complete(&head, hook.clone())
-            });
-            connections.spawn(async move {
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-        connections.abort_all();
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let (head, _) = request.into_parts();
+        let id = id_of(head.uri.path());
+        timed_response(Timings::new(), async move {
+            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(handle(id)))))
+        })
+        .on_complete(&head, hook.clone())
     });
-    load(addr).await;
+    let server = HyperServer::start(service).await;
+    load(server.addr).await;
     check(&calls).await;
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .unwrap()
-        .unwrap();
+    server.stop().await;
 }

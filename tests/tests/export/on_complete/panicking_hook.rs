@@ -1,26 +1,18 @@
 //! A hook that panics: the panic is contained where the hook runs. The response is sent, the
 //! worker thread lives on, and every other request's call is made with its own data.
 
-mod actix_support;
-mod axum_support;
-mod on_complete_support;
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use axum_support::AxumServer;
-use on_complete_support::{bounded, Calls};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, Completed};
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::clients::client;
+use server_timing_tests::hooks::id_of;
+use server_timing_tests::hooks::Calls;
+use server_timing_tests::wait::bounded;
 
 const REQUESTS: usize = 200;
-
-fn id_of(path: &str) -> usize {
-    path.rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or(usize::MAX)
-}
 
 /// Panics for odd request ids, records the even ones in `calls`.
 fn hook(calls: &Calls) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
@@ -38,7 +30,7 @@ fn handle(id: usize) -> String {
 }
 
 async fn requests(addr: std::net::SocketAddr) {
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = client();
     for id in 0..REQUESTS {
         let response = bounded(client.get(format!("http://{addr}/n/{id}")).send())
             .await
@@ -91,7 +83,7 @@ async fn actix() {
     quiet_expected_panics();
     let calls = Calls::new();
     let timing = server_timing_runtime::actix::ServerTiming::new().on_complete(hook(&calls));
-    let server = actix_support::serve(timing, |cfg| {
+    let server = server_timing_tests::actix_server::serve(timing, |cfg| {
         cfg.route(
             "/n/{id}",
             web::get().to(|id: web::Path<usize>| async move { HttpResponse::Ok().body(handle(*id)) }),

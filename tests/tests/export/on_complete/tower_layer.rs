@@ -1,9 +1,6 @@
 //! `ServerTimingLayer::on_complete` and `send_when`, end to end: an axum app over loopback, a
 //! hyper client that reads headers and trailers.
 
-mod axum_support;
-mod on_complete_support;
-
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,17 +9,23 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use axum_support::AxumServer;
 use bytes::Bytes;
 use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-use on_complete_support::{
-    assert_reset_after, assert_same_metrics, assert_user_call, bounded, header_metrics, load_user, render,
-    slow, Calls,
-};
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record};
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::hooks::assert_reset_after;
+use server_timing_tests::hooks::assert_same_metrics;
+use server_timing_tests::hooks::assert_user_call;
+use server_timing_tests::hooks::header_metrics;
+use server_timing_tests::hooks::load_user;
+use server_timing_tests::hooks::render;
+use server_timing_tests::hooks::slow;
+use server_timing_tests::hooks::Calls;
+use server_timing_tests::names::names;
+use server_timing_tests::wait::bounded;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tower::ServiceExt as _;
@@ -154,7 +157,7 @@ async fn a_trailer_carries_what_the_call_holds() {
     let trailers = received.trailers.expect("a Server-Timing trailer");
     let call = calls.one().await;
     assert!(call.sent && !call.aborted, "{call:?}");
-    assert_eq!(call.names(), ["db", "chunk"]);
+    assert_eq!(names(&call.metrics), ["db", "chunk"]);
     assert_eq!(call.metric("chunk").count(), CHUNKS);
     assert_same_metrics(&call, &header_metrics(&trailers));
     let trailer_total = parse(trailers["server-timing"].to_str().unwrap())[0].duration;
@@ -197,7 +200,7 @@ async fn a_panicking_handler_is_reported_as_a_500_with_what_it_recorded() {
     let call = calls.one().await;
     assert_eq!(call.status, 500);
     assert!(call.aborted && !call.sent, "{call:?}");
-    assert_eq!(call.names(), ["db"]);
+    assert_eq!(names(&call.metrics), ["db"]);
     // The server goes on.
     assert_eq!(fetch(server.addr, "/user/1", &[]).await.unwrap().status, 200);
     assert_eq!(calls.one().await.status, 200);
@@ -232,7 +235,7 @@ async fn send_when_false_collects_without_sending() {
     assert!(!received.headers.contains_key("server-timing"));
     let call = calls.one().await;
     assert!(!call.sent && !call.aborted, "{call:?}");
-    assert_eq!(call.names(), ["db", "render"]);
+    assert_eq!(names(&call.metrics), ["db", "render"]);
 
     // Nor in a trailer.
     let received = fetch(server.addr, "/stream", &[("x-no-send", "1"), ("te", "trailers")])

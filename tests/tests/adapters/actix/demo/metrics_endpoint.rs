@@ -1,23 +1,40 @@
 //! The demo's `/metrics`: after some requests, a real Prometheus text (checked by `promtool
 //! check metrics`) whose histograms count exactly the requests made, per metric and route,
-//! whether the request's header was sent or not. Its own test binary: the `metrics` recorder
-//! is process-wide.
+//! whether the request's header was sent or not. The `metrics` recorder is process-wide and
+//! the other demos of this binary record into it too: the counts read are the growth over
+//! this test's own requests, made while no other demo runs.
 
-mod actix_support;
-mod prometheus_support;
-mod tool_support;
+use std::collections::BTreeMap;
 
-use prometheus_support::{promtool_check, samples};
 use server_timing_examples::demo::{self, telemetry::BUCKETS};
 use server_timing_runtime::metrics::HISTOGRAM;
+use server_timing_tests::clients::client;
+use server_timing_tests::prometheus::{promtool_check, samples};
 
 const REPORTS: usize = 7;
 const PAGES: usize = 3;
 
+/// The demo's `/metrics` text, checked to be served as Prometheus text.
+async fn scrape(client: &reqwest::Client, running: &demo::Running) -> String {
+    let response = client
+        .get(format!("{}metrics", running.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    response.text().await.unwrap()
+}
+
 #[actix_web::test]
 async fn the_demo_serves_every_requests_metrics_to_prometheus() {
+    let _alone = super::exclusive();
     let running = demo::start("127.0.0.1:0").await.unwrap();
-    let client = actix_support::client();
+    let client = client();
+    let before = samples(&scrape(&client, &running).await);
     for _ in 0..REPORTS {
         let response = client
             .get(format!("{}api/report", running.url()))
@@ -30,28 +47,24 @@ async fn the_demo_serves_every_requests_metrics_to_prometheus() {
         let response = client.get(running.url()).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
-    let response = client
-        .get(format!("{}metrics", running.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
-    let text = response.text().await.unwrap();
+    let text = scrape(&client, &running).await;
     running.stop().await;
 
     promtool_check(&text);
     let samples = samples(&text);
+    // What this test's requests added to a series: none of it was there before them.
+    let grown = |series: &(String, String)| -> Option<f64> {
+        let now = samples.get(series).copied()?;
+        Some(now - before.get(series).copied().unwrap_or(0.0))
+    };
+    let count_series = |metric: &str, route: &str| {
+        (
+            format!("{HISTOGRAM}_count"),
+            format!("metric=\"{metric}\",route=\"{route}\""),
+        )
+    };
     let count = |metric: &str, route: &str| {
-        samples
-            .get(&(
-                format!("{HISTOGRAM}_count"),
-                format!("metric=\"{metric}\",route=\"{route}\""),
-            ))
-            .copied()
+        grown(&count_series(metric, route))
             .unwrap_or_else(|| panic!("no count for {metric} on {route} in\n{text}"))
     };
     assert_eq!(count("total", "/api/report"), REPORTS as f64);
@@ -60,20 +73,25 @@ async fn the_demo_serves_every_requests_metrics_to_prometheus() {
     // The aggregate ran once, for the first report (then the cache answered, also for the
     // page), and the page's own lookup every time.
     assert_eq!(count("db", "/api/report"), 1.0);
-    assert!(!samples.contains_key(&(
-        format!("{HISTOGRAM}_count"),
-        "metric=\"db\",route=\"/\"".to_owned()
-    )));
+    assert_eq!(
+        grown(&count_series("db", "/")).unwrap_or(0.0),
+        0.0,
+        "no db for the page in\n{text}"
+    );
     assert_eq!(count("db-index", "/"), PAGES as f64);
     // Every bucket the demo configures is there, up to `+Inf`, which holds them all.
-    for bound in BUCKETS.iter().map(f64::to_string).chain(["+Inf".to_owned()]) {
-        let labels = format!("le=\"{bound}\",metric=\"total\",route=\"/\"");
-        let bucket = samples.get(&(format!("{HISTOGRAM}_bucket"), labels.clone()));
-        assert!(bucket.is_some(), "no bucket {labels} in\n{text}");
+    let buckets: BTreeMap<String, Option<f64>> = BUCKETS
+        .iter()
+        .map(f64::to_string)
+        .chain(["+Inf".to_owned()])
+        .map(|bound| {
+            let labels = format!("le=\"{bound}\",metric=\"total\",route=\"/\"");
+            let bucket = grown(&(format!("{HISTOGRAM}_bucket"), labels));
+            (bound, bucket)
+        })
+        .collect();
+    for (bound, bucket) in &buckets {
+        assert!(bucket.is_some(), "no bucket le={bound} for total on / in\n{text}");
     }
-    let all = samples[&(
-        format!("{HISTOGRAM}_bucket"),
-        "le=\"+Inf\",metric=\"total\",route=\"/\"".to_owned(),
-    )];
-    assert_eq!(all, PAGES as f64);
+    assert_eq!(buckets["+Inf"], Some(PAGES as f64));
 }
