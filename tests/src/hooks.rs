@@ -73,7 +73,7 @@ impl Calls {
     }
 
     /// How many calls were made so far.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.0.lock().unwrap().len()
     }
 
@@ -86,7 +86,7 @@ impl Calls {
     /// ones; panics unless there are exactly `n`.
     pub async fn exactly(&self, n: usize) -> Vec<Call> {
         let start = Instant::now();
-        while self.len() < n && start.elapsed() < DEADLINE {
+        while self.count() < n && start.elapsed() < DEADLINE {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(SETTLE).await;

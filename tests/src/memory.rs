@@ -14,9 +14,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use server_timing_runtime::{Options, Timings};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How many collectors one test binary can watch.
 pub const SLOTS: usize = 32;
@@ -26,7 +26,7 @@ pub struct TrackingAllocator;
 
 static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static COUNTING: RwLock<()> = RwLock::new(());
+static COUNTING: RwLock<()> = RwLock::const_new(());
 
 /// Bytes allocated and not yet freed, by the whole process.
 pub fn live_bytes() -> isize {
@@ -40,14 +40,24 @@ pub fn allocations() -> usize {
 
 /// Held by a test that reads [`live_bytes`] or [`allocations`]: no test holding [`shared`]
 /// runs meanwhile.
-pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
-    COUNTING.write().unwrap_or_else(PoisonError::into_inner)
+pub async fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    COUNTING.write().await
 }
 
 /// Held by every other test of a binary that counts: it runs beside the others, never while
 /// a count is taken.
-pub fn shared() -> RwLockReadGuard<'static, ()> {
-    COUNTING.read().unwrap_or_else(PoisonError::into_inner)
+pub async fn shared() -> RwLockReadGuard<'static, ()> {
+    COUNTING.read().await
+}
+
+/// [`exclusive`], for a test that runs on no async runtime.
+pub fn exclusive_blocking() -> RwLockWriteGuard<'static, ()> {
+    COUNTING.blocking_write()
+}
+
+/// [`shared`], for a test that runs on no async runtime.
+pub fn shared_blocking() -> RwLockReadGuard<'static, ()> {
+    COUNTING.blocking_read()
 }
 
 static COLLECTOR_SIZE: AtomicUsize = AtomicUsize::new(0);

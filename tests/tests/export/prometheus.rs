@@ -13,8 +13,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::{histograms, HISTOGRAM};
 use server_timing_runtime::server_timing;
-use server_timing_tests::prometheus::promtool_check;
-use server_timing_tests::prometheus::samples;
+use server_timing_tests::prometheus::{promtool_check, samples};
 
 const BUCKETS: [f64; 6] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5];
 const DB: Duration = Duration::from_millis(6);

@@ -10,8 +10,7 @@ use actix_web::rt::time::{sleep, timeout};
 use actix_web::{web, HttpRequest, HttpResponse};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, server_timing, Timings};
-use server_timing_tests::actix_server::serve_with_workers;
-use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
 use server_timing_tests::clients::http1_client;
 use server_timing_tests::memory::{self, arm, captured, freed, learn_collector_size, new_slot, SLOTS};
 use server_timing_tests::wait::wait_until;
@@ -189,7 +188,7 @@ async fn still_serving(server: &ActixServer, slot: usize) {
 
 #[actix_web::test]
 async fn the_watch_follows_the_collector() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     learn_collector_size();
     let (send, receive) = std::sync::mpsc::sync_channel::<Timings>(1);
     let server = serve_with_workers(1, timing(), move |cfg| {
@@ -223,7 +222,7 @@ async fn the_watch_follows_the_collector() {
 
 #[actix_web::test]
 async fn a_panic_in_an_instrumented_fn_drops_only_its_own_request() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
@@ -256,7 +255,7 @@ async fn a_panic_in_an_instrumented_fn_drops_only_its_own_request() {
 /// `SO_LINGER` 0).
 #[actix_web::test]
 async fn a_client_that_resets_mid_request_drops_the_handler_and_frees_its_collector() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
@@ -287,7 +286,7 @@ async fn a_client_that_resets_mid_request_drops_the_handler_and_frees_its_collec
 /// then: it runs to the end, and its collector is freed with it.
 #[actix_web::test]
 async fn a_client_that_gives_up_mid_request_frees_the_collector_when_the_handler_ends() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;
@@ -315,7 +314,7 @@ async fn a_client_that_gives_up_mid_request_frees_the_collector_when_the_handler
 
 #[actix_web::test]
 async fn a_call_cut_off_by_the_handlers_timeout_is_marked_cancelled() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let slot = new_slot();
     let check_bystanders = bystanders(&server, slot).await;

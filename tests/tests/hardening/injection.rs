@@ -10,12 +10,10 @@ use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, record, sanitize_description, sanitize_name, timer, FutureExt};
-use server_timing_tests::actix_server::serve_with_workers;
-use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
 use server_timing_tests::clients::http1_client;
 use server_timing_tests::memory;
-use server_timing_tests::raw_http::raw_exchange;
-use server_timing_tests::raw_http::RawResponse;
+use server_timing_tests::raw_http::{raw_exchange, RawResponse};
 
 const MEGABYTE: usize = 1 << 20;
 
@@ -145,7 +143,7 @@ fn expected_names(names: &[&str]) -> BTreeSet<String> {
 
 #[actix_web::test]
 async fn hostile_names_and_descriptions_read_back_sanitized_in_one_field() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let client = http1_client();
     let expected = expected_names(&["content-length", "content-type", "date", "server-timing"]);
@@ -211,7 +209,7 @@ fn field_names(response: &RawResponse) -> BTreeSet<String> {
 
 #[actix_web::test]
 async fn on_the_wire_hostile_data_stays_inside_one_valid_field() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start();
     let limit = Duration::from_secs(20);
     let control = raw_exchange(server.addr, &raw_post(&server, b"benign"), limit).await;

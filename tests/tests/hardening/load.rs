@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use actix_web::{web, HttpResponse};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, server_timing};
-use server_timing_tests::actix_server::serve_with_workers;
-use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
 use server_timing_tests::memory;
 
 /// Requests of the warm-up round; the measured round sends `MEASURED_ROUNDS` times as many.
@@ -167,7 +166,7 @@ fn assert_all_passed(outcome: &Outcome, count: u64, phase: &str) {
 
 #[actix_web::test]
 async fn every_response_under_load_is_complete_and_its_own_and_memory_returns() {
-    let _alone = memory::exclusive();
+    let _alone = memory::exclusive().await;
     let server = serve_with_workers(2, ServerTiming::new(), |cfg| {
         cfg.route("/page/{id}", web::get().to(page));
     });

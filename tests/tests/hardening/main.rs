@@ -3,8 +3,8 @@
 //! binary's global allocator.
 //!
 //! [`TrackingAllocator`] counts for the whole process: the tests that read its counts hold
-//! `memory::exclusive()`, every other test here holds `memory::shared()`, so none runs while a
-//! count is taken.
+//! `memory::exclusive()`, every other test here holds `memory::shared()` (or their `_blocking`
+//! forms off a runtime), so none runs while a count is taken.
 
 use server_timing_tests::memory::TrackingAllocator;
 

@@ -15,7 +15,7 @@ use tower::{Layer, Service, ServiceExt};
 // One test: the counts are process-wide, so nothing else of this binary runs while it counts.
 #[test]
 fn memory_is_bounded_and_static_names_allocate_once() {
-    let _alone = memory::exclusive();
+    let _alone = memory::exclusive_blocking();
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Aggregate);
     a_million_instrumented_calls_stay_under_a_small_fixed_bound(Repeated::Each);
     recording_a_static_name_again_allocates_nothing();

@@ -10,8 +10,7 @@ use server_timing_runtime::{
     parse, record, server_timing, ParsedMetric, Repeated, Timings, DEFAULT_HEADER_BUDGET,
     DEFAULT_MAX_METRICS, OMITTED_NAME,
 };
-use server_timing_tests::actix_server::serve_with_workers;
-use server_timing_tests::actix_server::ActixServer;
+use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
 use server_timing_tests::clients::http1_client;
 use server_timing_tests::memory;
 use server_timing_tests::names::names;
@@ -93,7 +92,7 @@ fn omitted_count(entry: &ParsedMetric) -> usize {
 
 #[actix_web::test]
 async fn ten_thousand_distinct_names_keep_max_metrics_and_count_the_rest() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/distinct/0").await;
     let left_out = RECORDINGS - DEFAULT_MAX_METRICS;
@@ -118,7 +117,7 @@ async fn ten_thousand_distinct_names_keep_max_metrics_and_count_the_rest() {
 
 #[actix_web::test]
 async fn names_past_the_byte_budget_are_left_out_whole_and_counted() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/distinct/40").await;
     assert_eq!(
@@ -144,7 +143,7 @@ async fn names_past_the_byte_budget_are_left_out_whole_and_counted() {
 
 #[actix_web::test]
 async fn the_whole_response_head_stays_under_4_kib() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start(ServerTiming::new());
     let request = format!(
         "GET /distinct/40 HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n\r\n",
@@ -174,7 +173,7 @@ async fn the_whole_response_head_stays_under_4_kib() {
 
 #[actix_web::test]
 async fn ten_thousand_recordings_kept_each_are_capped_and_counted() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start(ServerTiming::new().repeated(Repeated::Each));
     let (field, metrics, state) = fetch(&server, "/one-name").await;
     let left_out = RECORDINGS - DEFAULT_MAX_METRICS;
@@ -197,7 +196,7 @@ async fn ten_thousand_recordings_kept_each_are_capped_and_counted() {
 
 #[actix_web::test]
 async fn a_loop_of_ten_thousand_instrumented_calls_is_one_entry() {
-    let _shared = memory::shared();
+    let _shared = memory::shared().await;
     let server = start(ServerTiming::new());
     let (field, metrics, state) = fetch(&server, "/loop").await;
     assert_eq!(state, "1 0");

@@ -82,7 +82,7 @@ fn holder(timings: &Timings) -> RecordsOnTeardown {
 
 #[test]
 fn every_recording_api_during_thread_local_teardown_records_without_panicking() {
-    let _shared = memory::shared();
+    let _shared = memory::shared_blocking();
     let timings = Timings::new();
     let for_thread = timings.clone();
     std::thread::spawn(move || HOLDER.with(|h| *h.borrow_mut() = Some(holder(&for_thread))))
@@ -107,7 +107,7 @@ fn every_recording_api_during_thread_local_teardown_records_without_panicking() 
 
 #[test]
 fn recording_on_tokio_workers_at_runtime_shutdown_does_not_panic() {
-    let _shared = memory::shared();
+    let _shared = memory::shared_blocking();
     const TASKS: usize = 16;
     static HOLDERS: AtomicUsize = AtomicUsize::new(0);
     let timings = Timings::new();

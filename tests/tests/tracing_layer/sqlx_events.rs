@@ -7,6 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{parse_headers, ParsedMetric, Timings};
+use server_timing_tests::clients::client;
 use server_timing_tests::names::metric;
 use server_timing_tests::wait::run;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
@@ -18,7 +19,6 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use crate::subscriber::install;
-use server_timing_tests::clients::client;
 
 /// What sqlx itself said about each statement: its summary and its `elapsed_secs`.
 static STATEMENTS: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());

@@ -81,9 +81,9 @@ async fn a_collector_the_app_keeps_stays_its_own() {
             .route("/fast", web::get().to(fast)),
     )
     .await;
-    assert_eq!(names(&get!(&app, "/keep")), ["total", "kept"]);
+    assert_eq!(names(get!(&app, "/keep")), ["total", "kept"]);
     for _ in 0..3 {
-        assert_eq!(names(&get!(&app, "/fast")), ["total", "second"]);
+        assert_eq!(names(get!(&app, "/fast")), ["total", "second"]);
     }
     let kept = kept.lock().unwrap();
     let metrics = kept[0].metrics();
@@ -108,7 +108,7 @@ async fn requests_alternating_between_two_middlewares_get_their_own_options() {
     )
     .await;
     for _ in 0..3 {
-        assert_eq!(names(&get!(&app, "/plain")), ["total", "second"]);
-        assert_eq!(names(&get!(&app, "/bare")), ["second"]);
+        assert_eq!(names(get!(&app, "/plain")), ["total", "second"]);
+        assert_eq!(names(get!(&app, "/bare")), ["second"]);
     }
 }

@@ -12,9 +12,7 @@ use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, record, server_timing, FutureExt, Timings};
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::clients::client;
-use server_timing_tests::entries::entries;
-use server_timing_tests::entries::fields;
-use server_timing_tests::entries::last_entries;
+use server_timing_tests::entries::{entries, fields, last_entries};
 use server_timing_tests::names::names;
 use tokio::sync::Notify;
 
@@ -175,7 +173,7 @@ async fn a_predicate_saying_no_means_no_collector_and_no_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(names(&last_entries(&debug)), ["total", "probe"]);
+    assert_eq!(names(last_entries(&debug)), ["total", "probe"]);
     assert_eq!(debug.text().await.unwrap(), "in scope");
     server.stop().await;
 }
@@ -330,7 +328,7 @@ async fn a_streaming_body_gets_the_header_before_it_ends() {
     // The body cannot end before the client releases it, so the header it reads here was
     // written while the body was still streaming.
     let response = client().get(server.url("/stream")).send().await.unwrap();
-    assert_eq!(names(&last_entries(&response)), ["total", "prepare"]);
+    assert_eq!(names(last_entries(&response)), ["total", "prepare"]);
     release.notify_one();
     let body = tokio::time::timeout(Duration::from_secs(30), response.text())
         .await

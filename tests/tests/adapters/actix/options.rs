@@ -8,11 +8,8 @@ use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, record, server_timing, Options, Repeated};
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::clients::client;
-use server_timing_tests::entries::entries;
-use server_timing_tests::entries::last_entries;
-use server_timing_tests::entries::Entry;
-use server_timing_tests::names::find;
-use server_timing_tests::names::names;
+use server_timing_tests::entries::{entries, last_entries, Entry};
+use server_timing_tests::names::{find, names};
 
 #[server_timing("db", desc = "DB read")]
 fn query() {}

@@ -5,8 +5,7 @@
 use std::time::{Duration, Instant};
 
 use server_timing_runtime::{server_timing, FutureExt, Options, Repeated, Timings};
-use server_timing_tests::both_adapters::both;
-use server_timing_tests::both_adapters::Answer;
+use server_timing_tests::both_adapters::{both, Answer};
 
 #[server_timing("left")]
 async fn left(ms: u64) -> Duration {

@@ -23,8 +23,7 @@ use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
 use server_timing_tests::entries::fields;
 use server_timing_tests::hyper_server::HyperServer;
-use server_timing_tests::names::find;
-use server_timing_tests::names::names;
+use server_timing_tests::names::{find, names};
 use server_timing_tests::wait::bounded;
 use tower::{ServiceBuilder, ServiceExt};
 
@@ -128,7 +127,7 @@ async fn a_request_the_predicate_refuses_has_no_collector_and_no_header() {
 
     let (headers, body) = get_over_socket(server.addr, "/page").await;
     assert_eq!(body, "collector");
-    assert_eq!(names(&only_field(&headers)), ["total"]);
+    assert_eq!(names(only_field(&headers)), ["total"]);
     server.stop().await;
 }
 
@@ -364,7 +363,7 @@ async fn fields_the_application_set_are_kept_as_they_are() {
     let fields = fields(&headers);
     assert_eq!(fields.len(), 3, "{fields:?}");
     assert_eq!(fields[..2], ["app;dur=7", "cache;desc=miss"]);
-    assert_eq!(names(&parse(&fields[2])), ["total", "db"]);
+    assert_eq!(names(parse(&fields[2])), ["total", "db"]);
     let origins: Vec<_> = headers.get_all("timing-allow-origin").iter().collect();
     assert_eq!(origins, ["https://mine.example"]);
 }

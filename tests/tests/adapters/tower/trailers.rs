@@ -195,7 +195,7 @@ async fn the_body_s_own_trailers_are_kept_and_joined() {
         );
         let trailers = received.trailers.expect("trailers");
         assert_eq!(trailers["x-checksum"], "abc", "{version:?}");
-        assert_eq!(names(&server_timing(&trailers)), ["total", "handler", "chunk"]);
+        assert_eq!(names(server_timing(&trailers)), ["total", "handler", "chunk"]);
     }
     server.stop().await;
 }
@@ -208,7 +208,7 @@ async fn without_te_trailers_the_metrics_go_in_the_header() {
 
         assert_eq!(received.body, the_body());
         assert!(announced(&received.headers).is_empty(), "{version:?}");
-        assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
+        assert_eq!(names(server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
     server.stop().await;
@@ -222,7 +222,7 @@ async fn a_body_of_known_length_gets_the_header() {
 
         assert_eq!(received.body, "fixed");
         assert!(announced(&received.headers).is_empty(), "{version:?}");
-        assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
+        assert_eq!(names(server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
     server.stop().await;
@@ -235,7 +235,7 @@ async fn trailers_are_off_by_default() {
         let received = get(server.addr, version, "/stream", true).await;
 
         assert!(announced(&received.headers).is_empty(), "{version:?}");
-        assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
+        assert_eq!(names(server_timing(&received.headers)), ["total", "handler"]);
         assert!(received.trailers.is_none(), "{version:?}");
     }
     server.stop().await;
@@ -254,7 +254,7 @@ async fn timing_allow_origin_goes_in_the_head_when_metrics_go_in_the_trailer() {
     assert_eq!(received.headers["timing-allow-origin"], "*");
     let trailers = received.trailers.expect("trailers");
     assert!(!trailers.contains_key("timing-allow-origin"));
-    assert_eq!(names(&server_timing(&trailers)), ["total", "handler", "chunk"]);
+    assert_eq!(names(server_timing(&trailers)), ["total", "handler", "chunk"]);
 }
 
 #[tokio::test]
@@ -273,7 +273,7 @@ async fn an_axum_app_streams_with_the_trailer() {
     assert_eq!(received.body, the_body());
     assert_eq!(announced(&received.headers), ["server-timing"]);
     let trailers = received.trailers.expect("trailers");
-    assert_eq!(names(&server_timing(&trailers)), ["total", "chunk"]);
+    assert_eq!(names(server_timing(&trailers)), ["total", "chunk"]);
 }
 
 #[tokio::test]
@@ -285,5 +285,5 @@ async fn an_http_1_0_client_gets_the_header_as_it_cannot_take_chunks() {
 
     assert_eq!(received.body, the_body());
     assert!(announced(&received.headers).is_empty());
-    assert_eq!(names(&server_timing(&received.headers)), ["total", "handler"]);
+    assert_eq!(names(server_timing(&received.headers)), ["total", "handler"]);
 }

@@ -11,14 +11,9 @@ use actix_web::{error, web, HttpResponse};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::clients::client;
-use server_timing_tests::hooks::assert_reset_after;
-use server_timing_tests::hooks::assert_same_metrics;
-use server_timing_tests::hooks::assert_user_call;
-use server_timing_tests::hooks::header_metrics;
-use server_timing_tests::hooks::load_user;
-use server_timing_tests::hooks::render;
-use server_timing_tests::hooks::slow;
-use server_timing_tests::hooks::Calls;
+use server_timing_tests::hooks::{
+    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
+};
 use server_timing_tests::names::names;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;

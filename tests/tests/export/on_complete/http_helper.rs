@@ -7,9 +7,7 @@ use std::time::Duration;
 use futures::FutureExt as _;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::{record, server_timing, Options, Timings};
-use server_timing_tests::hooks::assert_same_metrics;
-use server_timing_tests::hooks::header_metrics;
-use server_timing_tests::hooks::Calls;
+use server_timing_tests::hooks::{assert_same_metrics, header_metrics, Calls};
 use server_timing_tests::names::names;
 
 #[server_timing("db", desc = "DB read")]

@@ -18,9 +18,7 @@ use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, parse, record, server_timing, Timings};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
-use server_timing_tests::hooks::id_of;
-use server_timing_tests::hooks::Call;
-use server_timing_tests::hooks::Calls;
+use server_timing_tests::hooks::{id_of, Call, Calls};
 use server_timing_tests::hyper_server::HyperServer;
 use server_timing_tests::names::names;
 

@@ -8,8 +8,7 @@ use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, Completed};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
-use server_timing_tests::hooks::id_of;
-use server_timing_tests::hooks::Calls;
+use server_timing_tests::hooks::{id_of, Calls};
 use server_timing_tests::wait::bounded;
 
 const REQUESTS: usize = 200;

@@ -16,14 +16,9 @@ use hyper_util::rt::TokioIo;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record};
 use server_timing_tests::axum_server::AxumServer;
-use server_timing_tests::hooks::assert_reset_after;
-use server_timing_tests::hooks::assert_same_metrics;
-use server_timing_tests::hooks::assert_user_call;
-use server_timing_tests::hooks::header_metrics;
-use server_timing_tests::hooks::load_user;
-use server_timing_tests::hooks::render;
-use server_timing_tests::hooks::slow;
-use server_timing_tests::hooks::Calls;
+use server_timing_tests::hooks::{
+    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
+};
 use server_timing_tests::names::names;
 use server_timing_tests::wait::bounded;
 use tokio::io::AsyncWriteExt;

@@ -31,7 +31,7 @@ async fn scrape(client: &reqwest::Client, running: &demo::Running) -> String {
 
 #[actix_web::test]
 async fn the_demo_serves_every_requests_metrics_to_prometheus() {
-    let _alone = super::exclusive();
+    let _alone = super::exclusive().await;
     let running = demo::start("127.0.0.1:0").await.unwrap();
     let client = client();
     let before = samples(&scrape(&client, &running).await);

@@ -5,20 +5,20 @@
 //! [`shared`], and the one that reads the recorder's counts holds [`exclusive`], so that no
 //! other demo's requests are counted meanwhile.
 
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod metrics_endpoint;
 mod pages;
 mod server;
 
-static RECORDER: RwLock<()> = RwLock::new(());
+static RECORDER: RwLock<()> = RwLock::const_new(());
 
 /// Held by a test that starts a demo and does not read the recorder's counts.
-fn shared() -> RwLockReadGuard<'static, ()> {
-    RECORDER.read().unwrap_or_else(PoisonError::into_inner)
+async fn shared() -> RwLockReadGuard<'static, ()> {
+    RECORDER.read().await
 }
 
 /// Held by the test that reads the recorder's counts: no other demo runs meanwhile.
-fn exclusive() -> RwLockWriteGuard<'static, ()> {
-    RECORDER.write().unwrap_or_else(PoisonError::into_inner)
+async fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    RECORDER.write().await
 }

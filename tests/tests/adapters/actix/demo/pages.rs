@@ -6,8 +6,7 @@
 use actix_web::{web, HttpResponse};
 use server_timing_examples::demo::{self, auth::User, inventory_service::IN_STOCK, SESSION_COOKIE};
 use server_timing_runtime::{describe, parse, ParsedMetric};
-use server_timing_tests::names::find;
-use server_timing_tests::names::names;
+use server_timing_tests::names::{find, names};
 
 fn metrics(response: &reqwest::Response) -> Vec<ParsedMetric> {
     let value = response.headers()["server-timing"].to_str().unwrap();
@@ -24,7 +23,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
 
 #[actix_web::test]
 async fn the_page_carries_the_whole_breakdown_from_real_work() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     let running = demo::start("127.0.0.1:0").await.unwrap();
     let client = server_timing_tests::clients::client();
 
@@ -109,7 +108,7 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
 
 #[actix_web::test]
 async fn a_signed_session_is_the_user_and_a_forged_one_is_not() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     let demo = demo::Demo::open("http://127.0.0.1:9").await.unwrap();
     let grace = User {
         name: "grace".to_owned(),
@@ -153,7 +152,7 @@ async fn a_signed_session_is_the_user_and_a_forged_one_is_not() {
 
 #[actix_web::test]
 async fn each_api_endpoint_answers_with_its_own_breakdown() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     let running = demo::start("127.0.0.1:0").await.unwrap();
     let client = server_timing_tests::clients::client();
     let url = |path: &str| format!("http://{}{path}", running.addr());
@@ -161,7 +160,7 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
     let orders = client.get(url("/api/orders")).send().await.unwrap();
     assert_eq!(orders.status(), 200);
     assert_eq!(
-        names(&metrics(&orders)),
+        names(metrics(&orders)),
         ["total", "traceparent", "auth", "cache", "db", "sqlx"]
     );
     let totals = orders.text().await.unwrap();
@@ -169,17 +168,14 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
 
     // Served from the cache now: the same totals.
     let cached = client.get(url("/api/orders")).send().await.unwrap();
-    assert_eq!(
-        names(&metrics(&cached)),
-        ["total", "traceparent", "auth", "cache"]
-    );
+    assert_eq!(names(metrics(&cached)), ["total", "traceparent", "auth", "cache"]);
     assert_eq!(find(&metrics(&cached), "cache").description, "hit");
     assert_eq!(cached.text().await.unwrap(), totals);
 
     let stock = client.get(url("/api/inventory")).send().await.unwrap();
     assert_eq!(stock.status(), 200);
     assert_eq!(
-        names(&metrics(&stock)),
+        names(metrics(&stock)),
         [
             "total",
             "traceparent",
@@ -197,7 +193,7 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
 
     let report = client.get(url("/api/report")).send().await.unwrap();
     assert_eq!(report.status(), 200);
-    let report_names = names(&metrics(&report)).join(",");
+    let report_names = names(metrics(&report)).join(",");
     for name in ["total", "auth", "cache", "inventory", "inventory.total"] {
         assert!(
             report_names.split(',').any(|n| n == name),
@@ -220,7 +216,7 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
 
 #[actix_web::test]
 async fn an_unreachable_inventory_is_a_502_with_the_breakdown() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     // An inventory "service" that hangs up on its one connection without answering.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -246,7 +242,7 @@ async fn an_unreachable_inventory_is_a_502_with_the_breakdown() {
 
 #[actix_web::test]
 async fn routes_added_by_a_test_are_inside_the_middleware() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     const HOSTILE: &str = r#"say "hi", then \ and ; and = "#;
     let running = demo::start_with("127.0.0.1:0", |cfg| {
         cfg.route(

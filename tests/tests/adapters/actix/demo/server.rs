@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 #[actix_web::test]
 async fn start_serves_the_app_and_the_inventory_on_loopback_ports_of_their_own() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     let running = demo::start("127.0.0.1:0").await.unwrap();
     let (addr, inventory) = (running.addr(), running.inventory_addr());
     assert_ne!(addr.port(), 0, "port 0 asks for a free port");
@@ -45,7 +45,7 @@ async fn start_serves_the_app_and_the_inventory_on_loopback_ports_of_their_own()
 
 #[actix_web::test]
 async fn start_on_an_address_in_use_is_an_error() {
-    let _shared = super::shared();
+    let _shared = super::shared().await;
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let error = demo::start(addr).await.expect_err("the address is taken");
