@@ -12,12 +12,12 @@
 # Leaks fail the run. scripts/lsan.supp holds the leaks no test can avoid, each with why
 # (today one: actix-router's deliberate leak of route parameter names, once per worker).
 #
-# Usage: scripts/asan.sh [extra cargo test arguments, e.g. --test hardening_load]
+# Usage: scripts/asan.sh [extra cargo test arguments, e.g. --test hardening]
 # Measured from an empty target/asan on the quiet 2-core machine: 8 minutes to build, 2 to run
 # (10m11s in all; a loaded machine took 30 and 8). That fits CI's time as a job of its own, but
 # not on top of .ci/run's other 18 minutes (cold) within its 30, so .ci/run runs it only with
 # ASAN=1 (scripts/ci-extra.sh). The time-bounded tests allow for a sanitizer build's slowness
-# (hardening_load's cap is 300 s; the cancelled-future tests wait on futures that never finish
+# (the hardening load test's cap is 300 s; the cancelled-future tests wait on futures that never finish
 # by themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."

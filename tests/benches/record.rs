@@ -19,7 +19,7 @@
 //! `-- summary` for the summary alone.
 //!
 //! That recording a static name allocates nothing after the first time is shown by
-//! `tests/tests/collector_memory.rs` with a counting allocator, not here.
+//! `tests/tests/hardening/memory.rs` with a counting allocator, not here.
 
 use std::future::Future;
 use std::hint::black_box;

@@ -10,7 +10,7 @@
 //! request's metrics also go to Prometheus, at `GET /metrics`. The page reads the `navigation` and `resource`
 //! entries' `serverTiming` and draws them as a table and a bar chart.
 //!
-//! ```
+//! ```no_run
 //! # actix_web::rt::System::new().block_on(async {
 //! let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
 //! println!("open {}", running.url());

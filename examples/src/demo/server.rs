@@ -12,7 +12,7 @@ use super::routes::Demo;
 
 /// The demo's two servers, running. Stop them with [`stop`](Self::stop).
 ///
-/// ```
+/// ```no_run
 /// # actix_web::rt::System::new().block_on(async {
 /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
 /// assert_ne!(running.addr().port(), 0);
@@ -31,7 +31,7 @@ pub struct Running {
 impl Running {
     /// Where the demo app listens.
     ///
-    /// ```
+    /// ```no_run
     /// # actix_web::rt::System::new().block_on(async {
     /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert!(running.addr().ip().is_loopback());
@@ -44,7 +44,7 @@ impl Running {
 
     /// Where the inventory ("downstream") service listens.
     ///
-    /// ```
+    /// ```no_run
     /// # actix_web::rt::System::new().block_on(async {
     /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert_ne!(running.inventory_addr(), running.addr());
@@ -57,7 +57,7 @@ impl Running {
 
     /// The demo page's URL, e.g. `http://127.0.0.1:8080/`.
     ///
-    /// ```
+    /// ```no_run
     /// # actix_web::rt::System::new().block_on(async {
     /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
     /// assert!(running.url().starts_with("http://127.0.0.1:"));
@@ -84,7 +84,7 @@ impl Running {
 
     /// Stop both servers.
     ///
-    /// ```
+    /// ```no_run
     /// # actix_web::rt::System::new().block_on(async {
     /// server_timing_examples::demo::start("127.0.0.1:0").await.unwrap().stop().await;
     /// # });
@@ -102,7 +102,7 @@ impl Running {
 /// The app runs two workers; its inventory service one, on another loopback port. Neither
 /// installs signal handlers: Ctrl-C ends the process.
 ///
-/// ```
+/// ```no_run
 /// # actix_web::rt::System::new().block_on(async {
 /// let running = server_timing_examples::demo::start("127.0.0.1:0").await.unwrap();
 /// # running.stop().await;
@@ -115,7 +115,7 @@ pub async fn start(addr: impl ToSocketAddrs) -> io::Result<Running> {
 /// [`start`], with `routes` added to the demo app (inside its `ServerTiming` middleware),
 /// e.g. for a test that needs an endpoint the demo does not have.
 ///
-/// ```
+/// ```no_run
 /// use actix_web::{web, HttpResponse};
 /// # actix_web::rt::System::new().block_on(async {
 /// let running = server_timing_examples::demo::start_with("127.0.0.1:0", |cfg| {

@@ -19,17 +19,12 @@
 //! Prometheus recorder. An integration joins the soak in two places: it records in [`work`]
 //! and names what it records in [`expected_names`].
 
-// The test suites' axum server, so that the soak serves and stops axum as they do.
-#[path = "../../tests/axum_support/mod.rs"]
-mod axum_support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum_support::AxumServer;
 use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
@@ -38,6 +33,8 @@ use server_timing_runtime::metrics::{histograms, HISTOGRAM};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, parse, record, server_timing, Completed};
+// The test suites' axum server, so that the soak serves and stops axum as they do.
+use server_timing_tests::axum_server::AxumServer;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// What a deliberate panic says: the panic hook keeps quiet about these.
