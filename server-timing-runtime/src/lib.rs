@@ -100,7 +100,8 @@ pub use header::sanitize::{
 };
 pub use header::write::OMITTED_NAME;
 pub use options::{
-    Options, Repeated, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME,
+    Options, Repeated, TraceEntry, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION,
+    DEFAULT_TOTAL_NAME,
 };
 pub use trace::{ParseTraceParentError, TraceParent};
 

@@ -13,7 +13,7 @@ use crate::collector::clock::Moment;
 use crate::collector::label::Label;
 use crate::collector::metric::Outcome;
 use crate::collector::timings::Timings;
-use crate::trace::{TRACEPARENT, TRACESTATE};
+use crate::trace::{self, TRACEPARENT, TRACESTATE};
 
 /// The name calls are recorded under, and the description of the call's metric.
 #[derive(Debug)]
@@ -38,9 +38,9 @@ impl Names {
 }
 
 /// Carry the current request's trace to the call (with trace context on), so that the called
-/// service's spans join the same trace, parented by this server's span: `traceparent`, and
-/// `tracestate` when the request had one. A call that carries its own `traceparent` (set by
-/// the application or an OpenTelemetry propagator) keeps it.
+/// service's spans join the same trace: `traceparent` with a parent id of the call's own (see
+/// [`trace::for_call`]), and `tracestate` when the trace has one. A call that carries its own
+/// `traceparent` (set by the application or an OpenTelemetry propagator) keeps it.
 pub(crate) fn forward_trace(headers: &mut HeaderMap) {
     if headers.contains_key(&TRACEPARENT) {
         return;
@@ -48,12 +48,13 @@ pub(crate) fn forward_trace(headers: &mut HeaderMap) {
     let Some(timings) = Timings::current() else {
         return;
     };
-    let Some(parent) = timings.trace_parent() else {
+    let Some(request) = timings.trace_context() else {
         return;
     };
-    headers.insert(TRACEPARENT.clone(), parent.to_header_value());
+    let call = trace::for_call(request);
+    headers.insert(TRACEPARENT.clone(), call.parent.to_header_value());
     // Checked when it was read: visible ASCII only, but checked again rather than trusted.
-    if let Some(state) = timings.trace_state().and_then(|s| HeaderValue::from_str(s).ok()) {
+    if let Some(state) = call.state.as_deref().and_then(|s| HeaderValue::from_str(s).ok()) {
         headers.insert(TRACESTATE.clone(), state);
     }
 }

@@ -11,6 +11,7 @@ use crate::collector::label::Label;
 use crate::collector::metric::Outcome;
 use crate::header::entry::Measure;
 use crate::header::parse::scan_headers;
+use crate::trace;
 
 /// Re-record every metric of `headers`' `Server-Timing` fields into the current collector as
 /// `{prefix}.{name}`, with its duration and description, so that a gateway's response shows
@@ -20,9 +21,15 @@ use crate::header::parse::scan_headers;
 /// in order. Each metric is then an ordinary recording: its name and description are
 /// [sanitized](crate::sanitize_name), repeated names are aggregated (or not) as the
 /// collector's [`Options`](crate::Options) say, and [`Options::max_metrics`](crate::Options::max_metrics)
-/// bounds what is kept, however many entries the downstream header holds. A negative duration
-/// is recorded as 0, one too large for a [`Duration`] as [`Duration::MAX`]. An empty `prefix`
-/// keeps the names as they are. Outside a scope nothing is read.
+/// bounds what is kept, however many entries the downstream header holds. An entry keeps what
+/// the downstream wrote: one without a `dur` stays without a duration (a description alone);
+/// a negative duration is recorded as 0, one too large for a [`Duration`] as
+/// [`Duration::MAX`]. An empty `prefix` keeps the names as they are. Outside a scope nothing
+/// is read.
+///
+/// The downstream's trace context entries (`traceparent`, `tracestate`, `trace`,
+/// `sentry-trace` and `baggage`, in any case) are not metrics and are not merged: its trace
+/// is this request's, which names it itself.
 ///
 /// Takes the [`http::HeaderMap`] that reqwest (`response.headers()`), hyper, axum and awc
 /// responses expose.
@@ -33,27 +40,36 @@ use crate::header::parse::scan_headers;
 ///
 /// // The headers of a response from the auth service:
 /// let mut auth = HeaderMap::new();
-/// auth.append("server-timing", HeaderValue::from_static(r#"db;dur=12.5;desc="Users DB", cache;desc=hit"#));
+/// auth.append(
+///     "server-timing",
+///     HeaderValue::from_static(r#"traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", db;dur=12.5;desc="Users DB", cache;desc=hit"#),
+/// );
 ///
 /// let timings = Timings::with_options(Options::new().no_total());
 /// timings.sync_scope(|| record_downstream("auth", &auth));
 /// assert_eq!(
 ///     timings.finish().unwrap(),
-///     r#"auth.db;dur=12.5;desc="Users DB", auth.cache;dur=0;desc=hit"#
+///     r#"auth.db;dur=12.5;desc="Users DB", auth.cache;desc=hit"#
 /// );
+/// assert_eq!(timings.metrics()[1].duration(), None);
 /// ```
 pub fn record_downstream(prefix: &str, headers: &HeaderMap) {
     if !is_current() {
         return;
     }
     scan_headers(headers, |metric| {
+        if trace::is_trace_entry(&metric.name) {
+            return;
+        }
         let name = if prefix.is_empty() {
             metric.name
         } else {
             format!("{prefix}.{}", metric.name)
         };
         let description = (!metric.description.is_empty()).then_some(Cow::Owned(metric.description));
-        let measure = Measure::Duration(milliseconds(metric.duration));
+        let measure = metric
+            .duration
+            .map_or(Measure::None, |ms| Measure::Duration(milliseconds(ms)));
         with_current(|inner| {
             let label = Label::Text {
                 name: Cow::Owned(name),

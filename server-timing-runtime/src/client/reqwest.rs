@@ -9,9 +9,11 @@
 //! response's `Server-Timing` metrics are merged in as `{name}.{metric}` (see
 //! [`record_downstream`](crate::record_downstream)). Outside a scope the middleware only
 //! passes the call on. With [`Options::trace_context`](crate::Options::trace_context) on, the
-//! call carries the request's `traceparent` (and `tracestate`), so that the called service's
-//! spans join the same trace; a call that sets its own keeps it. For tower clients (hyper-util's), the `tower` feature has the same as
-//! a layer, `tower::DownstreamLayer`.
+//! call carries the request's trace in a `traceparent` of its own (the id of the
+//! OpenTelemetry span current where the call is made, else a new span id), and its
+//! `tracestate`, so that the called service's spans join the same trace; a call that sets its
+//! own keeps it. For tower clients (hyper-util's), the `tower` feature has the same as a layer,
+//! `tower::DownstreamLayer`.
 //!
 //! ```no_run
 //! use reqwest_middleware::ClientBuilder;

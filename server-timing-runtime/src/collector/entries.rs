@@ -23,16 +23,14 @@ pub(crate) struct Entries {
     pub(crate) omitted: u32,
     /// Hashes of the names left out for lack of room, sorted, so that each counts once.
     omitted_names: Vec<u64>,
-    /// The header is written: later recordings are ignored.
+    /// The header is written: no second one is. Later recordings are still kept, for
+    /// [`Timings::metrics`](crate::Timings::metrics) and the hook (what a streamed body does).
     pub(crate) closed: bool,
 }
 
 impl Entries {
     /// Fold in a thread's batch of timed calls.
     pub(crate) fn add_slots(&mut self, batch: &[Slot], max: usize) {
-        if self.closed {
-            return;
-        }
         // One allocation for the batch rather than a regrowth every few metrics.
         let room = max.saturating_sub(self.metrics.len()).min(batch.len());
         self.metrics.reserve(room);
@@ -47,7 +45,7 @@ impl Entries {
     /// The metric a recording under `label` that started at `first` goes into, its
     /// description set if it had none and moved to its place in the order: the metric of that
     /// name when repeated names are aggregated, else a new one; `None` (and the name counted
-    /// as omitted) when there is no room for it, or the header is written. Every stored name
+    /// as omitted) when there is no room for it. Every stored name
     /// and description is sanitized, which the header writer relies on.
     pub(crate) fn entry(
         &mut self,
@@ -56,9 +54,6 @@ impl Entries {
         max: usize,
         first: Moment,
     ) -> Option<&mut Metric> {
-        if self.closed {
-            return None;
-        }
         let fixed = matches!(label, Label::Site(_));
         let (name, description, checked) = label.into_parts();
         let found = match self.find(&name, aggregate) {

@@ -2,11 +2,13 @@
 //! handed and the application reads.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::time::Duration;
 
 use crate::collector::clock::Moment;
 use crate::collector::spans::Spans;
 use crate::header::entry::{Entry, Measure, Notes};
+use crate::header::write;
 
 /// How a timed piece of work ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +45,27 @@ pub(crate) enum Outcome {
 /// assert_eq!(db.count(), 2);
 /// assert_eq!(db.description(), None);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+///
+/// In a log line, `{:?}` shows what the accessors say, and `{}` the metric as its header
+/// entry (at the default precision):
+///
+/// ```
+/// use std::time::Duration;
+/// use server_timing_runtime::{record, describe, Timings};
+///
+/// let timings = Timings::new();
+/// timings.sync_scope(|| {
+///     record("db", Duration::from_micros(2_500));
+///     describe("db", "DB read");
+/// });
+/// let db = &timings.metrics()[0];
+/// assert_eq!(db.to_string(), r#"db;dur=2.5;desc="DB read""#);
+/// assert_eq!(
+///     format!("{db:?}"),
+///     r#"Metric { name: "db", duration: Some(2.5ms), count: 1, description: Some("DB read") }"#
+/// );
+/// ```
+#[derive(Clone, PartialEq)]
 pub struct Metric {
     pub(crate) name: Cow<'static, str>,
     pub(crate) description: Option<Cow<'static, str>>,
@@ -279,5 +301,34 @@ impl Entry for Metric {
             cancelled: self.cancelled,
             panicked: self.panicked,
         }
+    }
+}
+
+impl fmt::Debug for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Metric");
+        debug.field("name", &self.name());
+        match self.value() {
+            Some(value) => debug.field("value", &value),
+            None => debug.field("duration", &self.duration()),
+        };
+        debug.field("count", &self.count);
+        debug.field("description", &self.description());
+        for (outcome, count) in [
+            ("failed", self.failed),
+            ("cancelled", self.cancelled),
+            ("panicked", self.panicked),
+        ] {
+            if count > 0 {
+                debug.field(outcome, &count);
+            }
+        }
+        debug.finish()
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&write::entry_text(self))
     }
 }

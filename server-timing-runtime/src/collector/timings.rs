@@ -123,6 +123,7 @@ impl Timings {
 
     /// A collector naming `trace` in its header, for adapters that read the request.
     pub(crate) fn with_trace(options: Options, trace: Option<TraceContext>) -> Self {
+        let trace = trace.map(|trace| trace.for_entries(options.config().trace_entries));
         Timings {
             inner: Arc::new(Inner::new(options, trace)),
         }
@@ -300,6 +301,12 @@ impl Timings {
         self.inner.trace.as_ref()?.state.as_deref()
     }
 
+    /// The request's trace context, with [`Options::trace_context`] on.
+    #[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+    pub(crate) fn trace_context(&self) -> Option<&TraceContext> {
+        self.inner.trace.as_ref()
+    }
+
     /// Leave the trace context off this response if its `Cache-Control` fields say a shared
     /// cache may store it (unless [`Options::trace_context_on_cacheable`]). The fields are
     /// looked up only then: with trace context off, this costs no header lookup.
@@ -321,25 +328,28 @@ impl Timings {
     }
 
     /// Close the collector and write its `Server-Timing` value: `total` (measured now, unless
-    /// turned off) first, then every metric in the order of [`metrics`](Self::metrics),
-    /// within the header budget.
+    /// turned off), then every metric in the order of [`metrics`](Self::metrics), within the
+    /// header budget.
     ///
-    /// With [`Options::trace_context`] on, the trace entries follow `total`; `finish` knows no
+    /// With [`Options::trace_context`] on, the trace entries come first; `finish` knows no
     /// response, so the shared-cache rule is applied by [`append_to`](Self::append_to) and
     /// the adapters, not here.
     ///
-    /// Later recordings are ignored, and a second call returns `None`, so a response never
-    /// gets the same metrics twice. `None` also when there is nothing to write. What was
-    /// written stays readable through [`metrics`](Self::metrics), e.g. for a log line after
-    /// the response.
+    /// A second call returns `None`, so a response never gets the same metrics twice; `None`
+    /// also when there is nothing to write. Recordings made later (while a streamed body is
+    /// sent, say) are not in the header, but stay readable through
+    /// [`metrics`](Self::metrics) with what was written, e.g. for the `on_complete` hook's
+    /// log line after the response.
     ///
     /// ```
-    /// use server_timing_runtime::{Options, Timings};
+    /// use server_timing_runtime::{describe, Options, Timings};
     /// let timings = Timings::with_options(Options::new().no_total());
-    /// timings.sync_scope(|| server_timing_runtime::describe("cache", "hit"));
+    /// timings.sync_scope(|| describe("cache", "hit"));
     /// assert_eq!(timings.finish().unwrap(), "cache;desc=hit");
+    /// timings.sync_scope(|| describe("render", "streamed"));
     /// assert_eq!(timings.finish(), None);
-    /// assert_eq!(timings.metrics()[0].name(), "cache");
+    /// let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+    /// assert_eq!(names, ["cache", "render"]);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
         HeaderValue::from_bytes(&self.finish_value()?).ok()
@@ -355,7 +365,8 @@ impl Timings {
             return None;
         }
         entries.closed = true;
-        let leads = self.trace_entry().map(TraceContext::leads);
+        let texts = self.trace_entry().map(TraceContext::texts);
+        let leads = texts.as_ref().map(|texts| texts.leads(config.trace_entries));
         let leads = leads.as_ref().map_or(&[][..], |leads| leads.as_slice());
         let written = write::header_value(config, Some(total), leads, &entries.metrics, entries.omitted);
         entries.omitted = written.omitted;

@@ -88,7 +88,7 @@ impl Pending {
     }
 
     /// Whether the client is owed body frames: else a body dropped unpolled is no abort.
-    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(dead_code))]
     pub(crate) fn expects_body(&self) -> bool {
         let bodiless = self.status.is_some_and(|status| {
             status.is_informational()

@@ -50,11 +50,14 @@ impl Notes {
     }
 }
 
-/// An entry that opens the field, ahead of the metrics, written as given: the trace
-/// context's (`traceparent;desc="…"`). Its name is a token and its description printable
-/// ASCII.
+/// An entry that opens the field, ahead of `total` and the metrics, written as given: the
+/// trace context's (`traceparent;desc="…"`). Its name is a token and its description
+/// printable ASCII.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Lead<'a> {
     pub(crate) name: &'static str,
     pub(crate) description: &'a str,
+    /// The description always as a quoted-string (readers that match the raw header look
+    /// for the quotes), else as a token where it is one.
+    pub(crate) quoted: bool,
 }

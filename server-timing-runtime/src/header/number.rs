@@ -38,19 +38,18 @@ pub(crate) fn write_millis(out: &mut Vec<u8>, duration: Duration, decimals: u8) 
 
 /// `.` and the `decimals` digits of `fraction` (below `10^decimals`), trailing zeros cut;
 /// nothing for zero.
-fn write_fraction(out: &mut Vec<u8>, mut fraction: u64, mut decimals: usize) {
+fn write_fraction(out: &mut Vec<u8>, mut fraction: u64, decimals: usize) {
     if fraction == 0 {
         return;
     }
-    while fraction % 10 == 0 {
+    let mut digits = [b'0'; 7];
+    digits[0] = b'.';
+    for digit in digits[1..=decimals].iter_mut().rev() {
+        *digit = b'0' + (fraction % 10) as u8;
         fraction /= 10;
-        decimals -= 1;
     }
-    out.push(b'.');
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(fraction);
-    out.resize(out.len() + decimals - digits.len(), b'0');
-    out.extend_from_slice(digits.as_bytes());
+    let last = digits[..=decimals].iter().rposition(|&d| d != b'0').unwrap_or(0);
+    out.extend_from_slice(&digits[..=last]);
 }
 
 /// `n` in decimal.

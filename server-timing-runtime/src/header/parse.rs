@@ -105,7 +105,7 @@ pub struct ParsedMetric {
 ///   (valid UTF-8 reads alike).
 pub fn parse(value: &str) -> Vec<ParsedMetric> {
     let mut metrics = Vec::new();
-    scan(value, |metric| metrics.push(metric));
+    scan(value, |metric| metrics.push(metric.into()));
     metrics
 }
 
@@ -130,12 +130,12 @@ pub fn parse(value: &str) -> Vec<ParsedMetric> {
 /// ```
 pub fn parse_headers(headers: &HeaderMap) -> Vec<ParsedMetric> {
     let mut metrics = Vec::new();
-    scan_headers(headers, |metric| metrics.push(metric));
+    scan_headers(headers, |metric| metrics.push(metric.into()));
     metrics
 }
 
 /// Calls `each` with every metric of `headers`' `Server-Timing` fields, in order.
-pub(crate) fn scan_headers(headers: &HeaderMap, each: impl FnMut(ParsedMetric)) {
+pub(crate) fn scan_headers(headers: &HeaderMap, each: impl FnMut(ReadMetric)) {
     let mut fields = headers.get_all(SERVER_TIMING).iter();
     let Some(first) = fields.next() else {
         return;
@@ -323,7 +323,25 @@ impl<'a> Scanner<'a> {
     }
 }
 
-fn scan<S: Source + ?Sized>(source: &S, mut each: impl FnMut(ParsedMetric)) {
+/// One entry as read, telling whether it had a `dur` parameter at all (a browser reads a
+/// missing one as 0).
+pub(crate) struct ReadMetric {
+    pub(crate) name: String,
+    pub(crate) duration: Option<f64>,
+    pub(crate) description: String,
+}
+
+impl From<ReadMetric> for ParsedMetric {
+    fn from(read: ReadMetric) -> Self {
+        ParsedMetric {
+            name: read.name,
+            duration: read.duration.unwrap_or(0.0),
+            description: read.description,
+        }
+    }
+}
+
+fn scan<S: Source + ?Sized>(source: &S, mut each: impl FnMut(ReadMetric)) {
     let bytes = source.bytes();
     let mut scanner = Scanner::new(bytes);
     while !scanner.at_end() {
@@ -355,9 +373,9 @@ fn scan<S: Source + ?Sized>(source: &S, mut each: impl FnMut(ParsedMetric)) {
         }
         let mut name_text = String::with_capacity(name.len());
         source.push(name, &mut name_text);
-        each(ParsedMetric {
+        each(ReadMetric {
             name: name_text,
-            duration: duration.unwrap_or(0.0),
+            duration,
             description: description.unwrap_or_default(),
         });
         if !scanner.consume(b',') {

@@ -1,5 +1,5 @@
-//! Writing a `Server-Timing` field value: `total`, the leading entries, then the metrics, within
-//! the header budget, with an `omitted` entry that says what was left out.
+//! Writing a `Server-Timing` field value: the leading entries, `total`, then the metrics,
+//! within the header budget, with an `omitted` entry that says what was left out.
 //!
 //! Descriptions are written as a token when they are one, else as a quoted-string with `"`
 //! and `\` escaped. Names and descriptions reach the writer sanitized (or checked when
@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::header::entry::{Entry, Lead, Measure, Notes};
 use crate::header::number::{write_millis, write_number, write_value};
 use crate::header::sanitize::{self, is_token};
-use crate::options::Config;
+use crate::options::{Config, Options};
 
 /// Room kept for the `omitted` entry once something has to be left out:
 /// `, omitted;desc="4294967295 metrics"` is 36 bytes.
@@ -43,7 +43,7 @@ pub(crate) struct Written {
     pub(crate) omitted: u32,
 }
 
-/// The field value for `metrics`: `total` first, then `leads`, then the metrics, within
+/// The field value for `metrics`: `leads` first, then `total`, then the metrics, within
 /// `config.header_budget`, and an `omitted` entry counting the `omitted` entries given plus
 /// those the budget left out.
 pub(crate) fn header_value<E: Entry>(
@@ -96,8 +96,27 @@ impl<E: Entry> Fields<'_, E> {
     /// not fit.
     fn write(&self, out: &mut Vec<u8>, budget: usize) -> u64 {
         let config = self.config;
+        let mut left_out = 0;
+        for (at, lead) in self.leads.iter().enumerate() {
+            let mark = out.len();
+            separate(out);
+            out.extend_from_slice(lead.name.as_bytes());
+            if lead.quoted || !is_token(lead.description) {
+                write_quoted_description(out, lead.description, Notes::default());
+            } else {
+                out.extend_from_slice(b";desc=");
+                out.extend_from_slice(lead.description.as_bytes());
+            }
+            if out.len() > budget {
+                // A lead makes sense only after those before it: the rest go with it.
+                out.truncate(mark);
+                left_out += (self.leads.len() - at) as u64;
+                break;
+            }
+        }
         if let (Some(name), Some(total)) = (&config.total, self.total) {
             let description = config.total_description.as_deref().unwrap_or("");
+            separate(out);
             write_entry(
                 out,
                 config,
@@ -106,19 +125,6 @@ impl<E: Entry> Fields<'_, E> {
                 &sanitize::description_of(description),
                 Notes::default(),
             );
-        }
-        let mut left_out = 0;
-        for (at, lead) in self.leads.iter().enumerate() {
-            let mark = out.len();
-            separate(out);
-            out.extend_from_slice(lead.name.as_bytes());
-            write_quoted_description(out, lead.description, Notes::default());
-            if out.len() > budget {
-                // A lead makes sense only after those before it: the rest go with it.
-                out.truncate(mark);
-                left_out += (self.leads.len() - at) as u64;
-                break;
-            }
         }
         for metric in self.metrics {
             let mark = out.len();
@@ -138,6 +144,22 @@ impl<E: Entry> Fields<'_, E> {
         }
         left_out
     }
+}
+
+/// One entry as the header writes it at the default options, for its `Display`.
+pub(crate) fn entry_text(entry: &impl Entry) -> String {
+    let config = Options::default();
+    let mut out = Vec::new();
+    write_entry(
+        &mut out,
+        config.config(),
+        entry.name(),
+        entry.measure(),
+        entry.description(),
+        entry.notes(),
+    );
+    // Names and descriptions are sanitized, so the entry is ASCII.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn separate(out: &mut Vec<u8>) {
@@ -174,12 +196,14 @@ fn write_entry(
 /// `;desc=` and `text` with `notes` as a quoted-string, `"` and `\` escaped.
 fn write_quoted_description(out: &mut Vec<u8>, text: &str, notes: Notes) {
     out.extend_from_slice(b";desc=\"");
-    for &byte in text.as_bytes() {
-        if matches!(byte, b'"' | b'\\') {
-            out.push(b'\\');
-        }
-        out.push(byte);
+    let mut rest = text.as_bytes();
+    // The text as it is up to each special byte, then the byte escaped.
+    while let Some(at) = rest.iter().position(|&byte| matches!(byte, b'"' | b'\\')) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(&[b'\\', rest[at]]);
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
     if !notes.is_none() {
         write_notes(out, text.is_empty(), notes);
     }
@@ -217,7 +241,6 @@ fn write_notes(out: &mut Vec<u8>, alone: bool, notes: Notes) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Options;
 
     /// An entry as the tests build them.
     struct Test {
@@ -336,16 +359,23 @@ mod tests {
     }
 
     #[test]
-    fn leads_follow_total_and_are_always_quoted() {
+    fn leads_open_the_field_quoted_where_asked() {
         let options = Options::new();
         let leads = [
             Lead {
                 name: "traceparent",
                 description: "00-ab-cd-01",
+                quoted: true,
             },
             Lead {
                 name: "tracestate",
                 description: "a=1",
+                quoted: true,
+            },
+            Lead {
+                name: "trace",
+                description: "00-ab-cd-03",
+                quoted: false,
             },
         ];
         let written = text(header_value(
@@ -357,7 +387,7 @@ mod tests {
         ));
         assert_eq!(
             written,
-            "total;dur=1, traceparent;desc=\"00-ab-cd-01\", tracestate;desc=\"a=1\", db;dur=2"
+            "traceparent;desc=\"00-ab-cd-01\", tracestate;desc=\"a=1\", trace;desc=00-ab-cd-03, total;dur=1, db;dur=2"
         );
     }
 
@@ -369,10 +399,12 @@ mod tests {
             Lead {
                 name: "traceparent",
                 description: &long,
+                quoted: true,
             },
             Lead {
                 name: "tracestate",
                 description: "a=1",
+                quoted: true,
             },
         ];
         let written = header_value(options.config(), None, &leads, &[timed("db", 0)], 0);

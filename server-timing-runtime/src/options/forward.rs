@@ -96,6 +96,14 @@ macro_rules! forward_options {
             self
         }
 
+        /// Which entries name the request's trace. See [`Options::trace_entries`](crate::Options::trace_entries).
+        #[doc = concat!("```\nlet adapter = ", $new, ".trace_entries([server_timing_runtime::TraceEntry::Trace]);\n# let _ = adapter;\n```")]
+        #[must_use]
+        pub fn trace_entries(mut self, entries: impl IntoIterator<Item = $crate::TraceEntry>) -> Self {
+            self.options = self.options.trace_entries(entries);
+            self
+        }
+
         /// Write the trace context on cacheable responses too. See [`Options::trace_context_on_cacheable`](crate::Options::trace_context_on_cacheable).
         #[doc = concat!("```\nlet adapter = ", $new, ".trace_context_on_cacheable(true);\n# let _ = adapter;\n```")]
         #[must_use]

@@ -2,8 +2,11 @@
 //! shares, as plain data.
 
 mod forward;
+mod trace_entry;
 #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(unused_imports))]
 pub(crate) use forward::forward_options;
+pub(crate) use trace_entry::TraceEntries;
+pub use trace_entry::TraceEntry;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -83,6 +86,7 @@ pub(crate) struct Config {
     pub(crate) total_description: Option<Cow<'static, str>>,
     pub(crate) timing_allow_origin: Vec<HeaderValue>,
     pub(crate) trace_context: bool,
+    pub(crate) trace_entries: TraceEntries,
     pub(crate) trace_context_on_cacheable: bool,
 }
 
@@ -98,6 +102,7 @@ impl Default for Options {
             total_description: None,
             timing_allow_origin: Vec::new(),
             trace_context: false,
+            trace_entries: TraceEntries::DEFAULT,
             trace_context_on_cacheable: false,
         }))
     }
@@ -252,35 +257,64 @@ impl Options {
     }
 
     /// Name the request's trace in its header, so that browser RUM SDKs (Grafana Faro,
-    /// Splunk RUM, Application Insights) join what the page saw to the server's trace: an
-    /// entry `traceparent;desc="00-<trace id>-<span id>-<flags>"`, and
-    /// `tracestate;desc="…"` when the request carried a valid one. Off by default.
+    /// Splunk RUM, Application Insights, Sentry) join what the page saw to the server's trace:
+    /// by default an entry `traceparent;desc="00-<trace id>-<span id>-<flags>"`, and
+    /// `tracestate;desc="…"` when the request carried a valid one (see
+    /// [`trace_entries`](Self::trace_entries) for the others). Off by default.
     ///
     /// The ids come from, first that applies: the OpenTelemetry context current when the
     /// request starts (feature `opentelemetry`: `opentelemetry::Context::current()`, which
     /// `tracing-opentelemetry` makes the entered `tracing` span's context by default, else
     /// the current `tracing` span's context; so put the tracing middleware outside this
-    /// one); the request's own `traceparent` (the trace kept, a new span id for this server,
-    /// the `sampled` flag carried over; an invalid one is ignored); else a fresh random
-    /// trace. [`Timings::trace_parent`](crate::Timings::trace_parent) gives them to the
-    /// application, e.g. for its logs.
+    /// one); the request's own `traceparent`, read by W3C Trace Context's rules (the trace
+    /// kept, a new span id for this server, the `sampled` and `random` flags carried over; a
+    /// higher version read as its version `00` fields; an invalid one is ignored); else a
+    /// fresh random trace, `sampled` and `random` set.
+    /// [`Timings::trace_parent`](crate::Timings::trace_parent) gives them to the application,
+    /// e.g. for its logs, and outgoing calls (`reqwest::Downstream`,
+    /// `tower::DownstreamLayer`) carry the trace on, each with a span id of its own.
     ///
-    /// Like every entry it fits in the [header budget](Self::header_budget) (it is written
-    /// right after `total`), and it is not written when [descriptions](Self::descriptions)
-    /// are off. It is left off a response that a shared cache may store (see
-    /// [`trace_context_on_cacheable`](Self::trace_context_on_cacheable)).
+    /// The trace entries open the toolkit's field, ahead of `total` (some RUM agents read a
+    /// `traceparent` only at the start of the header value). Like every entry they fit in the
+    /// [header budget](Self::header_budget), and they are not written when
+    /// [descriptions](Self::descriptions) are off. They are left off a response that a shared
+    /// cache may store (see [`trace_context_on_cacheable`](Self::trace_context_on_cacheable)).
     ///
     /// ```
     /// use server_timing_runtime::{Options, Timings};
     ///
-    /// let timings = Timings::with_options(Options::new().no_total().trace_context(true));
+    /// let timings = Timings::with_options(Options::new().trace_context(true));
     /// let parent = timings.trace_parent().unwrap();
+    /// assert_eq!(parent.flags(), 0x03, "a fresh trace: sampled, and its id random");
     /// let value = timings.finish().unwrap();
-    /// assert_eq!(value.to_str().unwrap(), format!("traceparent;desc=\"{parent}\""));
+    /// let entry = format!("traceparent;desc=\"{}-01\", total;dur=", &parent.to_string()[..52]);
+    /// assert!(value.to_str().unwrap().starts_with(&entry), "{value:?}");
     /// ```
     #[must_use]
     pub fn trace_context(self, on: bool) -> Self {
         self.edit(|c| c.trace_context = on)
+    }
+
+    /// Which entries name the request's trace when [trace context](Self::trace_context) is
+    /// on: by default `[TraceEntry::Traceparent]`. They are written in the order of
+    /// [`TraceEntry`]'s variants, whatever order they are given in; none given, none is
+    /// written (the trace context still goes to outgoing calls and the hook).
+    ///
+    /// ```
+    /// use server_timing_runtime::{Options, TraceEntry, Timings};
+    ///
+    /// let options = Options::new()
+    ///     .no_total()
+    ///     .trace_context(true)
+    ///     .trace_entries([TraceEntry::Trace]);
+    /// let timings = Timings::with_options(options);
+    /// let parent = timings.trace_parent().unwrap();
+    /// assert_eq!(timings.finish().unwrap(), format!("trace;desc={parent}").as_str());
+    /// ```
+    #[must_use]
+    pub fn trace_entries(self, entries: impl IntoIterator<Item = TraceEntry>) -> Self {
+        let entries = TraceEntries::of(entries);
+        self.edit(|c| c.trace_entries = entries)
     }
 
     /// Write the trace context even on a response that a shared cache may store.

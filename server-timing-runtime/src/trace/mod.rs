@@ -10,12 +10,15 @@ pub(crate) mod cache;
 pub(crate) mod ids;
 #[cfg(feature = "opentelemetry")]
 mod opentelemetry_span;
+#[cfg(feature = "sentry")]
+mod sentry_span;
 pub(crate) mod traceparent;
 pub(crate) mod tracestate;
 
 use http::HeaderName;
 
 use crate::header::entry::Lead;
+use crate::options::{TraceEntries, TraceEntry};
 pub use traceparent::{ParseTraceParentError, TraceParent};
 use tracestate::{trace_state, trim};
 
@@ -29,38 +32,146 @@ pub(crate) const TRACESTATE_NAME: &str = "tracestate";
 pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static(TRACEPARENT_NAME);
 pub(crate) static TRACESTATE: HeaderName = HeaderName::from_static(TRACESTATE_NAME);
 
+/// The names of the `Server-Timing` entries that carry trace context rather than a metric,
+/// ours and those other tools write (Sentry's `sentry-trace` and `baggage`); names are
+/// compared without case, as W3C Trace Context Level 2 reads its `trace`.
+const TRACE_ENTRIES: [&str; 5] = ["traceparent", "tracestate", "trace", "sentry-trace", "baggage"];
+
+/// Whether a `Server-Timing` entry of this name carries trace context, not a metric.
+pub(crate) fn is_trace_entry(name: &str) -> bool {
+    TRACE_ENTRIES.iter().any(|entry| entry.eq_ignore_ascii_case(name))
+}
+
 /// What a response's `Server-Timing` says of its trace: the `traceparent`, and the
 /// `tracestate` that goes with it when there is a valid one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct TraceContext {
     pub(crate) parent: TraceParent,
     pub(crate) state: Option<Box<str>>,
+    /// The Sentry span's own `sentry-trace` and `baggage`, where the `sentry-trace` entry is
+    /// chosen and a Sentry span is current (feature `sentry`).
+    pub(crate) sentry: Option<Box<Sentry>>,
+}
+
+/// What the Sentry SDK says of the span current for the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Sentry {
+    sentry_trace: Box<str>,
+    baggage: Option<Box<str>>,
 }
 
 impl TraceContext {
-    /// The entries that open the header: `traceparent`, then `tracestate` if there is one.
-    pub(crate) fn leads(&self) -> Leads<'_> {
+    pub(crate) fn new(parent: TraceParent, state: Option<Box<str>>) -> Self {
+        TraceContext {
+            parent,
+            state,
+            sentry: None,
+        }
+    }
+
+    /// With what its chosen `entries` need beyond the trace's ids: the Sentry span's own
+    /// values for the `sentry-trace` entry (feature `sentry`).
+    pub(crate) fn for_entries(self, entries: TraceEntries) -> Self {
+        #[cfg(feature = "sentry")]
+        if entries.has(TraceEntry::SentryTrace) {
+            let sentry = sentry_span::trace_headers().and_then(|headers| {
+                Some(Box::new(Sentry {
+                    sentry_trace: headers.sentry_trace?,
+                    baggage: headers.baggage,
+                }))
+            });
+            return TraceContext { sentry, ..self };
+        }
+        let _ = entries;
+        self
+    }
+
+    /// What its entries say, ready to be written.
+    pub(crate) fn texts(&self) -> EntryTexts<'_> {
+        let (trace_id, span_id) = self.parent.id_texts();
+        let mut sentry = [b'-'; SENTRY_TRACE_LEN];
+        sentry[..32].copy_from_slice(trace_id.as_bytes());
+        sentry[33..49].copy_from_slice(span_id.as_bytes());
+        sentry[50] = if self.parent.sampled() { b'1' } else { b'0' };
+        EntryTexts {
+            traceparent: self.parent.sampled_only(),
+            trace: self.parent,
+            sentry_trace: sentry,
+            sentry: self.sentry.as_deref(),
+            state: self.state.as_deref(),
+        }
+    }
+}
+
+/// The length of a `sentry-trace` value: `<32 hex>-<16 hex>-<0|1>`.
+const SENTRY_TRACE_LEN: usize = 51;
+
+/// The descriptions of a trace context's entries.
+pub(crate) struct EntryTexts<'a> {
+    /// The `sampled` flag alone, as RUM agents match it.
+    traceparent: TraceParent,
+    /// All the trace's flags, as Level 2's `trace` metric carries them.
+    trace: TraceParent,
+    /// From the trace's ids, where the Sentry SDK gives none.
+    sentry_trace: [u8; SENTRY_TRACE_LEN],
+    sentry: Option<&'a Sentry>,
+    state: Option<&'a str>,
+}
+
+impl EntryTexts<'_> {
+    /// The entries `entries` chooses, in their written order: `traceparent` and `tracestate`,
+    /// `trace`, `sentry-trace` and the Sentry SDK's `baggage` (never the request's own).
+    pub(crate) fn leads(&self, entries: TraceEntries) -> Leads<'_> {
         let mut leads = Leads {
-            entries: [Lead {
-                name: TRACEPARENT_NAME,
-                description: self.parent.as_str(),
-            }; 2],
-            len: 1,
+            entries: [EMPTY_LEAD; 5],
+            len: 0,
         };
-        if let Some(state) = &self.state {
-            leads.entries[1] = Lead {
-                name: TRACESTATE_NAME,
-                description: state,
+        let mut push = |name, description, quoted| {
+            leads.entries[leads.len] = Lead {
+                name,
+                description,
+                quoted,
             };
-            leads.len = 2;
+            leads.len += 1;
+        };
+        if entries.has(TraceEntry::Traceparent) {
+            push(TRACEPARENT_NAME, self.traceparent.as_str(), true);
+            if let Some(state) = self.state {
+                push(TRACESTATE_NAME, state, true);
+            }
+        }
+        if entries.has(TraceEntry::Trace) {
+            push("trace", self.trace.as_str(), false);
+        }
+        if entries.has(TraceEntry::SentryTrace) {
+            match self.sentry {
+                Some(sentry) => {
+                    push("sentry-trace", &sentry.sentry_trace, true);
+                    if let Some(baggage) = &sentry.baggage {
+                        push("baggage", baggage, true);
+                    }
+                }
+                // Hex digits, dashes and a digit: always UTF-8.
+                None => push(
+                    "sentry-trace",
+                    std::str::from_utf8(&self.sentry_trace).unwrap_or_default(),
+                    true,
+                ),
+            }
         }
         leads
     }
 }
 
+const EMPTY_LEAD: Lead<'static> = Lead {
+    name: "",
+    description: "",
+    quoted: true,
+};
+
 /// The trace context's entries, in the order they are written.
 pub(crate) struct Leads<'a> {
-    entries: [Lead<'a>; 2],
+    entries: [Lead<'a>; 5],
     len: usize,
 }
 
@@ -84,16 +195,30 @@ where
 {
     #[cfg(feature = "opentelemetry")]
     if let Some(context) = opentelemetry_span::trace_context() {
+        if let Some(incoming) = incoming(traceparent()) {
+            opentelemetry_span::check_continues(&context.parent, &incoming);
+        }
         return context;
     }
     match incoming(traceparent()) {
         // The specification: a `tracestate` is only read along with a valid `traceparent`.
-        Some(parent) => TraceContext {
-            parent: parent.child(),
-            state: trace_state(tracestate()),
-        },
+        Some(parent) => TraceContext::new(parent.child(), trace_state(tracestate())),
         None => fresh(),
     }
+}
+
+/// The trace context an outgoing call of `request` carries: that of the OpenTelemetry span
+/// current where the call is made (feature `opentelemetry`), whose id the called service
+/// reports as its parent; else `request`'s trace, flags and `tracestate`, with a parent id of
+/// the call's own, as W3C Trace Context has it (the id of this request as known by the
+/// caller).
+#[cfg_attr(not(any(feature = "reqwest", feature = "tower")), allow(dead_code))]
+pub(crate) fn for_call(request: &TraceContext) -> TraceContext {
+    #[cfg(feature = "opentelemetry")]
+    if let Some(context) = opentelemetry_span::trace_context() {
+        return context;
+    }
+    TraceContext::new(request.parent.child(), request.state.clone())
 }
 
 /// The trace context of a request whose headers are not known.
@@ -119,10 +244,7 @@ fn incoming<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> Option<TraceParen
 /// can name the id), and browser SDKs that sample by their parent would otherwise drop the
 /// page's own spans, the very data to be joined.
 fn fresh() -> TraceContext {
-    TraceContext {
-        parent: TraceParent::fresh(true),
-        state: None,
-    }
+    TraceContext::new(TraceParent::fresh(true), None)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The trace context of the OpenTelemetry span a request runs in (feature `opentelemetry`),
 //! so that the header names the server span the backend trace shows.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use opentelemetry::trace::TraceContextExt;
 
 use crate::trace::tracestate::trace_state;
@@ -33,7 +35,7 @@ pub(crate) fn trace_context() -> Option<TraceContext> {
         } else {
             trace_state(std::iter::once(state.header().as_bytes()))
         };
-        Some(TraceContext { parent, state })
+        Some(TraceContext::new(parent, state))
     };
     // Borrowed, not cloned: this runs on every traced request.
     opentelemetry::Context::map_current(of).or_else(|| {
@@ -43,4 +45,24 @@ pub(crate) fn trace_context() -> Option<TraceContext> {
             of(&tracing_opentelemetry::get_otel_context(current.id()?, dispatch)?)
         })
     })
+}
+
+/// Says once per process, through `tracing` at WARN, when the OpenTelemetry span a request
+/// runs in (`span`) is not in the trace its valid incoming `traceparent` names: the tracing
+/// middleware made a new root span instead of extracting the incoming context, so the header
+/// names a trace that the caller's does not contain.
+pub(crate) fn check_continues(span: &TraceParent, incoming: &TraceParent) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if span.trace_id() == incoming.trace_id() || WARNED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    tracing::warn!(
+        target: "server_timing::trace_context",
+        incoming = %incoming,
+        span = %span,
+        "the request's OpenTelemetry span does not continue its incoming traceparent, so its \
+         trace does not join the caller's: extract the incoming context in the tracing \
+         middleware and set it as the span's parent (see the trace context guide, \
+         docs/trace-context.md); said once per process"
+    );
 }

@@ -29,13 +29,19 @@ const TEMPLATE: [u8; TRACEPARENT_LEN] = {
 
 /// The `sampled` bit of the trace flags.
 const SAMPLED: u8 = 0x01;
+/// Level 2's `random-trace-id` bit: the trace id's right 7 bytes are random.
+const RANDOM: u8 = 0x02;
+/// The flags defined so far, which a continued trace carries on; others are written as zero.
+const KNOWN_FLAGS: u8 = SAMPLED | RANDOM;
 
 /// A W3C trace-context [`traceparent`](https://www.w3.org/TR/trace-context/#traceparent-header):
 /// which trace a request belongs to and which span of it is the parent of the next hop.
 ///
-/// Parsed strictly ([`FromStr`]): version `00`, lowercase hex only, neither id all zeros,
-/// exactly 55 characters; anything else is an error, so an invalid incoming value is never
-/// echoed. Printed ([`Display`](fmt::Display)) in the same form.
+/// Parsed by the specification's rules ([`FromStr`]): lowercase hex only, neither id all
+/// zeros; version `00` exactly 55 characters; a higher version (but `ff`, which is invalid)
+/// read by its versioning rule, its first four fields each followed by a dash or the end,
+/// and taken as version `00`; anything else is an error, so an invalid incoming value is never
+/// echoed. Printed ([`Display`](fmt::Display)) as version `00`.
 ///
 /// With trace context on ([`Options::trace_context`](crate::Options::trace_context)), a
 /// request's `TraceParent` is written into its `Server-Timing` header as
@@ -55,6 +61,10 @@ const SAMPLED: u8 = 0x01;
 ///
 /// assert!("00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01".parse::<TraceParent>().is_err());
 /// assert!("00-00000000000000000000000000000000-00f067aa0ba902b7-01".parse::<TraceParent>().is_err());
+///
+/// // A later version of the format, with a field this one does not know: read as version 00.
+/// let later: TraceParent = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what".parse().unwrap();
+/// assert_eq!(later, parent);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TraceParent {
@@ -162,19 +172,46 @@ impl TraceParent {
         format!(r#"<meta name="traceparent" content="{self}">"#)
     }
 
-    /// The same trace, with a new parent id for this server's own work and only the `sampled`
-    /// flag carried over (the specification leaves other bits to whoever defines them).
+    /// Whether Level 2's `random-trace-id` flag is set: the trace id was made at random.
+    ///
+    /// ```
+    /// let parent = server_timing_runtime::TraceParent::new([7; 16], [9; 8], 0x03).unwrap();
+    /// assert!(parent.random());
+    /// ```
+    pub const fn random(&self) -> bool {
+        self.flags() & RANDOM != 0
+    }
+
+    /// The same trace, with a new parent id (this server's own work, or a call it makes) and
+    /// the flags defined so far carried over; the others are written as zero.
     pub(crate) fn child(&self) -> TraceParent {
         let text = put_hex(self.text, PARENT_ID, random_parent_id());
         TraceParent {
-            text: put_hex(text, FLAGS, [self.flags() & SAMPLED]),
+            text: put_hex(text, FLAGS, [self.flags() & KNOWN_FLAGS]),
         }
     }
 
-    /// A new trace: random ids.
+    /// A new trace: random ids, so `random-trace-id` set.
     pub(crate) fn fresh(sampled: bool) -> TraceParent {
-        let flags = if sampled { SAMPLED } else { 0 };
+        let flags = if sampled { SAMPLED | RANDOM } else { RANDOM };
         TraceParent::of(random_trace_id(), random_parent_id(), flags)
+    }
+
+    /// The same, with the `sampled` flag alone: what the `traceparent` entry carries, as the
+    /// RUM agents that match `-01` read it.
+    pub(crate) fn sampled_only(&self) -> TraceParent {
+        TraceParent {
+            text: put_hex(self.text, FLAGS, [self.flags() & SAMPLED]),
+        }
+    }
+
+    /// The hex digits of the trace id and of the parent id.
+    pub(crate) fn id_texts(&self) -> (&str, &str) {
+        let text = self.as_str();
+        (
+            text.get(TRACE_ID..PARENT_ID - 1).unwrap_or_default(),
+            text.get(PARENT_ID..FLAGS - 1).unwrap_or_default(),
+        )
     }
 
     /// The printed form, as it goes into a response's header.
@@ -209,26 +246,40 @@ impl TraceParent {
     /// kept as it came.
     pub(crate) fn parse(value: &[u8]) -> Result<TraceParent, ParseTraceParentError> {
         use ParseTraceParentError as E;
-        let text: [u8; TRACEPARENT_LEN] = value.try_into().map_err(|_| E(Invalid::Length))?;
-        if text[TRACE_ID - 1] != b'-' || text[PARENT_ID - 1] != b'-' || text[FLAGS - 1] != b'-' {
-            return Err(E(Invalid::Separator));
-        }
-        let version = &text[..TRACE_ID - 1];
-        let trace_id = &text[TRACE_ID..PARENT_ID - 1];
-        let parent_id = &text[PARENT_ID..FLAGS - 1];
-        let flags = &text[FLAGS..];
+        let version = value.get(..TRACE_ID - 1).ok_or(E(Invalid::Length))?;
         if !is_lower_hex(version) {
             return Err(E(Invalid::Hex));
         }
-        if version != b"00" {
+        if version == b"ff" {
             return Err(E(Invalid::Version));
         }
-        if !(is_lower_hex(trace_id) & is_lower_hex(parent_id) & is_lower_hex(flags)) {
+        // Version 00 is exactly its fields; a later one may add fields, after a dash.
+        let fits = match value.len() {
+            TRACEPARENT_LEN => true,
+            len => version != b"00" && len > TRACEPARENT_LEN,
+        };
+        if !fits {
+            return Err(E(Invalid::Length));
+        }
+        if value.len() > TRACEPARENT_LEN && value[TRACEPARENT_LEN] != b'-' {
+            return Err(E(Invalid::Separator));
+        }
+        let mut text: [u8; TRACEPARENT_LEN] = value[..TRACEPARENT_LEN]
+            .try_into()
+            .map_err(|_| E(Invalid::Length))?;
+        if text[TRACE_ID - 1] != b'-' || text[PARENT_ID - 1] != b'-' || text[FLAGS - 1] != b'-' {
+            return Err(E(Invalid::Separator));
+        }
+        let trace_id = &text[TRACE_ID..PARENT_ID - 1];
+        let parent_id = &text[PARENT_ID..FLAGS - 1];
+        let flags = &text[FLAGS..];
+        if !(is_lower_hex(trace_id) && is_lower_hex(parent_id) && is_lower_hex(flags)) {
             return Err(E(Invalid::Hex));
         }
         if is_zero(trace_id) || is_zero(parent_id) {
             return Err(E(Invalid::ZeroId));
         }
+        text[..TRACE_ID - 1].copy_from_slice(b"00");
         Ok(TraceParent { text })
     }
 }
@@ -238,10 +289,10 @@ impl TraceParent {
 /// ```
 /// use server_timing_runtime::{ParseTraceParentError, TraceParent};
 ///
-/// let error: ParseTraceParentError = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+/// let error: ParseTraceParentError = "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 ///     .parse::<TraceParent>()
 ///     .unwrap_err();
-/// assert_eq!(error.to_string(), "invalid traceparent: version is not 00");
+/// assert_eq!(error.to_string(), "invalid traceparent: version ff is invalid");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseTraceParentError(Invalid);
@@ -259,10 +310,10 @@ impl fmt::Display for ParseTraceParentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("invalid traceparent: ")?;
         f.write_str(match self.0 {
-            Invalid::Length => "not 55 characters",
+            Invalid::Length => "version 00 not 55 characters, or a later version shorter",
             Invalid::Separator => "fields not separated by `-`",
             Invalid::Hex => "not lowercase hex",
-            Invalid::Version => "version is not 00",
+            Invalid::Version => "version ff is invalid",
             Invalid::ZeroId => "an id is all zeros",
         })
     }
@@ -331,15 +382,60 @@ mod tests {
     }
 
     #[test]
-    fn a_child_keeps_the_trace_and_only_the_sampled_flag() {
+    fn a_child_keeps_the_trace_and_the_defined_flags() {
         let parent = TraceParent::new([3; 16], [4; 8], 0xff).unwrap();
         let child = parent.child();
         assert_eq!(child.trace_id(), parent.trace_id());
         assert_ne!(child.parent_id(), parent.parent_id());
-        assert_eq!(child.flags(), 0x01);
         assert_eq!(
-            TraceParent::new([3; 16], [4; 8], 0x02).unwrap().child().flags(),
-            0
+            child.flags(),
+            0x03,
+            "sampled and random kept, undefined bits zero"
         );
+        for flags in [0x00, 0x01, 0x02, 0x03] {
+            let parent = TraceParent::new([3; 16], [4; 8], flags).unwrap();
+            assert_eq!(parent.child().flags(), flags);
+            assert_eq!(parent.sampled_only().flags(), flags & 0x01);
+        }
+    }
+
+    #[test]
+    fn a_fresh_trace_is_random() {
+        assert_eq!(TraceParent::fresh(true).flags(), 0x03);
+        assert_eq!(TraceParent::fresh(false).flags(), 0x02);
+    }
+
+    /// The specification's examples, and its versioning rule.
+    #[test]
+    fn parsing_follows_the_specification() {
+        const IDS: &str = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7";
+        let parse = |value: &str| value.parse::<TraceParent>().map(|p| p.to_string());
+        assert_eq!(parse(&format!("00-{IDS}-01")), Ok(format!("00-{IDS}-01")));
+        assert_eq!(parse(&format!("00-{IDS}-00")), Ok(format!("00-{IDS}-00")));
+        // A higher version: its first fields, each followed by a dash or the end.
+        assert_eq!(parse(&format!("cc-{IDS}-01")), Ok(format!("00-{IDS}-01")));
+        assert_eq!(
+            parse(&format!("cc-{IDS}-01-what-the-future-will-be")),
+            Ok(format!("00-{IDS}-01"))
+        );
+        assert_eq!(parse(&format!("01-{IDS}-09-")), Ok(format!("00-{IDS}-09")));
+        let invalid = [
+            format!("ff-{IDS}-01"),
+            format!("00-{IDS}-01-what"),
+            format!("00-{IDS}-1"),
+            format!("cc-{IDS}-01what"),
+            format!("cc-{IDS}-1"),
+            format!("0g-{IDS}-01"),
+            format!("CC-{IDS}-01"),
+            format!("00-{}-01", IDS.to_uppercase()),
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01".to_owned(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01".to_owned(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01".to_owned(),
+            String::new(),
+            "0".to_owned(),
+        ];
+        for value in &invalid {
+            assert!(parse(value).is_err(), "{value:?}");
+        }
     }
 }

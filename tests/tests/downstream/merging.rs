@@ -59,9 +59,42 @@ fn metrics_are_recorded_under_the_prefix_with_durations_and_descriptions() {
         merged(Options::new(), "auth", &downstream),
         [
             entry("auth.db", 12_500, Some("Users DB")),
-            entry("auth.cache", 0, Some("hit")),
+            ("auth.cache".to_owned(), None, Some("hit".to_owned())),
             entry("auth.render", 250, None),
         ]
+    );
+}
+
+#[test]
+fn an_entry_without_a_duration_stays_without_one() {
+    let downstream = headers(&[br#"cache;desc=hit, region;desc="eu-west", zero;dur=0"#]);
+    let timings = Timings::with_options(Options::new().no_total());
+    timings.sync_scope(|| record_downstream("auth", &downstream));
+    let metrics = timings.metrics();
+    assert_eq!(metrics[0].duration(), None, "{metrics:?}");
+    assert_eq!(metrics[1].duration(), None, "{metrics:?}");
+    assert_eq!(
+        metrics[2].duration(),
+        Some(Duration::ZERO),
+        "a written 0 is a duration"
+    );
+    let value = timings.finish().expect("metrics were recorded");
+    assert_eq!(
+        value,
+        "auth.cache;desc=hit, auth.region;desc=eu-west, auth.zero;dur=0"
+    );
+}
+
+#[test]
+fn the_downstreams_trace_entries_are_not_metrics() {
+    let downstream = headers(&[
+        br#"traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate;desc="congo=t61rcWkgMzE""#,
+        br#"TRACE;desc=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01, sentry-trace;desc="4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1""#,
+        br#"baggage;desc="sentry-environment=prod", db;dur=2"#,
+    ]);
+    assert_eq!(
+        merged(Options::new(), "inventory", &downstream),
+        [entry("inventory.db", 2_000, None)]
     );
 }
 
@@ -198,6 +231,6 @@ async fn a_reqwest_response_merges() {
     timings.sync_scope(|| record_downstream("auth", response.headers()));
     assert_eq!(
         timings.finish().expect("metrics were recorded"),
-        r#"auth.db;dur=7.5;desc="Users DB", auth.cache;dur=0;desc=miss"#
+        r#"auth.db;dur=7.5;desc="Users DB", auth.cache;desc=miss"#
     );
 }

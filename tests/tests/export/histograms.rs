@@ -127,6 +127,38 @@ async fn by_default_names_made_at_run_time_are_other_and_routes_can_be_left_out(
 }
 
 #[tokio::test]
+async fn a_merged_downstream_gives_samples_only_for_its_durations() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let app = axum::Router::new()
+        .route(
+            "/",
+            get(|| async {
+                let mut downstream = http::HeaderMap::new();
+                downstream.append(
+                    "server-timing",
+                    http::HeaderValue::from_static(
+                        r#"traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", cache;desc=hit, db;dur=2"#,
+                    ),
+                );
+                server_timing_runtime::record_downstream("inventory", &downstream);
+                "ok"
+            }),
+        )
+        .layer(ServerTimingLayer::new().on_complete(histograms()));
+    let response = app
+        .oneshot(http::Request::get("/").body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let _ = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+    let all = snapshot(&snapshotter);
+    let series = &all[HISTOGRAM];
+    // `inventory.db` alone: the entry without a duration and the trace entry take none.
+    assert_eq!(observations(&series["metric=other,route=/"]), [0.002]);
+}
+
+#[tokio::test]
 async fn recordings_past_max_metrics_are_counted() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();

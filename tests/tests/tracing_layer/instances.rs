@@ -1,5 +1,6 @@
 //! A subscriber holding several instances of the layer (two crates each add one, or one per
-//! filter) records each span once: the real registry, each test with its own subscriber.
+//! filter) records each span and each mapped event once: the real registry, each test with
+//! its own subscriber.
 
 use server_timing_runtime::tracing::layer;
 use server_timing_runtime::Timings;
@@ -88,4 +89,36 @@ fn the_nesting_rule_holds_across_instances() {
         });
     };
     assert_eq!(recorded(subscriber, work), [("db".to_owned(), 1)]);
+}
+
+/// What sqlx emits after each statement, twice.
+fn queries() {
+    for _ in 0..2 {
+        tracing::debug!(target: "sqlx::query", summary = "select 1", elapsed_secs = 0.002);
+    }
+}
+
+#[test]
+fn two_instances_mapping_one_event_record_it_once() {
+    let subscriber = tracing_subscriber::registry()
+        .with(layer().event("sqlx::query", "db"))
+        .with(layer().event("sqlx::query", "db"));
+    assert_eq!(recorded(subscriber, queries), [("db".to_owned(), 2)]);
+}
+
+#[test]
+fn an_event_two_instances_map_differently_goes_by_the_first() {
+    let subscriber = tracing_subscriber::registry()
+        .with(layer().event("sqlx::query", "db"))
+        .with(layer().event("sqlx", "sql"));
+    assert_eq!(recorded(subscriber, queries), [("db".to_owned(), 2)]);
+}
+
+#[test]
+fn an_instance_whose_filter_leaves_an_event_out_leaves_it_to_the_next() {
+    let elsewhere = Targets::new().with_target("my_app", Level::DEBUG);
+    let subscriber = tracing_subscriber::registry()
+        .with(layer().event("sqlx::query", "db").with_filter(elsewhere))
+        .with(layer().event("sqlx::query", "db"));
+    assert_eq!(recorded(subscriber, queries), [("db".to_owned(), 2)]);
 }

@@ -1,6 +1,7 @@
 //! Events that carry their own duration, such as sqlx's statement events.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::time::Duration;
 
@@ -57,4 +58,24 @@ impl Visit for Elapsed {
     }
 
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
+}
+
+thread_local! {
+    // Whether an instance of the layer has recorded the event being dispatched on this
+    // thread. Cleared as each event is offered to the layers (`Layer::event_enabled`, which
+    // every dispatch calls before any `on_event`), set by the first instance that records it.
+    static RECORDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// An event is being offered to the layers: none has recorded it yet.
+pub(crate) fn offered() {
+    let _ = RECORDED.try_with(|recorded| recorded.set(false));
+}
+
+/// Whether this instance is the first to record the event being dispatched (it is then
+/// marked as recorded): an event that several instances map is recorded once.
+pub(crate) fn claim() -> bool {
+    RECORDED
+        .try_with(|recorded| !recorded.replace(true))
+        .unwrap_or(true)
 }

@@ -133,8 +133,8 @@ impl Layer {
     /// another thread finds it: sqlx's SQLite driver runs each statement on a worker thread
     /// inside the caller's span, so the query needs a span around it (an `#[instrument]` fn,
     /// tower-http's `TraceLayer`). An event inside a span of the same metric name is not
-    /// counted again. Map a target in one instance of the layer only: two instances that map
-    /// it each record its events.
+    /// counted again. Where several instances of the layer map an event, the first that
+    /// records it (from the registry outwards) is the only one that does.
     ///
     /// ```
     /// use std::time::Duration;
@@ -340,6 +340,13 @@ where
         );
     }
 
+    fn event_enabled(&self, _event: &Event<'_>, _ctx: Context<'_, S>) -> bool {
+        if !self.events.is_empty() {
+            events::offered();
+        }
+        true
+    }
+
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         if self.events.is_empty() {
             return;
@@ -354,7 +361,7 @@ where
         let Some(timings) = self.request(|| ctx.event_span(event)) else {
             return;
         };
-        if counted(ctx.event_span(event), &mapped.name) {
+        if counted(ctx.event_span(event), &mapped.name) || !events::claim() {
             return;
         }
         let end = Instant::now();

@@ -30,10 +30,10 @@
 //!   nearest ancestor span that has one. A span created outside any request is not recorded,
 //!   wherever it is entered later.
 //! - **When.** When the span closes, that is when its last handle is dropped, on whichever
-//!   thread; once the request's header is written, later spans are dropped quietly. A library
-//!   that keeps a clone of the span a little longer delays it: sqlx's SQLite worker drops the
-//!   one it was sent just after answering, so a span around a single query may close after
-//!   the response. Mapping sqlx's events ([`Layer::event`]) has no such race.
+//!   thread; a span that closes once the request's header is written is not in the header,
+//!   but reaches the `on_complete` hook. A library that keeps a clone of the span a little
+//!   longer delays it: sqlx's SQLite worker drops the one it was sent just after answering,
+//!   so a span around a single query may close after the response. Mapping sqlx's events ([`Layer::event`]) has no such race.
 //! - **How long.** Wall time from the span's first enter to its close, as `#[server_timing]`
 //!   times an async fn from its first poll to its completion; [`Layer::busy_time`] counts only
 //!   the time the span was entered. A span never entered records nothing.
@@ -52,8 +52,8 @@
 //!   crates each add one, or one per filter): each span is timed once, by the first instance
 //!   from the registry outwards that selects it, under that instance's rules; an instance that
 //!   keeps a span only to carry its request (it maps events) leaves it to a later one that
-//!   times it. Mapped events are not shared out so: two instances that map the same target
-//!   each record its events, so map a target in one instance only.
+//!   times it. A mapped event is likewise recorded once, by the first instance that records
+//!   it.
 //! - **Events.** [`Layer::event`] maps the events of a target that carry their own duration
 //!   (sqlx's `sqlx::query`) to a metric.
 //!

@@ -6,6 +6,7 @@ use std::future::{ready, Ready};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::Error;
@@ -14,6 +15,7 @@ use crate::collector::scope::Scope;
 use crate::collector::timings::Timings;
 use crate::export::hook::{Hook, Path, Pending};
 use crate::options::Options;
+use crate::server::actix::body::ServerTimingBody;
 use crate::server::actix::future::ServerTimingFuture;
 use crate::server::actix::{Predicate, ServerTiming};
 use crate::server::exchange::Exchange;
@@ -36,8 +38,9 @@ struct Inner {
 impl<S, B> Transform<S, ServiceRequest> for ServerTiming
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<ServerTimingBody<B>>;
     type Error = Error;
     type Transform = ServerTimingMiddleware<S>;
     type InitError = ();
@@ -65,7 +68,7 @@ where
 ///
 /// # actix_web::rt::System::new().block_on(async {
 /// let service = ServerTiming::new().new_transform(ok_service()).await.unwrap();
-/// let response: ServiceResponse = service.call(TestRequest::default().to_srv_request()).await.unwrap();
+/// let response = service.call(TestRequest::default().to_srv_request()).await.unwrap();
 /// assert!(response.headers().contains_key("server-timing"));
 /// # });
 /// ```
@@ -85,8 +88,9 @@ impl<S> fmt::Debug for ServerTimingMiddleware<S> {
 impl<S, B> Service<ServiceRequest> for ServerTimingMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<ServerTimingBody<B>>;
     type Error = Error;
     type Future = ServerTimingFuture<S::Future, B>;
 

@@ -29,10 +29,12 @@ use crate::export::completed::Completed;
 use crate::export::hook::Hook;
 use crate::options::Options;
 
+mod body;
 mod future;
 mod head;
 mod middleware;
 
+pub use body::ServerTimingBody;
 pub use future::ServerTimingFuture;
 pub use middleware::ServerTimingMiddleware;
 
@@ -55,8 +57,11 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 ///   `Err` returned by an inner middleware or service. The last one stays an `Err`: it is
 ///   wrapped in an [`InternalError`] holding the original error's response plus the header,
 ///   so `Error::as_error::<T>()` in outer middleware no longer finds the original type.
-/// - Streaming bodies: the metrics, `total` included, cover the time until the response head
-///   is ready, not the time the body takes to stream.
+/// - Streaming bodies: the header goes out with the response head, so its metrics, `total`
+///   included, cover the time until the head is ready. With an
+///   [`on_complete`](Self::on_complete) hook, the body ([`ServerTimingBody`]) is polled with
+///   the request's collector current, and the hook gets what the body recorded and a `total`
+///   to its end.
 ///
 /// Options (shared with the tower layer; see [`Options`]) are set with the builder methods,
 /// and [`when`](Self::when) decides per request whether anything is collected at all.
@@ -155,9 +160,10 @@ impl ServerTiming {
     /// leaves out are not timed and do not reach it. The [route](crate::Completed::route) is
     /// actix's `match_pattern()`.
     ///
-    /// A streamed body is not awaited: actix hands the middleware no end-of-body event short
-    /// of changing the response's body type, so `total` and the metrics cover the time until
-    /// the response head is ready, as the header's do.
+    /// The hook runs once the response body has ended (or was dropped, the client gone): the
+    /// body is polled with the request's collector current, so what it records (a template
+    /// rendered as it streams, a streamed query) is among the metrics, and `total` runs to
+    /// the body's end.
     ///
     /// It runs on the worker thread, inside the request: keep it short (a log line, a metrics
     /// update) and hand slow work to a channel. A panic in it is contained (see `Completed`).

@@ -13,7 +13,7 @@ use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings};
 use server_timing_tests::names::names;
 
 /// What a browser reads from the response's `Server-Timing` field.
-fn read(response: &ServiceResponse) -> Vec<ParsedMetric> {
+fn read<B>(response: &ServiceResponse<B>) -> Vec<ParsedMetric> {
     let value = response
         .headers()
         .get("server-timing")

@@ -1,9 +1,8 @@
 //! `actix::ServerTiming::on_complete` and `send_when`, end to end: a real 2-worker actix
 //! server on loopback, reqwest and raw sockets as clients.
 //!
-//! actix gives a middleware no end-of-body event, so the hook runs when the response head
-//! leaves the middleware (documented on `ServerTiming::on_complete`); there is no streamed
-//! case here.
+//! The middleware wraps the response body, so the hook runs once the body has ended, with
+//! what the body recorded as it streamed.
 
 use std::time::Duration;
 
@@ -38,8 +37,29 @@ async fn hanging() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+const CHUNKS: u32 = 3;
+const CHUNK_DELAY: Duration = Duration::from_millis(20);
+
+/// A body of `CHUNKS` chunks, `CHUNK_DELAY` apart, each recording `chunk` as it is made, as a
+/// template rendered into the body does.
+async fn streamed() -> HttpResponse {
+    let chunks = futures::stream::unfold(0, |sent| async move {
+        if sent == CHUNKS {
+            return None;
+        }
+        tokio::time::sleep(CHUNK_DELAY).await;
+        server_timing_runtime::record("chunk", Duration::from_millis(1));
+        Some((
+            Ok::<_, actix_web::Error>(web::Bytes::from_static(b"chunk\n")),
+            sent + 1,
+        ))
+    });
+    HttpResponse::Ok().streaming(chunks)
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/user/{id}", web::get().to(user))
+        .route("/stream", web::get().to(streamed))
         .route(
             "/untimed",
             web::get().to(|| async { HttpResponse::Ok().body(render("nobody")) }),
@@ -64,6 +84,31 @@ async fn called_once_with_the_metrics_the_header_carried() {
     assert_eq!(response.status(), 200);
     let call = calls.one().await;
     assert_user_call(&call, response.headers());
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_streamed_body_is_in_the_hook_when_it_ends() {
+    let calls = Calls::new();
+    let server = serve(timing(&calls), routes);
+    let response = client().get(server.url("/stream")).send().await.unwrap();
+    let headers = response.headers().clone();
+    assert_eq!(response.text().await.unwrap(), "chunk\n".repeat(CHUNKS as usize));
+    let call = calls.one().await;
+    let streamed = CHUNK_DELAY * CHUNKS;
+    // The header went out with the head, before the body streamed.
+    let header = header_metrics(&headers);
+    assert!(header[0].duration < streamed.as_secs_f64() * 1e3, "{header:?}");
+    assert!(header.iter().all(|m| m.name != "chunk"), "{header:?}");
+    // The hook ran once the body ended, with what it recorded.
+    assert!(
+        call.total >= streamed,
+        "total {:?} ends before the body",
+        call.total
+    );
+    assert_eq!(names(&call.metrics), ["chunk"]);
+    assert_eq!(call.metric("chunk").count(), CHUNKS);
+    assert!(call.sent && !call.aborted, "{call:?}");
     server.stop().await;
 }
 
