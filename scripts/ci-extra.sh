@@ -2,8 +2,8 @@
 # The reliability jobs of CI, called by .ci/run:
 #
 #   scripts/ci-extra.sh setup   before the test suite: Debian's firefox-esr and the node
-#                               driver (`npm ci` in tests/firefox), so that
-#                               tests/tests/browser_firefox.rs runs (CI makes a missing one a
+#                               driver (`npm ci` in tests/firefox), so that the Firefox tests
+#                               (`--test browser firefox::`) run (CI makes a missing one a
 #                               failure with SERVER_TIMING_REQUIRE_FIREFOX=1)
 #   scripts/ci-extra.sh run     after it: every fuzz target for FUZZ_SECONDS (45) from the
 #                               committed corpus, so a regression in a parser, the writer or

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the browser side of tests/tests/browser_rum.rs: Grafana Faro's web SDK, its tracing
+# Installs the browser side of the RUM test (tests/tests/browser/rum.rs, `cargo test -p
+# server-timing-tests --test browser rum::`): Grafana Faro's web SDK, its tracing
 # package and esbuild, exactly as pinned in tests/rum/package-lock.json, into
 # tests/rum/node_modules. Without it that test skips (or fails under
 # SERVER_TIMING_REQUIRE_CHROMIUM=1, as in CI). The packages come from the npm registry here,

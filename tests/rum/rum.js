@@ -1,4 +1,4 @@
-// The page side of tests/tests/browser_rum.rs: Grafana Faro's web SDK with its tracing
+// The page side of the RUM test (tests/tests/browser/rum.rs): Grafana Faro's web SDK with its tracing
 // package, as an application would set it up, sending to the test server's `/collect`.
 // Once the page has loaded it makes one `fetch` (a resource whose Server-Timing Faro reads
 // too), then says so in the DOM for the test to see.

@@ -23,7 +23,8 @@ pub fn find(binary_env: Option<&str>, names: &[&str]) -> Option<PathBuf> {
     })
 }
 
-fn is_executable(path: &Path) -> bool {
+/// Whether `path` is a file that may be run.
+pub fn is_executable(path: &Path) -> bool {
     path.metadata()
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

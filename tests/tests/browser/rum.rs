@@ -1,19 +1,12 @@
-//! A real browser RUM SDK joins what the page saw to the server's trace through
-//! `Server-Timing`: headless Chromium loads a page of an axum app behind
-//! `ServerTimingLayer::trace_context(true)`, running Grafana Faro's web SDK and its tracing
-//! package (from npm, `tests/rum/`, bundled here with esbuild from `node_modules`; nothing is
-//! fetched but from the loopback server). The test reads what Faro itself sends to the app's
-//! `/collect`: its navigation event and its `fetch` resource event must carry the trace id and
-//! span id the server chose for that very request.
+//! A real RUM SDK, Grafana Faro's, in headless Chromium joins the page's navigation and a
+//! fetch to the trace the server named in `Server-Timing` for each of those very requests.
 //!
-//! Skipped with a loud message when Chromium or `tests/rum/node_modules` (see
-//! `scripts/rum-setup.sh`) is missing; a failure instead when `SERVER_TIMING_REQUIRE_CHROMIUM=1`.
-
-mod axum_support;
-#[allow(dead_code)]
-#[path = "browser_support/chromium.rs"]
-mod chromium;
-mod tool_support;
+//! The page is served by an axum app behind `ServerTimingLayer::trace_context(true)`; the SDK
+//! and its tracing package come from npm (`tests/rum/`), bundled here with esbuild from
+//! `node_modules`, and nothing is fetched but from the loopback server. The test reads what
+//! Faro itself sends to the app's `/collect`. Skipped with a loud message when Chromium or
+//! `tests/rum/node_modules` (see `scripts/rum-setup.sh`) is missing; a failure instead when
+//! `SERVER_TIMING_REQUIRE_CHROMIUM=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,11 +17,16 @@ use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_support::AxumServer;
-use chromium::{Chromium, TempDir, REQUIRE_ENV};
 use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{Timings, TraceParent};
+use server_timing_tests::axum_server::AxumServer;
+use server_timing_tests::tools;
+
+use crate::support::chromium::{Chromium, TempDir, REQUIRE_ENV};
+
+/// The test's name, as its skip banner gives it.
+const TEST: &str = "faro_links_the_navigation_and_a_fetch_to_the_servers_trace";
 
 /// What the server saw: the trace each request's header named, the `traceparent` the
 /// browser sent with it, and every payload Faro posted.
@@ -84,8 +82,8 @@ fn rum_dir() -> PathBuf {
 fn bundle(out: &Path) -> Option<String> {
     let esbuild = rum_dir().join("node_modules/.bin/esbuild");
     if !esbuild.exists() {
-        tool_support::skip(
-            "browser_rum",
+        tools::skip(
+            TEST,
             REQUIRE_ENV,
             "tests/rum/node_modules is missing.\n\
              Run scripts/rum-setup.sh (`npm ci` in tests/rum) to install Grafana Faro\n\
@@ -174,7 +172,7 @@ fn trace_of(event: &Value) -> (String, String) {
 
 #[test]
 fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
-    let Some(chromium) = Chromium::find("browser_rum") else {
+    let Some(chromium) = Chromium::find(TEST) else {
         return;
     };
     let out = TempDir::new("rum-bundle");

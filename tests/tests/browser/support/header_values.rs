@@ -1,10 +1,51 @@
 //! A seeded, deterministic generator of `Server-Timing` header values: mixes of tokens,
-//! quoted strings, escapes, separators, whitespace, odd numbers and plain garbage.
+//! quoted strings, escapes, separators, whitespace, odd numbers and plain garbage; the
+//! responses every engine is served from it, and what `parse` reads in them.
 //!
 //! Each value has a noise level: at 0 it is well formed (what a careful server writes), and
 //! the higher the level, the more often a choice goes to something malformed (a missing `=`,
 //! junk after a name, an unterminated quote, a number browsers reject, non-ASCII bytes), so
 //! that both the common path and the error paths of a parser are exercised.
+
+use server_timing_runtime::{parse, parse_headers, ParsedMetric, SERVER_TIMING};
+
+/// The generator's seed for every engine: the same values on every run and in every engine,
+/// so a disagreement can be replayed.
+pub const SEED: u64 = 0x5345_5256_4552_5449;
+
+/// How many generated values an engine reads, each as a response's only `Server-Timing` field.
+pub const GENERATED_VALUES: usize = 400;
+
+/// How many responses carry two generated fields, which browsers join with `", "` before
+/// parsing (so an unterminated quote in the first runs on into the second), as
+/// `parse_headers` does.
+pub const GENERATED_PAIRS: usize = 100;
+
+/// [`GENERATED_VALUES`] responses of one generated field, then [`GENERATED_PAIRS`] of two,
+/// drawn from [`SEED`]: each response's `Server-Timing` fields, in order.
+pub fn generated_responses() -> Vec<Vec<Vec<u8>>> {
+    let mut generator = HeaderValues::new(SEED);
+    let mut responses: Vec<Vec<Vec<u8>>> = (0..GENERATED_VALUES).map(|_| vec![generator.value()]).collect();
+    responses.extend((0..GENERATED_PAIRS).map(|_| vec![generator.value(), generator.value()]));
+    responses
+}
+
+/// What `parse` reads for one response's `fields`: a lone field decoded as a browser decodes
+/// header bytes, several as `parse_headers` reads them.
+pub fn parse_fields(fields: &[Vec<u8>]) -> Vec<ParsedMetric> {
+    match fields {
+        [value] => parse(&latin1(value)),
+        _ => {
+            let mut headers = http::HeaderMap::new();
+            for field in fields {
+                let field =
+                    http::HeaderValue::from_bytes(field).unwrap_or_else(|e| panic!("{}: {e}", shown(field)));
+                headers.append(SERVER_TIMING, field);
+            }
+            parse_headers(&headers)
+        }
+    }
+}
 
 /// Percent chance, per choice, of a malformed alternative; one level is drawn per value.
 const NOISE_LEVELS: &[usize] = &[0, 0, 3, 10, 25, 50];

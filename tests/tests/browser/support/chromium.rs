@@ -6,11 +6,13 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::tool_support::process_group::{drain, ProcessGroup};
+use server_timing_tests::tools;
+
+use super::one_browser_at_a_time;
+use super::process_group::{drain, ProcessGroup};
 
 /// Set to `1` (CI does) to make a missing Chromium a test failure instead of a skip.
 pub const REQUIRE_ENV: &str = "SERVER_TIMING_REQUIRE_CHROMIUM";
@@ -40,9 +42,6 @@ const FLAGS: &[&str] = &[
     "--hide-scrollbars",
 ];
 
-/// Tests of one binary run in parallel; one browser at a time keeps a small machine usable.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 /// A Chromium binary that exists on this machine.
 #[derive(Clone, Debug)]
 pub struct Chromium {
@@ -53,10 +52,10 @@ impl Chromium {
     /// The Chromium to test with. Where there is none, `test` is skipped with a loud message,
     /// or fails when [`REQUIRE_ENV`] is `1`.
     pub fn find(test: &str) -> Option<Chromium> {
-        if let Some(binary) = crate::tool_support::find(Some(BINARY_ENV), &["chromium"]) {
+        if let Some(binary) = tools::find(Some(BINARY_ENV), &["chromium"]) {
             return Some(Chromium { binary });
         }
-        crate::tool_support::skip(
+        tools::skip(
             test,
             REQUIRE_ENV,
             &format!(
@@ -89,9 +88,7 @@ impl Chromium {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let _one = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _one = one_browser_at_a_time();
         let profile = TempDir::new("profile");
         let mut profile_flag = OsString::from("--user-data-dir=");
         profile_flag.push(profile.path());

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::tool_support::process_group::{drain, ProcessGroup};
+use crate::support::process_group::{drain, ProcessGroup};
 
 /// Longest the driver may take to answer `/status` as ready.
 const START_LIMIT: Duration = Duration::from_secs(20);

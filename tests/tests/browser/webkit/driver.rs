@@ -2,19 +2,16 @@
 //! by `WebKitWebDriver` under Xvfb. Each page is loaded by a browser, driver and display of
 //! its own, all stopped within a bound when the page is read, or when reading it fails.
 
-pub mod reading;
-pub mod webdriver;
-pub mod xvfb;
-
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use server_timing_tests::tools;
 
-use webdriver::Driver;
-use xvfb::Xvfb;
+use super::webdriver::Driver;
+use super::xvfb::Xvfb;
+use crate::support::one_browser_at_a_time;
 
 /// Set to `1` (CI does) to make a missing WebKitWebDriver, MiniBrowser or Xvfb a test
 /// failure instead of a skip.
@@ -39,9 +36,6 @@ const REPORT_LIMIT: Duration = Duration::from_secs(60);
 /// Longest one script run in the page may take.
 const SCRIPT_LIMIT: Duration = Duration::from_secs(10);
 
-/// Tests of one binary run in parallel; one browser at a time keeps a small machine usable.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 /// WebKitWebDriver, a WebKitGTK browser and Xvfb, all present on this machine.
 #[derive(Clone, Debug)]
 pub struct WebKit {
@@ -54,9 +48,9 @@ impl WebKit {
     /// The WebKit to test with. Where something is missing, `test` is skipped with a loud
     /// message, or fails when [`REQUIRE_ENV`] is `1`.
     pub fn find(test: &str) -> Option<WebKit> {
-        let driver = crate::tool_support::find(Some(DRIVER_ENV), &["WebKitWebDriver"]);
-        let browser = crate::tool_support::find(Some(BROWSER_ENV), &[]).or_else(minibrowser);
-        let xvfb = crate::tool_support::find(None, &["Xvfb"]);
+        let driver = tools::find(Some(DRIVER_ENV), &["WebKitWebDriver"]);
+        let browser = tools::find(Some(BROWSER_ENV), &[]).or_else(minibrowser);
+        let xvfb = tools::find(None, &["Xvfb"]);
         let missing = match (&driver, &browser, &xvfb) {
             (None, _, _) => format!(
                 "no WebKitWebDriver: looked for ${DRIVER_ENV} and `WebKitWebDriver` on PATH \
@@ -76,15 +70,13 @@ impl WebKit {
                 })
             }
         };
-        crate::tool_support::skip(test, REQUIRE_ENV, &missing);
+        tools::skip(test, REQUIRE_ENV, &missing);
         None
     }
 
     /// The DOM of `url` once its `#report` element is filled in, serialized.
     pub fn dump_dom(&self, url: &str) -> String {
-        let _one = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _one = one_browser_at_a_time();
         // Dropped in reverse order: the driver and its browser first, then their display.
         let display = Xvfb::start(&self.xvfb);
         let mut driver = Driver::start(&self.driver, display.display());
@@ -152,6 +144,6 @@ fn minibrowser() -> Option<PathBuf> {
         BROWSER_DIRS
             .iter()
             .map(|dir| root.join(dir).join("MiniBrowser"))
-            .find(|candidate| crate::tool_support::is_executable(candidate))
+            .find(|candidate| tools::is_executable(candidate))
     })
 }

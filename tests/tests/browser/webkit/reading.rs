@@ -4,7 +4,7 @@
 
 use server_timing_runtime::ParsedMetric;
 
-use crate::browser_support::header_values::latin1;
+use crate::support::header_values::latin1;
 
 /// One way WebKit's reading differs from `parse`'s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,28 +1,28 @@
-//! In a real browser (headless Chromium): what `PerformanceServerTiming` exposes for the demo's
-//! page and API calls, and for hostile recordings, is exactly what the server recorded; every
-//! case of the browser parsing suite reads as the suite expects; for generated header values
-//! and for every value the toolkit writes, Chromium and `parse` read the same entries; the
-//! demo page renders its breakdown, and a screenshot of it is taken.
+//! Headless Chromium, the engine `parse` follows: the demo and hostile recordings read as
+//! recorded, the parsing suite, generated values and the toolkit's own values read as with
+//! `parse`, and the demo page rendering its breakdowns, screenshot included.
 //!
 //! Without Chromium (`chromium` on PATH or `$CHROMIUM`) every test here skips with a loud
 //! message, or fails when `SERVER_TIMING_REQUIRE_CHROMIUM=1` (CI sets it).
 
-mod browser_support;
-mod tool_support;
+mod screenshot_page;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
-use browser_support::chromium::{Chromium, TempDir};
-use browser_support::conformance::{cases, read_cases};
-use browser_support::demo_probe::{exchange, in_browser, reads_the_demo};
-use browser_support::fixed_fields::read_fixed;
-use browser_support::header_values::{latin1, shown, HeaderValues};
-use browser_support::screenshot_page::{self, ScreenshotPage};
-use browser_support::server::DemoUnderTest;
-use browser_support::toolkit_values::reads_toolkit_values_as_parse;
-use server_timing_runtime::{parse, parse_headers, SERVER_TIMING};
+use server_timing_runtime::parse;
+
+use crate::support::chromium::{Chromium, TempDir};
+use crate::support::conformance::{cases, read_cases};
+use crate::support::demo_probe::{exchange, in_browser, reads_the_demo};
+use crate::support::fixed_fields::read_fixed;
+use crate::support::header_values::{
+    generated_responses, parse_fields, shown, GENERATED_PAIRS, GENERATED_VALUES, SEED,
+};
+use crate::support::server::DemoUnderTest;
+use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use screenshot_page::ScreenshotPage;
 
 /// The demo page after it has fetched two endpoints and drawn their breakdowns (its `fetch`
 /// query parameters do what its buttons do).
@@ -112,7 +112,8 @@ async fn a_screenshot_of_the_demo_page() {
     let page = ScreenshotPage::default();
     let demo = DemoUnderTest::start(page.routes(DEMO_FOR_README)).await;
     let scratch = TempDir::new("screenshot");
-    // With SERVER_TIMING_UPDATE_SCREENSHOT=1 the README's picture is replaced.
+    // With SERVER_TIMING_UPDATE_SCREENSHOT=1 the README's picture is replaced (`cargo test -p
+    // server-timing-tests --test browser chromium::a_screenshot_of_the_demo_page`).
     let file = if std::env::var_os("SERVER_TIMING_UPDATE_SCREENSHOT").is_some_and(|v| v == "1") {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/demo.png")
     } else {
@@ -138,26 +139,12 @@ async fn a_screenshot_of_the_demo_page() {
     demo.stop().await;
 }
 
-/// How many generated values Chromium and `parse` both read, each as a response's only
-/// `Server-Timing` field.
-const GENERATED_VALUES: usize = 400;
-
-/// How many responses carry two generated fields, which browsers join with `", "` before
-/// parsing (so an unterminated quote in the first runs on into the second), as
-/// `parse_headers` does.
-const GENERATED_PAIRS: usize = 100;
-
-/// The generator's seed: the same values on every run, so a disagreement can be replayed.
-const SEED: u64 = 0x5345_5256_4552_5449;
-
 #[actix_web::test]
 async fn chromium_and_parse_read_generated_values_alike() {
     let Some(chromium) = Chromium::find("chromium_and_parse_read_generated_values_alike") else {
         return;
     };
-    let mut generator = HeaderValues::new(SEED);
-    let mut responses: Vec<Vec<Vec<u8>>> = (0..GENERATED_VALUES).map(|_| vec![generator.value()]).collect();
-    responses.extend((0..GENERATED_PAIRS).map(|_| vec![generator.value(), generator.value()]));
+    let responses = generated_responses();
     for value in responses.iter().flatten() {
         assert!(
             HeaderValue::from_bytes(value).is_ok(),
@@ -171,17 +158,7 @@ async fn chromium_and_parse_read_generated_values_alike() {
     let mut disagreements = Vec::new();
     let (mut entries, mut timed, mut described) = (0, 0, 0);
     for (i, (fields, browser)) in responses.iter().zip(&read).enumerate() {
-        let parsed = match &fields[..] {
-            [value] => parse(&latin1(value)),
-            _ => {
-                let mut headers = http::HeaderMap::new();
-                for field in fields {
-                    let field = http::HeaderValue::from_bytes(field).expect("checked above");
-                    headers.append(SERVER_TIMING, field);
-                }
-                parse_headers(&headers)
-            }
-        };
+        let parsed = parse_fields(fields);
         entries += browser.len();
         timed += browser.iter().filter(|m| m.duration != 0.0).count();
         described += browser.iter().filter(|m| !m.description.is_empty()).count();
@@ -210,9 +187,6 @@ async fn chromium_and_parse_read_generated_values_alike() {
         "the generator made too few durations ({timed}) or descriptions ({described})"
     );
 }
-
-/// Values written by the toolkit itself, each read back in Chromium.
-const TOOLKIT_VALUES: usize = 300;
 
 #[actix_web::test]
 async fn chromium_and_parse_read_every_value_the_toolkit_writes_alike() {

@@ -5,11 +5,13 @@ use std::env;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::tool_support::process_group::{drain, ProcessGroup};
+use server_timing_tests::tools;
+
+use crate::support::one_browser_at_a_time;
+use crate::support::process_group::{drain, ProcessGroup};
 
 /// Set to `1` (CI does) to make a missing Firefox, node or `npm ci` a test failure instead
 /// of a skip.
@@ -21,9 +23,6 @@ pub const BINARY_ENV: &str = "FIREFOX";
 /// Longest one run may take before it is stopped and the test fails; the script gives up on
 /// a page after 60 s itself, so this only catches a hung browser.
 const TIME_LIMIT: Duration = Duration::from_secs(150);
-
-/// Tests of one binary run in parallel; one browser at a time keeps a small machine usable.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The node project (puppeteer-core) that drives Firefox.
 fn driver_dir() -> PathBuf {
@@ -41,8 +40,8 @@ impl Firefox {
     /// The Firefox to test with. Where something is missing, `test` is skipped with a loud
     /// message, or fails when [`REQUIRE_ENV`] is `1`.
     pub fn find(test: &str) -> Option<Firefox> {
-        let binary = crate::tool_support::find(Some(BINARY_ENV), &["firefox-esr", "firefox"]);
-        let node = crate::tool_support::find(None, &["node"]);
+        let binary = tools::find(Some(BINARY_ENV), &["firefox-esr", "firefox"]);
+        let node = tools::find(None, &["node"]);
         let driver = driver_dir().join("node_modules/puppeteer-core/package.json");
         let missing = match (&binary, &node) {
             (None, _) => Some(format!(
@@ -62,15 +61,13 @@ impl Firefox {
                 node: node?,
             });
         };
-        crate::tool_support::skip(test, REQUIRE_ENV, &missing);
+        tools::skip(test, REQUIRE_ENV, &missing);
         None
     }
 
     /// The DOM of `url` once its `#report` element is filled in, serialized.
     pub fn dump_dom(&self, url: &str) -> String {
-        let _one = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _one = one_browser_at_a_time();
         let mut child = Command::new(&self.node)
             .arg(driver_dir().join("dump-dom.mjs"))
             .arg(url)

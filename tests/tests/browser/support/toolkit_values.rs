@@ -10,6 +10,9 @@ use server_timing_runtime::{
 
 use super::fixed_fields::read_fixed;
 
+/// How many values the toolkit writes for an engine to read back.
+pub const TOOLKIT_VALUES: usize = 300;
+
 /// The characters of an RFC 9110 token, spelled out here rather than taken from the writer,
 /// so that a writer that lets another through is caught.
 const TCHAR: &str = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -1,37 +1,23 @@
-//! The second browser engine: headless Firefox ESR (Gecko), driven over WebDriver BiDi. What
-//! `PerformanceServerTiming` exposes for the demo's page and API calls and for hostile
-//! recordings is exactly what the server recorded; every header the toolkit emitted there
-//! reads back the same in Firefox as in Chromium (byte for byte, replayed to both); values the
-//! toolkit writes for hostile recordings read the same in Firefox as with `parse`; and on
-//! malformed values Firefox differs from `parse` (which follows Chromium) in the ways
-//! `parse`'s docs list.
+//! Headless Firefox ESR (Gecko) over WebDriver BiDi: the demo and hostile recordings read as
+//! recorded and byte for byte as in Chromium, the toolkit's own values as with `parse`, and
+//! malformed values otherwise than `parse` only in the ways `parse`'s docs list.
 //!
 //! Needs `firefox-esr` (or `$FIREFOX`), `node`, and `npm ci` run in `tests/firefox/`; without
 //! them every test here skips with a loud message, or fails when
 //! `SERVER_TIMING_REQUIRE_FIREFOX=1` (CI sets it).
 
-// The Chromium harness is shared with tests/browser.rs; this binary uses its servers, pages
-// and generators, and Chromium only for the cross-engine comparison.
-#[allow(dead_code)]
-mod browser_support;
-mod firefox_support;
-mod tool_support;
+mod driver;
 
 use std::sync::Arc;
 
-use browser_support::chromium::Chromium;
-use browser_support::demo_probe::reads_the_demo;
-use browser_support::fixed_fields::read_fixed;
-use browser_support::header_values::{latin1, HeaderValues};
-use browser_support::toolkit_values::reads_toolkit_values_as_parse;
-use firefox_support::Firefox;
 use server_timing_runtime::{parse, ParsedMetric};
 
-/// The same seed and counts as tests/browser.rs, so both engines see the same values.
-const SEED: u64 = 0x5345_5256_4552_5449;
-const GENERATED_VALUES: usize = 400;
-/// Values written by the toolkit itself, each read back in Firefox.
-const TOOLKIT_VALUES: usize = 300;
+use crate::support::chromium::Chromium;
+use crate::support::demo_probe::reads_the_demo;
+use crate::support::fixed_fields::read_fixed;
+use crate::support::header_values::{latin1, HeaderValues, GENERATED_VALUES, SEED};
+use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use driver::Firefox;
 
 #[actix_web::test]
 async fn firefox_reads_the_demo_and_hostile_timings_as_recorded_and_as_chromium_does() {

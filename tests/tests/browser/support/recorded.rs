@@ -33,7 +33,7 @@ pub fn assert_as_recorded(engine: &str, seen: &Observed, exchange: &Exchange) {
         .unwrap_or_else(|| panic!("{}: no serverTiming entries; sent {sent:?}", seen.url));
     assert_eq!(total.name, DEFAULT_TOTAL_NAME, "{}: {browser:#?}", seen.url);
     // The demo has trace context on: its `traceparent` entry follows `total`, a valid W3C
-    // value (which metric it names is tests/tests/browser_rum.rs's business).
+    // value (which metric it names is the RUM test's business, `rum`).
     let rest = match rest.split_first() {
         Some((trace, rest)) if trace.name == "traceparent" => {
             assert!(

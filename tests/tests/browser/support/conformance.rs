@@ -8,7 +8,7 @@ use server_timing_runtime::ParsedMetric;
 
 use super::fixed_fields::read_fixed;
 
-const VECTORS: &str = include_str!("../../conformance/server-timing-parsing.json");
+const VECTORS: &str = include_str!("../../../conformance/server-timing-parsing.json");
 
 /// How many cases the suite has.
 pub const CASES: usize = 85;

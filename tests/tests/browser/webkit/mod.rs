@@ -1,38 +1,29 @@
-//! The third browser engine: WebKit (WebKitGTK's MiniBrowser under Xvfb, driven over W3C
-//! WebDriver by `WebKitWebDriver`), the engine of Safari and of every browser on an iPhone.
-//! What `PerformanceServerTiming` exposes for the demo's page and API calls and for hostile
-//! recordings is exactly what the server recorded; every value the toolkit writes reads in
-//! WebKit as with `parse`; and where WebKit's reading of the browser parsing suite and of
-//! generated malformed values differs from `parse` (which follows Chromium), it differs in
-//! the listed ways only ([`webkit_support::reading::Difference`]), each of them seen.
+//! WebKit, the engine of Safari (WebKitGTK's MiniBrowser under Xvfb, over W3C WebDriver): the
+//! demo and hostile recordings read as recorded, the toolkit's own values as with `parse`, and
+//! the parsing suite and generated values otherwise than `parse` only in the listed ways
+//! ([`reading::Difference`]), each of them seen.
 //!
 //! Needs `WebKitWebDriver` (Debian: `webkit2gtk-driver`) and `Xvfb`; without them every test
 //! here skips with a loud message, or fails when `SERVER_TIMING_REQUIRE_WEBKIT=1` (CI sets it).
 
-// The harness is shared with tests/browser.rs and tests/browser_firefox.rs; this binary uses
-// its servers, pages and generators, not Chromium.
-#[allow(dead_code)]
-mod browser_support;
-mod tool_support;
-mod webkit_support;
+mod driver;
+mod reading;
+mod webdriver;
+mod xvfb;
 
 use std::sync::Arc;
 
-use browser_support::conformance::{cases, read_cases};
-use browser_support::demo_probe::reads_the_demo;
-use browser_support::fixed_fields::read_fixed;
-use browser_support::header_values::{latin1, shown, HeaderValues};
-use browser_support::toolkit_values::reads_toolkit_values_as_parse;
-use server_timing_runtime::{parse, parse_headers, ParsedMetric, SERVER_TIMING};
-use webkit_support::reading::{self, Difference};
-use webkit_support::WebKit;
+use server_timing_runtime::{parse, ParsedMetric};
 
-/// The same seed and counts as tests/browser.rs, so every engine sees the same values.
-const SEED: u64 = 0x5345_5256_4552_5449;
-const GENERATED_VALUES: usize = 400;
-const GENERATED_PAIRS: usize = 100;
-/// Values written by the toolkit itself, each read back in WebKit.
-const TOOLKIT_VALUES: usize = 300;
+use crate::support::conformance::{cases, read_cases};
+use crate::support::demo_probe::reads_the_demo;
+use crate::support::fixed_fields::read_fixed;
+use crate::support::header_values::{
+    generated_responses, latin1, parse_fields, shown, GENERATED_PAIRS, GENERATED_VALUES, SEED,
+};
+use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use driver::WebKit;
+use reading::Difference;
 
 /// The suite's cases that WebKit reads otherwise than `parse` (and Chromium): a name followed
 /// by `=` ([`Difference::StopsAfterName`]). WebKit reads them as the suite's 2018 generator
@@ -192,24 +183,8 @@ async fn webkit_reads_generated_values_as_parse_but_for_the_listed_differences()
     else {
         return;
     };
-    let mut generator = HeaderValues::new(SEED);
-    let mut responses: Vec<Vec<Vec<u8>>> = (0..GENERATED_VALUES).map(|_| vec![generator.value()]).collect();
-    responses.extend((0..GENERATED_PAIRS).map(|_| vec![generator.value(), generator.value()]));
-    let parsed: Vec<Vec<ParsedMetric>> = responses
-        .iter()
-        .map(|fields| match &fields[..] {
-            [value] => parse(&latin1(value)),
-            _ => {
-                let mut headers = http::HeaderMap::new();
-                for field in fields {
-                    let field = http::HeaderValue::from_bytes(field)
-                        .unwrap_or_else(|e| panic!("{}: {e}", shown(field)));
-                    headers.append(SERVER_TIMING, field);
-                }
-                parse_headers(&headers)
-            }
-        })
-        .collect();
+    let responses = generated_responses();
+    let parsed: Vec<Vec<ParsedMetric>> = responses.iter().map(|fields| parse_fields(fields)).collect();
     let responses = Arc::new(responses);
     let read = read_fixed(webkit, WebKit::dump_dom, &responses).await;
 
