@@ -6,7 +6,11 @@
 //! ```sh
 //! cargo run -p server-timing-examples --bin demo
 //! ```
+//!
+//! [`services`] is the trace-joining recipe: two services whose `Server-Timing` and spans
+//! name one trace (`cargo run -p server-timing-examples --bin two_services`).
 
 pub mod demo;
 pub mod load;
+pub mod services;
 pub mod trace_request;

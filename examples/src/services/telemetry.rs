@@ -1,0 +1,52 @@
+//! Each service's OpenTelemetry tracer and `tracing` subscriber: the registry, the
+//! `tracing-opentelemetry` layer (so every `tracing` span is an OpenTelemetry span too) and
+//! the toolkit's layer (so spans with a `server_timing` field are metrics of the request).
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
+use opentelemetry_sdk::Resource;
+use tracing::Subscriber;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+
+/// A tracer provider for `service` that hands every span to `exporter` as it ends (a simple
+/// processor: nothing is batched, so a span is exported by the time its request is done).
+/// A deployment passes an OTLP exporter, and usually batches.
+///
+/// ```
+/// use opentelemetry_sdk::trace::InMemorySpanExporter;
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = server_timing_examples::services::telemetry::provider("inventory", exporter.clone());
+/// # let _ = provider;
+/// ```
+pub fn provider(service: &'static str, exporter: impl SpanExporter + 'static) -> SdkTracerProvider {
+    SdkTracerProvider::builder()
+        .with_resource(Resource::builder().with_service_name(service).build())
+        .with_simple_exporter(exporter)
+        .build()
+}
+
+/// The service's subscriber: registry, `tracing_opentelemetry::layer()` with `provider`'s
+/// tracer, and `server_timing_runtime::tracing::layer()`. A service installs it once as the
+/// global default (`.init()`); this example runs two services in one process, so each gets
+/// its own as the default of its own threads (see [`running`](super::running)). Layers of
+/// your own (a log formatter, say) go on top with `.with(...)`.
+///
+/// ```
+/// use opentelemetry_sdk::trace::InMemorySpanExporter;
+/// use server_timing_examples::services::telemetry::{provider, subscriber};
+///
+/// let provider = provider("inventory", InMemorySpanExporter::default());
+/// tracing::subscriber::with_default(subscriber(&provider, "inventory"), || {
+///     tracing::info_span!("work").in_scope(|| {});
+/// });
+/// ```
+pub fn subscriber(
+    provider: &SdkTracerProvider,
+    service: &'static str,
+) -> impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static {
+    tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer(service)))
+        .with(server_timing_runtime::tracing::layer())
+}
