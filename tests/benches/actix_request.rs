@@ -67,10 +67,10 @@ fn bench(c: &mut Criterion) {
 
     // Compare like with like: the timed app sends `total` and the five metrics.
     let get = || TestRequest::get().uri("/").to_request();
-    let sent = |response: ServiceResponse| {
+    fn sent<B>(response: ServiceResponse<B>) -> usize {
         let value = response.headers().get("server-timing");
         value.map_or(0, |v| server_timing_runtime::parse(v.to_str().unwrap()).len())
-    };
+    }
     assert_eq!(sent(system.block_on(call_service(&with, get()))), 6);
     assert_eq!(sent(system.block_on(call_service(&without, get()))), 0);
 

@@ -262,20 +262,23 @@ impl Timings {
         &self.inner.options
     }
 
-    /// The trace this request's header names, with [`Options::trace_context`] on (else
-    /// `None`): for the application's log lines, or the `traceparent` of the calls it makes
-    /// (`Timings::current().and_then(|t| t.trace_parent())`).
+    /// The request's trace context, with [`Options::trace_context`] on (else `None`), with
+    /// all its flags: what the header's trace entries name, for the application's log lines.
+    /// (Outgoing calls through `reqwest::Downstream` and `tower::DownstreamLayer` get a parent
+    /// id of their own in this trace.)
     ///
     /// It is this request's even when the response turns out to be one a shared cache may
     /// store, which then does not carry it (see [`Options::trace_context_on_cacheable`]).
     ///
     /// ```
-    /// use server_timing_runtime::{Options, Timings};
+    /// use server_timing_runtime::{Options, Timings, TraceEntry};
     ///
     /// assert!(Timings::new().trace_parent().is_none());
-    /// let timings = Timings::with_options(Options::new().trace_context(true));
+    /// let options = Options::new().trace_context(true).trace_entries([TraceEntry::Trace]);
+    /// let timings = Timings::with_options(options);
     /// let parent = timings.trace_parent().unwrap();
-    /// assert!(timings.finish().unwrap().to_str().unwrap().contains(&parent.to_string()));
+    /// let value = timings.finish().unwrap();
+    /// assert!(value.to_str().unwrap().starts_with(&format!("trace;desc={parent}")));
     /// ```
     pub fn trace_parent(&self) -> Option<TraceParent> {
         self.inner.trace.as_ref().map(|trace| trace.parent)

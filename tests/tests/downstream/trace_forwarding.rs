@@ -1,7 +1,8 @@
 //! Outgoing calls carry the request's trace: with trace context on, `reqwest::Downstream` and
-//! tower's `DownstreamLayer` send the `traceparent` (and `tracestate`) that the request's own
-//! header names, to a real server on loopback that reports what it received; with it off they
-//! send none, and a call that sets its own keeps it.
+//! tower's `DownstreamLayer` send a `traceparent` of the request's trace and flags with a
+//! parent id of each call's own (the id of the call as W3C Trace Context has it), and the
+//! request's `tracestate`, to a real server on loopback that reports what it received; with
+//! it off they send none, and a call that sets its own keeps it.
 
 use http::{HeaderMap, HeaderValue};
 use http_body_util::BodyExt;
@@ -48,6 +49,23 @@ fn traced(with_state: bool) -> Timings {
     Timings::for_request(Options::new().trace_context(true), &request)
 }
 
+/// Checks that `received` (what the reporter answered) is a call of the request whose trace
+/// context is `parent`, with `state`: the same trace and flags, a parent id of its own.
+/// Returns that parent id.
+fn assert_call_of(received: &str, parent: TraceParent, state: &str) -> [u8; 8] {
+    let (traceparent, tracestate) = received.split_once('\n').expect("two lines");
+    let call: TraceParent = traceparent.parse().expect("a valid traceparent");
+    assert_eq!(call.trace_id(), parent.trace_id(), "{received}");
+    assert_eq!(call.flags(), parent.flags(), "{received}");
+    assert_ne!(
+        call.parent_id(),
+        parent.parent_id(),
+        "the call's own id: {received}"
+    );
+    assert_eq!(tracestate, state);
+    call.parent_id()
+}
+
 async fn via_reqwest(timings: &Timings, url: &str, own: Option<&'static str>) -> String {
     let client = ClientBuilder::new(client())
         .with(Downstream::new("inventory"))
@@ -65,17 +83,26 @@ async fn reqwest_calls_carry_the_requests_trace() {
     let (url, server) = reporter().await;
     let timings = traced(true);
     let parent = timings.trace_parent().expect("trace context is on");
-    let received = via_reqwest(&timings, &url, None).await;
-    // The called service's parent is this server's span: the id the header names.
-    assert_eq!(received, format!("{parent}\ncongo=t61rcWkgMzE"));
+    let first = assert_call_of(
+        &via_reqwest(&timings, &url, None).await,
+        parent,
+        "congo=t61rcWkgMzE",
+    );
+    let second = assert_call_of(
+        &via_reqwest(&timings, &url, None).await,
+        parent,
+        "congo=t61rcWkgMzE",
+    );
+    assert_ne!(first, second, "each call has a parent id of its own");
     let incoming: TraceParent = INCOMING.parse().unwrap();
     assert_eq!(parent.trace_id(), incoming.trace_id());
     assert_ne!(parent.parent_id(), incoming.parent_id());
+    assert_ne!(first, incoming.parent_id());
     let value = timings.finish().unwrap();
     assert!(value
         .to_str()
         .unwrap()
-        .contains(&format!("traceparent;desc=\"{parent}\"")));
+        .starts_with(&format!("traceparent;desc=\"{parent}\"")));
     server.abort();
 }
 
@@ -86,7 +113,7 @@ async fn without_trace_context_or_a_tracestate_nothing_else_is_sent() {
     assert_eq!(via_reqwest(&off, &url, None).await, "-\n-");
     let no_state = traced(false);
     let parent = no_state.trace_parent().unwrap();
-    assert_eq!(via_reqwest(&no_state, &url, None).await, format!("{parent}\n-"));
+    assert_call_of(&via_reqwest(&no_state, &url, None).await, parent, "-");
     server.abort();
 }
 
@@ -115,6 +142,6 @@ async fn the_tower_layer_carries_the_requests_trace() {
         .unwrap();
     let response = bounded(timings.scope(client.oneshot(request))).await.unwrap();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    assert_eq!(body, format!("{parent}\ncongo=t61rcWkgMzE").as_bytes());
+    assert_call_of(&String::from_utf8_lossy(&body), parent, "congo=t61rcWkgMzE");
     server.abort();
 }

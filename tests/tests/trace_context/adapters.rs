@@ -87,6 +87,12 @@ impl Seen {
         Some(&first.description)
     }
 
+    /// What the handler saw (its trace context, all flags), as the `traceparent` entry
+    /// writes it: the `sampled` flag alone.
+    fn handler_as_entry(&self) -> String {
+        as_entry(&self.body)
+    }
+
     /// The `traceparent` entry, parsed strictly.
     fn traceparent(&self) -> TraceParent {
         let desc = self
@@ -94,6 +100,16 @@ impl Seen {
             .unwrap_or_else(|| panic!("a traceparent entry in {}", self.raw));
         desc.parse().unwrap_or_else(|e| panic!("{e}: {desc}"))
     }
+}
+
+/// A `traceparent` as its `Server-Timing` entry carries it: the `sampled` flag alone.
+fn as_entry(traceparent: &str) -> String {
+    let parent: TraceParent = traceparent
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: {traceparent}"));
+    TraceParent::new(parent.trace_id(), parent.parent_id(), parent.flags() & 0x01)
+        .expect("valid ids")
+        .to_string()
 }
 
 async fn read(response: reqwest::Response) -> Seen {
@@ -140,7 +156,7 @@ async fn an_incoming_traceparent_keeps_its_trace_and_gets_this_servers_span() {
     assert_ne!(hex(&parent.parent_id()), INCOMING_SPAN);
     assert!(parent.sampled());
     assert_eq!(
-        seen.body,
+        seen.handler_as_entry(),
         parent.to_string(),
         "the handler sees what the header says"
     );
@@ -148,14 +164,15 @@ async fn an_incoming_traceparent_keeps_its_trace_and_gets_this_servers_span() {
         seen.desc("tracestate"),
         Some("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
     );
-    // Quoted, as Splunk's agent reading the raw header requires, and right after `total`.
+    // Quoted, as Splunk's agent reading the raw header requires, and opening the field, where
+    // its iOS agent looks for it.
     assert!(
-        seen.raw.contains(&format!("traceparent;desc=\"{parent}\"")),
+        seen.raw.starts_with(&format!("traceparent;desc=\"{parent}\"")),
         "{}",
         seen.raw
     );
     let names: Vec<_> = seen.entries.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["total", "traceparent", "tracestate", "db"]);
+    assert_eq!(names, ["traceparent", "tracestate", "total", "db"]);
 }
 
 #[actix_web::test]
@@ -195,7 +212,7 @@ async fn an_invalid_traceparent_is_never_echoed_and_its_tracestate_is_dropped() 
         );
         assert!(parent.sampled(), "a fresh trace is sampled");
         assert_eq!(seen.desc("tracestate"), None, "{invalid}: {}", seen.raw);
-        assert_eq!(seen.body, parent.to_string());
+        assert_eq!(seen.handler_as_entry(), parent.to_string());
     }
 }
 
@@ -208,12 +225,16 @@ async fn two_traceparent_fields_are_invalid() {
 
 #[actix_web::test]
 async fn a_tracestate_that_cannot_be_passed_on_is_left_out() {
-    for invalid in ["Upper=1", "a=1,a=2", "novalue", "a=b=c"] {
+    for invalid in ["Upper=1", "@vendor=1", "novalue", "a=b=c"] {
         let headers = [("traceparent", INCOMING), ("tracestate", invalid)];
         let seen = actix_get(ServerTiming::new().trace_context(true), "/", &headers).await;
         assert_eq!(hex(&seen.traceparent().trace_id()), INCOMING_TRACE);
         assert_eq!(seen.desc("tracestate"), None, "{invalid}: {}", seen.raw);
     }
+    // A repeated key keeps the value whole, as the specification lets a vendor do.
+    let headers = [("traceparent", INCOMING), ("tracestate", "a=1,a=2")];
+    let seen = actix_get(ServerTiming::new().trace_context(true), "/", &headers).await;
+    assert_eq!(seen.desc("tracestate"), Some("a=1,a=2"), "{}", seen.raw);
     // Quotes and backslashes are valid in a tracestate value: escaped, and read back exactly.
     let quoted = r#"vendor=say "hi" \o/"#;
     let headers = [("traceparent", INCOMING), ("tracestate", quoted)];
@@ -226,7 +247,11 @@ async fn without_an_incoming_traceparent_each_request_gets_a_fresh_trace() {
     let a = actix_get(ServerTiming::new().trace_context(true), "/", &[]).await;
     let b = actix_get(ServerTiming::new().trace_context(true), "/", &[]).await;
     assert_ne!(a.traceparent().trace_id(), b.traceparent().trace_id());
-    assert_eq!(a.body, a.traceparent().to_string());
+    assert_eq!(a.handler_as_entry(), a.traceparent().to_string());
+    // A fresh trace id is random: the handler's trace context says so (Level 2's flag 02),
+    // the entry carries the sampled flag alone.
+    assert_eq!(a.body.parse::<TraceParent>().unwrap().flags(), 0x03);
+    assert_eq!(a.traceparent().flags(), 0x01);
 }
 
 #[actix_web::test]
@@ -253,7 +278,7 @@ async fn the_trace_fits_the_budget_before_the_metrics() {
     let timing = ServerTiming::new().trace_context(true).header_budget(256);
     let seen = actix_get(timing, "/many", &[]).await;
     assert!(seen.raw.len() <= 256, "{}", seen.raw);
-    assert_eq!(seen.body, seen.traceparent().to_string());
+    assert_eq!(seen.handler_as_entry(), seen.traceparent().to_string());
     assert!(seen.desc("omitted").is_some(), "{}", seen.raw);
 }
 
@@ -285,7 +310,7 @@ async fn through_the_tower_layer() {
     let parent = seen.traceparent();
     assert_eq!(hex(&parent.trace_id()), INCOMING_TRACE);
     assert_ne!(hex(&parent.parent_id()), INCOMING_SPAN);
-    assert_eq!(seen.body, parent.to_string());
+    assert_eq!(seen.handler_as_entry(), parent.to_string());
     assert_eq!(seen.desc("tracestate"), Some("congo=t61rcWkgMzE"));
 
     let invalid = axum_get(&server, "/", &[("traceparent", "00-zz"), ("tracestate", "a=1")]).await;
@@ -312,8 +337,8 @@ async fn through_the_http_helper() {
     let response = timed_response(timings, async { http::Response::new(seen_by_handler()) }).await;
     let raw = response.headers()["server-timing"].to_str().unwrap().to_owned();
     let entries = parse(&raw);
-    assert_eq!(entries[1].name, "traceparent");
-    assert_eq!(entries[1].description, *response.body());
+    assert_eq!(entries[0].name, "traceparent");
+    assert_eq!(entries[0].description, as_entry(response.body()));
     assert!(response.body().contains(INCOMING_TRACE));
 
     let timings = Timings::for_request(Options::new().trace_context(true), &request);

@@ -1,6 +1,7 @@
 //! `TraceParent` against the W3C trace-context rules for `traceparent`
 //! (<https://www.w3.org/TR/trace-context/#traceparent-header>), and properties over arbitrary
-//! input: what parses prints back the same, nothing panics, nothing invalid is accepted.
+//! input: what parses prints back the same (as version `00`), nothing panics, nothing invalid
+//! is accepted.
 
 use proptest::prelude::*;
 use server_timing_runtime::{Options, Timings, TraceParent};
@@ -36,12 +37,30 @@ fn every_flag_bit_is_kept_when_parsed() {
     assert!(parent.sampled());
 }
 
+/// The versioning rule: a higher version is read by its first fields, each followed by a
+/// dash or the end of the value, and continued as version 00.
+#[test]
+fn a_higher_version_is_read_as_version_00() {
+    for value in [
+        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds",
+    ] {
+        let parent: TraceParent = value.parse().unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(parent.to_string(), VALID, "{value:?}");
+    }
+}
+
 #[test]
 fn what_the_specification_rejects_is_rejected() {
     let invalid = [
-        // version: only 00 here; ff is forbidden outright
+        // version ff is forbidden outright
         "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        // a higher version: shorter than 55, or a field not followed by a dash or the end
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-012",
         // uppercase hex anywhere
         "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01",
@@ -83,9 +102,9 @@ fn a_digit_of_each_field_is_accepted_only_as_lowercase_hex() {
             let mut value = VALID.as_bytes().to_vec();
             value[at] = byte;
             let value = String::from_utf8(value).unwrap();
-            let hex = byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte);
-            // The version digit may only be `0`.
-            let accepted = if at == 1 { byte == b'0' } else { hex };
+            // Any lowercase hex digit, the version's too (`0x` is a higher version, read by
+            // its first fields).
+            let accepted = byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte);
             assert_eq!(value.parse::<TraceParent>().is_ok(), accepted, "{value:?}");
         }
     }
@@ -94,7 +113,14 @@ fn a_digit_of_each_field_is_accepted_only_as_lowercase_hex() {
 #[test]
 fn errors_say_what_is_wrong() {
     let error = |value: &str| value.parse::<TraceParent>().unwrap_err().to_string();
-    assert_eq!(error("00-ab"), "invalid traceparent: not 55 characters");
+    assert_eq!(
+        error("00-ab"),
+        "invalid traceparent: version 00 not 55 characters, or a later version shorter"
+    );
+    assert_eq!(
+        error("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        "invalid traceparent: version ff is invalid"
+    );
     assert_eq!(
         error("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"),
         "invalid traceparent: not lowercase hex"
@@ -160,9 +186,9 @@ proptest! {
     }
 
     #[test]
-    fn any_input_is_rejected_or_printed_back_unchanged(value in "\\PC{0,70}") {
+    fn any_input_is_rejected_or_printed_back_as_its_version_00_fields(value in "\\PC{0,70}") {
         if let Ok(parsed) = value.parse::<TraceParent>() {
-            prop_assert_eq!(parsed.to_string(), value);
+            prop_assert_eq!(parsed.to_string(), format!("00{}", &value[2..55]));
         }
     }
 

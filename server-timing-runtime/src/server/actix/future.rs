@@ -23,14 +23,14 @@ pin_project! {
     /// the request's scope, whose response gets the `Server-Timing` field.
     ///
     /// ```
-    /// use actix_web::dev::{Service, ServiceResponse, Transform};
+    /// use actix_web::dev::{Service, Transform};
     /// use actix_web::test::{ok_service, TestRequest};
     /// use server_timing_runtime::actix::{ServerTiming, ServerTimingFuture};
     ///
     /// # actix_web::rt::System::new().block_on(async {
     /// let service = ServerTiming::new().new_transform(ok_service()).await.unwrap();
     /// let future: ServerTimingFuture<_, _> = service.call(TestRequest::default().to_srv_request());
-    /// let response: ServiceResponse = future.await.unwrap();
+    /// let response = future.await.unwrap();
     /// assert!(response.headers().contains_key("server-timing"));
     /// # });
     /// ```

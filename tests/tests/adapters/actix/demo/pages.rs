@@ -34,8 +34,8 @@ async fn the_page_carries_the_whole_breakdown_from_real_work() {
     assert_eq!(
         names(&first),
         [
-            "total",
             "traceparent",
+            "total",
             "auth",
             "cache",
             "db",
@@ -161,14 +161,14 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
     assert_eq!(orders.status(), 200);
     assert_eq!(
         names(metrics(&orders)),
-        ["total", "traceparent", "auth", "cache", "db", "sqlx"]
+        ["traceparent", "total", "auth", "cache", "db", "sqlx"]
     );
     let totals = orders.text().await.unwrap();
     assert!(totals.starts_with(r#"{"open":"#), "{totals}");
 
     // Served from the cache now: the same totals.
     let cached = client.get(url("/api/orders")).send().await.unwrap();
-    assert_eq!(names(metrics(&cached)), ["total", "traceparent", "auth", "cache"]);
+    assert_eq!(names(metrics(&cached)), ["traceparent", "total", "auth", "cache"]);
     assert_eq!(find(&metrics(&cached), "cache").description, "hit");
     assert_eq!(cached.text().await.unwrap(), totals);
 
@@ -177,8 +177,8 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
     assert_eq!(
         names(metrics(&stock)),
         [
-            "total",
             "traceparent",
+            "total",
             "auth",
             "inventory",
             "inventory.total",
@@ -205,7 +205,7 @@ async fn each_api_endpoint_answers_with_its_own_breakdown() {
     let payments = client.get(url("/api/payments")).send().await.unwrap();
     assert_eq!(payments.status(), 503);
     let metrics = metrics(&payments);
-    assert_eq!(names(&metrics), ["total", "traceparent", "auth", "payments"]);
+    assert_eq!(names(&metrics), ["traceparent", "total", "auth", "payments"]);
     assert_eq!(
         find(&metrics, "payments").description,
         "Payment provider (connect error)"
@@ -232,7 +232,7 @@ async fn an_unreachable_inventory_is_a_502_with_the_breakdown() {
         .unwrap();
     assert_eq!(response.status(), 502);
     let metrics = metrics(&response);
-    assert_eq!(names(&metrics), ["total", "traceparent", "auth", "inventory"]);
+    assert_eq!(names(&metrics), ["traceparent", "total", "auth", "inventory"]);
     assert_eq!(
         find(&metrics, "inventory").description,
         "Inventory service (error)"
@@ -261,7 +261,7 @@ async fn routes_added_by_a_test_are_inside_the_middleware() {
         .await
         .unwrap();
     let metrics = metrics(&response);
-    assert_eq!(names(&metrics), ["total", "traceparent", "quote"]);
+    assert_eq!(names(&metrics), ["traceparent", "total", "quote"]);
     assert_eq!(find(&metrics, "quote").description, HOSTILE);
     running.stop().await;
 }
