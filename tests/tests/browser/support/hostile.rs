@@ -105,12 +105,13 @@ pub fn hostile_expected() -> Vec<ParsedMetric> {
         .collect()
 }
 
-/// A browser read the hostile recordings exactly: `total`, the demo's `traceparent`, every
+/// A browser read the hostile recordings exactly: the demo's `traceparent`, `total`, every
 /// hostile recording as [`hostile_expected`] says, then the attribute's metric.
 pub fn assert_hostile_entries(entries: &[ParsedMetric]) {
     let expected = hostile_expected();
     assert_eq!(entries.len(), expected.len() + 3, "{entries:#?}");
-    assert_eq!(entries[1].name, "traceparent", "{entries:#?}");
+    assert_eq!(entries[0].name, "traceparent", "{entries:#?}");
+    assert_eq!(entries[1].name, "total", "{entries:#?}");
     assert_eq!(&entries[2..=expected.len() + 1], &expected[..]);
     let by_attribute = &entries[expected.len() + 2];
     assert_eq!(
