@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{Timings, TraceParent};
+use server_timing_runtime::{Timings, TraceEntry, TraceParent};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::tools;
 
@@ -109,7 +109,7 @@ fn bundle(out: &Path) -> Option<String> {
     Some(std::fs::read_to_string(&file).expect("the bundle"))
 }
 
-fn app(seen: Seen, script: String) -> Router {
+fn app(seen: Seen, script: String, layer: ServerTimingLayer) -> Router {
     let script = Arc::new(script);
     Router::new()
         .route(
@@ -147,7 +147,7 @@ fn app(seen: Seen, script: String) -> Router {
                 async move { ([("content-type", "text/javascript")], script.as_str().to_owned()) }
             }),
         )
-        .layer(ServerTimingLayer::new().trace_context(true))
+        .layer(layer)
         .with_state(seen)
 }
 
@@ -172,6 +172,21 @@ fn trace_of(event: &Value) -> (String, String) {
 
 #[test]
 fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
+    faro_links(ServerTimingLayer::new().trace_context(true));
+}
+
+#[test]
+fn faro_links_them_beside_the_level_2_trace_entry() {
+    faro_links(
+        ServerTimingLayer::new()
+            .trace_context(true)
+            .trace_entries([TraceEntry::Traceparent, TraceEntry::Trace]),
+    );
+}
+
+/// The page and its fetch served behind `layer`, in Chromium with Faro: Faro's events name
+/// the server's trace and span.
+fn faro_links(layer: ServerTimingLayer) {
     let Some(chromium) = Chromium::find(TEST) else {
         return;
     };
@@ -186,7 +201,7 @@ fn faro_links_the_navigation_and_a_fetch_to_the_servers_trace() {
         .build()
         .unwrap();
     let seen = Seen::default();
-    let server = runtime.block_on(AxumServer::start(app(seen.clone(), script)));
+    let server = runtime.block_on(AxumServer::start(app(seen.clone(), script, layer)));
 
     let dom = chromium.dump_dom(&server.url("/"));
 

@@ -145,3 +145,70 @@ async fn the_tower_layer_carries_the_requests_trace() {
     assert_call_of(&String::from_utf8_lossy(&body), parent, "congo=t61rcWkgMzE");
     server.abort();
 }
+
+/// Two services over loopback: a front behind the tower layer (trace context on, both trace
+/// entries) whose handler calls the second, a reporter, twice through `reqwest::Downstream`.
+#[tokio::test]
+async fn a_services_calls_each_carry_a_parent_id_of_their_own() {
+    use axum::routing::get;
+    use server_timing_runtime::tower::ServerTimingLayer;
+    use server_timing_runtime::TraceEntry;
+
+    let (reporter_url, reporter) = reporter().await;
+    let calls = ClientBuilder::new(client())
+        .with(Downstream::new("inventory"))
+        .build();
+    let front = axum::Router::new()
+        .route(
+            "/",
+            get(move || async move {
+                let mut received = Vec::new();
+                for _ in 0..2 {
+                    let response = calls.get(&reporter_url).send().await.expect("the call");
+                    received.push(response.text().await.expect("its body"));
+                }
+                received.join("\n")
+            }),
+        )
+        .layer(
+            ServerTimingLayer::new()
+                .trace_context(true)
+                .trace_entries([TraceEntry::Traceparent, TraceEntry::Trace]),
+        );
+    let front = server_timing_tests::axum_server::AxumServer::start(front).await;
+    let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
+    let response = bounded(
+        client()
+            .get(front.url("/"))
+            .header("traceparent", incoming)
+            .send(),
+    )
+    .await
+    .unwrap();
+    let entries = server_timing_tests::entries::fields(response.headers()).join(", ");
+    let body = response.text().await.unwrap();
+    front.stop().await;
+    reporter.abort();
+
+    // The front's own span, as its `trace` entry names it with the incoming flags kept.
+    let entries = server_timing_runtime::parse(&entries);
+    let trace = entries.iter().find(|e| e.name == "trace").expect("a trace entry");
+    let front_span: TraceParent = trace.description.parse().unwrap();
+    assert_eq!(front_span.flags(), 0x03, "sampled and random carried on");
+    let traceparent = entries
+        .iter()
+        .find(|e| e.name == "traceparent")
+        .expect("a traceparent entry");
+    assert!(
+        traceparent.description.ends_with("-01"),
+        "the sampled flag alone: {traceparent:?}"
+    );
+
+    let lines: Vec<&str> = body.lines().collect();
+    let first = assert_call_of(&format!("{}\n{}", lines[0], lines[1]), front_span, "-");
+    let second = assert_call_of(&format!("{}\n{}", lines[2], lines[3]), front_span, "-");
+    assert_ne!(first, second, "each call its own parent id");
+    let incoming: TraceParent = incoming.parse().unwrap();
+    assert_eq!(front_span.trace_id(), incoming.trace_id());
+    assert!(![first, second].contains(&incoming.parent_id()));
+}
