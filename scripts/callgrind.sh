@@ -30,10 +30,12 @@ n="${1:-1000}"
 for tool in valgrind curl; do
     command -v "$tool" >/dev/null || { echo "callgrind.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
 done
-cargo build --release --quiet -p server-timing-examples --bin call_cost --bin load_app
+# Without the recipe's OpenTelemetry (the examples' default feature `services`): the
+# OpenTelemetry figure is `opentelemetry_cost`'s.
+cargo build --release --quiet -p server-timing-examples --no-default-features --bin call_cost --bin load_app
 # The benches' profile: its dependencies are the ones `cargo bench` has built already.
 cargo build --profile bench --quiet -p server-timing-tests --bin opentelemetry_cost
-bin=target/release
+bin=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

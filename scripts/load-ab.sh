@@ -50,7 +50,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 echo "building load_app (release)..." >&2
-cargo build --release --quiet -p server-timing-examples --bin load_app
+cargo build --release --quiet -p server-timing-examples --no-default-features --bin load_app
 app="${CARGO_TARGET_DIR:-$root/target}/release/load_app"
 
 work_dir=$(mktemp -d)

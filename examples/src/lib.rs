@@ -12,5 +12,6 @@
 
 pub mod demo;
 pub mod load;
+#[cfg(feature = "services")]
 pub mod services;
 pub mod trace_request;

@@ -1,37 +1,137 @@
 //! Per-request [`Server-Timing`](https://www.w3.org/TR/server-timing/) for Rust web services:
-//! time any fn with `#[server_timing]`, see the breakdown in the browser's DevTools.
+//! put `#[server_timing]` on any fn, sync or async, add the middleware, and see where each
+//! request's time went in the browser's DevTools and in
+//! `performance.getEntriesByType("navigation")[0].serverTiming`. A response gets one more
+//! header field, e.g.
+//!
+//! ```text
+//! Server-Timing: total;dur=41.2, auth;dur=0.8, db;dur=12.345;desc="DB read", cache;desc=hit
+//! ```
+//!
+//! # The middleware
+//!
+//! actix-web (feature `actix-web`): [`actix::ServerTiming`].
+//!
+//! ```
+//! # #[cfg(feature = "actix-web")]
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::{test, web, App, HttpResponse};
+//! use server_timing_runtime::{actix::ServerTiming, server_timing};
+//!
+//! #[server_timing("db", desc = "DB read")]
+//! async fn load_user(id: u32) -> String {
+//!     format!("user {id}")
+//! }
+//!
+//! let app = test::init_service(
+//!     App::new()
+//!         .wrap(ServerTiming::new())
+//!         .route("/", web::get().to(|| async { HttpResponse::Ok().body(load_user(7).await) })),
+//! )
+//! .await;
+//! let response = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+//! let header = response.headers()["server-timing"].to_str().unwrap();
+//! assert!(header.starts_with("total;dur="));
+//! assert!(header.contains(r#"db;dur="#) && header.ends_with(r#";desc="DB read""#));
+//! # });
+//! ```
+//!
+//! axum, hyper and any tower stack (feature `tower`): [`tower::ServerTimingLayer`].
+//!
+//! ```
+//! # #[cfg(feature = "axum")]
+//! # futures::executor::block_on(async {
+//! use axum::{routing::get, Router};
+//! use server_timing_runtime::{server_timing, tower::ServerTimingLayer};
+//! use tower::ServiceExt;
+//!
+//! #[server_timing]
+//! fn render() -> &'static str {
+//!     "hello"
+//! }
+//!
+//! let app = Router::new()
+//!     .route("/", get(|| async { render() }))
+//!     .layer(ServerTimingLayer::new());
+//! let request = http::Request::get("/").body(axum::body::Body::empty()).unwrap();
+//! let response = app.oneshot(request).await.unwrap();
+//! let header = response.headers()["server-timing"].to_str().unwrap();
+//! assert!(header.starts_with("total;dur=") && header.contains(", render;dur="));
+//! # });
+//! ```
+//!
+//! Both take the same [`Options`] (precision, repeated names, a header budget, descriptions,
+//! `total`, `Timing-Allow-Origin`, trace context), a per-request predicate for who is timed
+//! (`when`) and who gets the header (`send_when`), and an `on_complete` hook that hands every
+//! finished request ([`Completed`]) to logs and metrics. For any other stack,
+//! [`http::timed_response`] does the same around a response future.
+//!
+//! # The attribute
+//!
+//! [`server_timing`] times a fn from entry to every exit (`return`, `?`, a panic), or an async
+//! fn from its first poll to its completion, awaits included; an `Err` is marked `failed`, a
+//! future dropped early `cancelled`. Outside a request it costs one thread-local read.
 //!
 //! ```
 //! use server_timing_runtime::{server_timing, Timings};
 //!
-//! #[server_timing("db", desc = "DB read")]
-//! async fn load_user(id: u64) -> Result<String, std::io::Error> {
-//!     Ok(format!("user {id}"))
+//! #[server_timing]                              // named `authenticate`
+//! fn authenticate(token: &str) -> bool {
+//!     !token.is_empty()
 //! }
 //!
-//! # futures::executor::block_on(async {
-//! // Middleware (`actix::ServerTiming`, `tower::ServerTimingLayer`) does this per request:
+//! #[server_timing("db", desc = "DB read")]
+//! fn query(sql: &str) -> Result<usize, String> {
+//!     sql.find("users").ok_or_else(|| "no table".to_owned())
+//! }
+//!
 //! let timings = Timings::new();
-//! let user = timings.scope(load_user(7)).await.unwrap();
-//! let header = timings.finish().unwrap();
-//! // e.g. `total;dur=0.012, db;dur=0.004;desc="DB read"`
-//! assert!(header.to_str().unwrap().contains(r#"db;dur="#));
-//! # let _ = user;
-//! # });
+//! timings.sync_scope(|| {
+//!     authenticate("t0ken");
+//!     let _ = query("select 1");
+//! });
+//! let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+//! assert_eq!(names, ["authenticate", "db"]);
+//! assert_eq!(timings.metrics()[1].failed(), 1);
 //! ```
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | (none) | the attribute, [`Timings`], the recording functions, [`parse`], the [`http`] helper |
+//! | `actix-web` | [`actix::ServerTiming`], actix-web 4 middleware (needs Rust 1.89, as actix-web 4.18 does) |
+//! | `tower` | [`tower::ServerTimingLayer`] for axum and hyper, [`tower::DownstreamLayer`] for tower clients |
+//! | `axum` | the tower layer reads axum's `MatchedPath` for [`Completed::route`] |
+//! | `reqwest` | [`reqwest::Downstream`]: outgoing calls timed, their metrics merged |
+//! | `tracing` | [`tracing::layer`]: `tracing` spans (and sqlx's statement events) as metrics |
+//! | `metrics` | [`metrics::histograms`]: every request's metrics into the `metrics` facade |
+//! | `opentelemetry` | trace context from the request's OpenTelemetry span |
+//! | `sentry` | the `sentry-trace` entry from the request's Sentry transaction (needs Rust 1.89) |
+//!
+//! # By hand
 //!
 //! - [`Timings`] is the per-request collector; a scope makes it current for a future or a
 //!   closure. Outside any scope every recording is a no-op that reads no clock.
 //! - [`record`], [`record_value`], [`describe`], [`timer`] and [`FutureExt::timed`] record what
 //!   the attribute cannot express; [`FutureExt::in_current_timings`] carries the collector into
 //!   spawned work.
-//! - [`Options`] says what is written: precision, repeated names, a header size budget,
-//!   descriptions, the `total` metric and `Timing-Allow-Origin`.
-//! - [`parse`] reads a `Server-Timing` value exactly as browsers do.
-//! - `reqwest::Downstream` (feature `reqwest`) and `tower::DownstreamLayer` (feature `tower`)
-//!   time outgoing calls and merge the called service's metrics as `name.*`.
+//! - [`parse`] reads a `Server-Timing` value exactly as browsers do; [`record_downstream`]
+//!   merges a called service's.
 //! - [`Options::trace_context`] names the request's trace ([`TraceParent`]) in the header,
 //!   where browser RUM SDKs join it to the page's own data.
+//!
+//! ```
+//! use std::time::Duration;
+//! use server_timing_runtime::{record, Timings};
+//!
+//! # futures::executor::block_on(async {
+//! let timings = Timings::new();
+//! timings.scope(async { record("queue", Duration::from_micros(250)) }).await;
+//! let header = timings.finish().unwrap();
+//! assert!(header.to_str().unwrap().ends_with(", queue;dur=0.25"));
+//! # });
+//! ```
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![warn(missing_docs, unreachable_pub)]
 

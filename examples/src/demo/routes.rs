@@ -206,7 +206,8 @@ fn log(done: &Completed<'_>) {
         method = %done.method(),
         route = done.route().unwrap_or(done.path()),
         status = done.status().as_u16(),
-        total_ms = done.total().as_secs_f64() * 1e3,
+        // Milliseconds at the header's precision, 3 decimals.
+        total_ms = %format!("{:.3}", done.total().as_secs_f64() * 1e3),
         metrics = done.metrics().len(),
         slowest = slowest.map(|(name, _)| name),
         sent = done.sent(),

@@ -369,7 +369,10 @@ impl Timings {
         }
         entries.closed = true;
         let texts = self.trace_entry().map(TraceContext::texts);
-        let leads = texts.as_ref().map(|texts| texts.leads(config.trace_entries));
+        let mut sentry_trace = [b'-'; trace::SENTRY_TRACE_LEN];
+        let leads = texts
+            .as_ref()
+            .map(|texts| texts.leads(config.trace_entries, &mut sentry_trace));
         let leads = leads.as_ref().map_or(&[][..], |leads| leads.as_slice());
         let written = write::header_value(config, Some(total), leads, &entries.metrics, entries.omitted);
         entries.omitted = written.omitted;

@@ -56,7 +56,7 @@ impl Notes {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Lead<'a> {
     pub(crate) name: &'static str,
-    pub(crate) description: &'a str,
+    pub(crate) description: &'a [u8],
     /// The description always as a quoted-string (readers that match the raw header look
     /// for the quotes), else as a token where it is one.
     pub(crate) quoted: bool,

@@ -15,41 +15,62 @@ pub(crate) fn write_millis(out: &mut Vec<u8>, duration: Duration, decimals: u8) 
     // Nanoseconds in one unit of the last decimal.
     let unit = POW10[6 - decimals];
     let below_a_second = (u64::from(duration.subsec_nanos()) + unit / 2) / unit;
-    out.extend_from_slice(b";dur=");
     let units = duration
         .as_secs()
         .checked_mul(1_000 * scale)
         .and_then(|units| units.checked_add(below_a_second));
-    match units {
-        Some(units) => {
-            write_number(out, units / scale);
-            write_fraction(out, units % scale, decimals);
-        }
-        // Beyond 584 years at 6 decimals: exact all the same.
+    let mut integer = itoa::Buffer::new();
+    let (integer, fraction) = match units {
+        Some(units) => (integer.format(units / scale), units % scale),
+        // Beyond 584 years at 6 decimals: in 128 bits, exact all the same.
         None => {
             let units =
                 u128::from(duration.as_secs()) * u128::from(1_000 * scale) + u128::from(below_a_second);
-            out.extend_from_slice(itoa::Buffer::new().format(units / u128::from(scale)).as_bytes());
             // Below `scale`, so within 64 bits.
-            write_fraction(out, (units % u128::from(scale)) as u64, decimals);
+            (
+                integer.format(units / u128::from(scale)),
+                (units % u128::from(scale)) as u64,
+            )
         }
-    }
+    };
+    let fraction = Fraction::of(fraction, decimals);
+    // The whole parameter in one write.
+    let mut text = [0u8; 5 + 40 + 7];
+    text[..5].copy_from_slice(b";dur=");
+    let end = 5 + integer.len();
+    text[5..end].copy_from_slice(integer.as_bytes());
+    let fraction = fraction.as_bytes();
+    text[end..end + fraction.len()].copy_from_slice(fraction);
+    out.extend_from_slice(&text[..end + fraction.len()]);
 }
 
-/// `.` and the `decimals` digits of `fraction` (below `10^decimals`), trailing zeros cut;
-/// nothing for zero.
-fn write_fraction(out: &mut Vec<u8>, mut fraction: u64, decimals: usize) {
-    if fraction == 0 {
-        return;
+/// `.` and the digits of a fraction, trailing zeros cut; nothing for zero.
+struct Fraction {
+    digits: [u8; 7],
+    len: usize,
+}
+
+impl Fraction {
+    /// `fraction` (below `10^decimals`) at `decimals` digits.
+    fn of(mut fraction: u64, decimals: usize) -> Self {
+        let mut digits = [b'0'; 7];
+        digits[0] = b'.';
+        for digit in digits[1..=decimals].iter_mut().rev() {
+            *digit = b'0' + (fraction % 10) as u8;
+            fraction /= 10;
+        }
+        let len = digits[..=decimals]
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(0, |last| last + 1);
+        // Only the point left: no fraction.
+        let len = if len == 1 { 0 } else { len };
+        Fraction { digits, len }
     }
-    let mut digits = [b'0'; 7];
-    digits[0] = b'.';
-    for digit in digits[1..=decimals].iter_mut().rev() {
-        *digit = b'0' + (fraction % 10) as u8;
-        fraction /= 10;
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.digits[..self.len]
     }
-    let last = digits[..=decimals].iter().rposition(|&d| d != b'0').unwrap_or(0);
-    out.extend_from_slice(&digits[..=last]);
 }
 
 /// `n` in decimal.

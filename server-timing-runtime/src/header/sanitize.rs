@@ -60,7 +60,12 @@ pub(crate) const fn is_tchar(byte: u8) -> bool {
 /// assert!(!is_token(""));
 /// ```
 pub const fn is_token(text: &str) -> bool {
-    !text.is_empty() && fits(text, usize::MAX, &TCHAR)
+    is_token_bytes(text.as_bytes())
+}
+
+/// [`is_token`] on bytes.
+pub(crate) const fn is_token_bytes(text: &[u8]) -> bool {
+    !text.is_empty() && fits_bytes(text, usize::MAX, &TCHAR)
 }
 
 /// Which bytes may stand in a description after sanitization: printable ASCII.
@@ -77,7 +82,11 @@ const VISIBLE: [bool; 256] = {
 /// Whether `text` has at most `max` bytes, all of them in `allowed`. A `const fn`, so that
 /// names and descriptions fixed at compile time are checked then.
 const fn fits(text: &str, max: usize, allowed: &[bool; 256]) -> bool {
-    let bytes = text.as_bytes();
+    fits_bytes(text.as_bytes(), max, allowed)
+}
+
+/// [`fits`] on bytes.
+const fn fits_bytes(bytes: &[u8], max: usize, allowed: &[bool; 256]) -> bool {
     if bytes.len() > max {
         return false;
     }

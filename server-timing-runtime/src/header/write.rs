@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::header::entry::{Entry, Lead, Measure, Notes};
 use crate::header::number::{write_millis, write_number, write_value};
-use crate::header::sanitize::{self, is_token};
+use crate::header::sanitize::{self, is_token, is_token_bytes};
 use crate::options::{Config, Options};
 
 /// Room kept for the `omitted` entry once something has to be left out:
@@ -101,11 +101,11 @@ impl<E: Entry> Fields<'_, E> {
             let mark = out.len();
             separate(out);
             out.extend_from_slice(lead.name.as_bytes());
-            if lead.quoted || !is_token(lead.description) {
+            if lead.quoted || !is_token_bytes(lead.description) {
                 write_quoted_description(out, lead.description, Notes::default());
             } else {
                 out.extend_from_slice(b";desc=");
-                out.extend_from_slice(lead.description.as_bytes());
+                out.extend_from_slice(lead.description);
             }
             if out.len() > budget {
                 // A lead makes sense only after those before it: the rest go with it.
@@ -189,21 +189,21 @@ fn write_entry(
         out.extend_from_slice(b";desc=");
         out.extend_from_slice(description.as_bytes());
     } else {
-        write_quoted_description(out, description, notes);
+        write_quoted_description(out, description.as_bytes(), notes);
     }
 }
 
 /// `;desc=` and `text` with `notes` as a quoted-string, `"` and `\` escaped.
-fn write_quoted_description(out: &mut Vec<u8>, text: &str, notes: Notes) {
+fn write_quoted_description(out: &mut Vec<u8>, text: &[u8], notes: Notes) {
     out.extend_from_slice(b";desc=\"");
-    let mut rest = text.as_bytes();
     // The text as it is up to each special byte, then the byte escaped.
-    while let Some(at) = rest.iter().position(|&byte| matches!(byte, b'"' | b'\\')) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(&[b'\\', rest[at]]);
-        rest = &rest[at + 1..];
+    let mut plain = 0;
+    for at in memchr::memchr2_iter(b'"', b'\\', text) {
+        out.extend_from_slice(&text[plain..at]);
+        out.push(b'\\');
+        plain = at;
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(&text[plain..]);
     if !notes.is_none() {
         write_notes(out, text.is_empty(), notes);
     }
@@ -364,17 +364,17 @@ mod tests {
         let leads = [
             Lead {
                 name: "traceparent",
-                description: "00-ab-cd-01",
+                description: b"00-ab-cd-01",
                 quoted: true,
             },
             Lead {
                 name: "tracestate",
-                description: "a=1",
+                description: b"a=1",
                 quoted: true,
             },
             Lead {
                 name: "trace",
-                description: "00-ab-cd-03",
+                description: b"00-ab-cd-03",
                 quoted: false,
             },
         ];
@@ -398,12 +398,12 @@ mod tests {
         let leads = [
             Lead {
                 name: "traceparent",
-                description: &long,
+                description: long.as_bytes(),
                 quoted: true,
             },
             Lead {
                 name: "tracestate",
-                description: "a=1",
+                description: b"a=1",
                 quoted: true,
             },
         ];

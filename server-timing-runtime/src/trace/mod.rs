@@ -88,15 +88,9 @@ impl TraceContext {
 
     /// What its entries say, ready to be written.
     pub(crate) fn texts(&self) -> EntryTexts<'_> {
-        let (trace_id, span_id) = self.parent.id_texts();
-        let mut sentry = [b'-'; SENTRY_TRACE_LEN];
-        sentry[..32].copy_from_slice(trace_id.as_bytes());
-        sentry[33..49].copy_from_slice(span_id.as_bytes());
-        sentry[50] = if self.parent.sampled() { b'1' } else { b'0' };
         EntryTexts {
             traceparent: self.parent.sampled_only(),
-            trace: self.parent,
-            sentry_trace: sentry,
+            trace: &self.parent,
             sentry: self.sentry.as_deref(),
             state: self.state.as_deref(),
         }
@@ -104,16 +98,14 @@ impl TraceContext {
 }
 
 /// The length of a `sentry-trace` value: `<32 hex>-<16 hex>-<0|1>`.
-const SENTRY_TRACE_LEN: usize = 51;
+pub(crate) const SENTRY_TRACE_LEN: usize = 51;
 
 /// The descriptions of a trace context's entries.
 pub(crate) struct EntryTexts<'a> {
     /// The `sampled` flag alone, as RUM agents match it.
     traceparent: TraceParent,
     /// All the trace's flags, as Level 2's `trace` metric carries them.
-    trace: TraceParent,
-    /// From the trace's ids, where the Sentry SDK gives none.
-    sentry_trace: [u8; SENTRY_TRACE_LEN],
+    trace: &'a TraceParent,
     sentry: Option<&'a Sentry>,
     state: Option<&'a str>,
 }
@@ -121,7 +113,12 @@ pub(crate) struct EntryTexts<'a> {
 impl EntryTexts<'_> {
     /// The entries `entries` chooses, in their written order: `traceparent` and `tracestate`,
     /// `trace`, `sentry-trace` and the Sentry SDK's `baggage` (never the request's own).
-    pub(crate) fn leads(&self, entries: TraceEntries) -> Leads<'_> {
+    /// `sentry_trace` is where a `sentry-trace` value made from the trace's ids goes.
+    pub(crate) fn leads<'s>(
+        &'s self,
+        entries: TraceEntries,
+        sentry_trace: &'s mut [u8; SENTRY_TRACE_LEN],
+    ) -> Leads<'s> {
         let mut leads = Leads {
             entries: [EMPTY_LEAD; 5],
             len: 0,
@@ -135,28 +132,29 @@ impl EntryTexts<'_> {
             leads.len += 1;
         };
         if entries.has(TraceEntry::Traceparent) {
-            push(TRACEPARENT_NAME, self.traceparent.as_str(), true);
+            push(TRACEPARENT_NAME, self.traceparent.as_bytes(), true);
             if let Some(state) = self.state {
-                push(TRACESTATE_NAME, state, true);
+                push(TRACESTATE_NAME, state.as_bytes(), true);
             }
         }
         if entries.has(TraceEntry::Trace) {
-            push("trace", self.trace.as_str(), false);
+            push("trace", self.trace.as_bytes(), false);
         }
         if entries.has(TraceEntry::SentryTrace) {
             match self.sentry {
                 Some(sentry) => {
-                    push("sentry-trace", &sentry.sentry_trace, true);
+                    push("sentry-trace", sentry.sentry_trace.as_bytes(), true);
                     if let Some(baggage) = &sentry.baggage {
-                        push("baggage", baggage, true);
+                        push("baggage", baggage.as_bytes(), true);
                     }
                 }
-                // Hex digits, dashes and a digit: always UTF-8.
-                None => push(
-                    "sentry-trace",
-                    std::str::from_utf8(&self.sentry_trace).unwrap_or_default(),
-                    true,
-                ),
+                None => {
+                    let (trace_id, span_id) = self.trace.id_texts();
+                    sentry_trace[..32].copy_from_slice(trace_id);
+                    sentry_trace[33..49].copy_from_slice(span_id);
+                    sentry_trace[50] = if self.trace.sampled() { b'1' } else { b'0' };
+                    push("sentry-trace", &sentry_trace[..], true);
+                }
             }
         }
         leads
@@ -165,7 +163,7 @@ impl EntryTexts<'_> {
 
 const EMPTY_LEAD: Lead<'static> = Lead {
     name: "",
-    description: "",
+    description: b"",
     quoted: true,
 };
 
