@@ -1,6 +1,7 @@
 //! In real browsers: what `PerformanceServerTiming` exposes for the demo and for every value
 //! the toolkit writes, in Chromium, Firefox ESR and WebKit, how each engine reads malformed
-//! values against `parse`, and a RUM SDK joining a page to the server's trace.
+//! values against `parse`, and RUM SDKs (Grafana Faro, Sentry's browser SDK) joining a page to
+//! the server's trace.
 //!
 //! Each test starts its own servers on 127.0.0.1:0 and its own browser for each page it
 //! loads; the browsers themselves run one at a time ([`support::one_browser_at_a_time`]).
@@ -12,5 +13,6 @@
 mod chromium;
 mod firefox;
 mod rum;
+mod sentry;
 mod support;
 mod webkit;
