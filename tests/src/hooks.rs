@@ -62,7 +62,7 @@ impl Calls {
     }
 
     /// A hook that records its calls here.
-    pub fn hook(&self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
+    pub fn hook(&self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static + use<> {
         let calls = self.clone();
         move |done| calls.0.lock().unwrap().push(Call::of(done))
     }

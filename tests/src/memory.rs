@@ -121,31 +121,39 @@ fn forget_watched(ptr: *mut u8) {
 // allocates nor touches the memory.
 unsafe impl GlobalAlloc for TrackingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = System.alloc(layout);
-        note_alloc(ptr, layout.size());
-        ptr
+        unsafe {
+            let ptr = System.alloc(layout);
+            note_alloc(ptr, layout.size());
+            ptr
+        }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let ptr = System.alloc_zeroed(layout);
-        note_alloc(ptr, layout.size());
-        ptr
+        unsafe {
+            let ptr = System.alloc_zeroed(layout);
+            note_alloc(ptr, layout.size());
+            ptr
+        }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note_free(ptr, layout.size());
-        System.dealloc(ptr, layout);
+        unsafe {
+            note_free(ptr, layout.size());
+            System.dealloc(ptr, layout);
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // A collector is never reallocated; an address given back must stop being watched.
-        forget_watched(ptr);
-        let new = System.realloc(ptr, layout, new_size);
-        if !new.is_null() {
-            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe {
+            // A collector is never reallocated; an address given back must stop being watched.
+            forget_watched(ptr);
+            let new = System.realloc(ptr, layout, new_size);
+            if !new.is_null() {
+                LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            }
+            new
         }
-        new
     }
 }
 

@@ -135,12 +135,12 @@ impl Demo {
         &self,
     ) -> App<
         impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<impl MessageBody>,
-            Error = Error,
-            InitError = (),
-        >,
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<impl MessageBody + use<>>,
+                Error = Error,
+                InitError = (),
+            > + use<>,
     > {
         App::new()
             .wrap(server_timing())

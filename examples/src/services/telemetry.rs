@@ -45,7 +45,7 @@ pub fn provider(service: &'static str, exporter: impl SpanExporter + 'static) ->
 pub fn subscriber(
     provider: &SdkTracerProvider,
     service: &'static str,
-) -> impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static {
+) -> impl Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static + use<> {
     tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer(service)))
         .with(server_timing_runtime::tracing::layer())

@@ -310,10 +310,15 @@ impl Timings {
         self.inner.trace.as_ref()
     }
 
-    /// Leave the trace context off this response if its `Cache-Control` fields say a shared
-    /// cache may store it (unless [`Options::trace_context_on_cacheable`]). The fields are
-    /// looked up only then: with trace context off, this costs no header lookup.
-    pub(crate) fn apply_cache_rule(&self, head: &impl ResponseHead) {
+    /// The response head is made: leave the trace context off it if its `Cache-Control`
+    /// fields say a shared cache may store it (unless [`Options::trace_context_on_cacheable`]),
+    /// and read now what the trace entries take from the request's context (the Sentry span,
+    /// which the body's polls may no longer see). The fields are looked up only with trace
+    /// context on.
+    pub(crate) fn at_response_head(&self, head: &impl ResponseHead) {
+        if let Some(trace) = &self.inner.trace {
+            let _ = trace.sentry();
+        }
         if self.inner.trace.is_some()
             && !self.inner.options.config().trace_context_on_cacheable
             && trace::cache::shared_cache_may_store(head.cache_control())
@@ -397,7 +402,7 @@ impl Timings {
     /// assert_eq!(fields[0], "cdn;dur=1");
     /// ```
     pub fn append_to(&self, headers: &mut HeaderMap) -> bool {
-        self.apply_cache_rule(headers);
+        self.at_response_head(headers);
         self.append(headers)
     }
 

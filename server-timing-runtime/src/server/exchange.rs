@@ -63,7 +63,7 @@ impl Exchange {
         head: &impl ResponseHead,
     ) -> Option<&'t Timings> {
         let timings = timings.filter(|_| self.send)?;
-        timings.apply_cache_rule(head);
+        timings.at_response_head(head);
         Some(timings)
     }
 

@@ -48,13 +48,17 @@ pub(crate) fn is_trace_entry(name: &str) -> bool {
 pub(crate) struct TraceContext {
     pub(crate) parent: TraceParent,
     pub(crate) state: Option<Box<str>>,
-    /// The Sentry span's own `sentry-trace` and `baggage`, where the `sentry-trace` entry is
-    /// chosen and a Sentry span is current (feature `sentry`).
-    pub(crate) sentry: Option<Box<Sentry>>,
+    /// The Sentry span's own `sentry-trace` and `baggage` (feature `sentry`), read once, when
+    /// first needed, where the `sentry-trace` entry is chosen: sentry-tower puts its
+    /// transaction on the request's scope only when its future is first polled, after the
+    /// middleware inside it was called.
+    sentry: std::sync::OnceLock<Option<Sentry>>,
+    wants_sentry: bool,
 }
 
 /// What the Sentry SDK says of the span current for the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "sentry"), allow(dead_code))]
 pub(crate) struct Sentry {
     sentry_trace: Box<str>,
     baggage: Option<Box<str>>,
@@ -65,25 +69,28 @@ impl TraceContext {
         TraceContext {
             parent,
             state,
-            sentry: None,
+            sentry: std::sync::OnceLock::new(),
+            wants_sentry: false,
         }
     }
 
-    /// With what its chosen `entries` need beyond the trace's ids: the Sentry span's own
-    /// values for the `sentry-trace` entry (feature `sentry`).
+    /// For its chosen `entries`: whether the Sentry span's own values are read for the
+    /// `sentry-trace` entry (feature `sentry`).
     pub(crate) fn for_entries(self, entries: TraceEntries) -> Self {
-        #[cfg(feature = "sentry")]
-        if entries.has(TraceEntry::SentryTrace) {
-            let sentry = sentry_span::trace_headers().and_then(|headers| {
-                Some(Box::new(Sentry {
-                    sentry_trace: headers.sentry_trace?,
-                    baggage: headers.baggage,
-                }))
-            });
-            return TraceContext { sentry, ..self };
+        TraceContext {
+            wants_sentry: cfg!(feature = "sentry") && entries.has(TraceEntry::SentryTrace),
+            ..self
         }
-        let _ = entries;
-        self
+    }
+
+    /// The Sentry span's own values, where they are wanted: read the first time this is
+    /// asked, so ask at the latest while the response head is made (see [`Self::sentry`]'s
+    /// field).
+    pub(crate) fn sentry(&self) -> Option<&Sentry> {
+        if !self.wants_sentry {
+            return None;
+        }
+        self.sentry.get_or_init(read_sentry).as_ref()
     }
 
     /// What its entries say, ready to be written.
@@ -91,7 +98,7 @@ impl TraceContext {
         EntryTexts {
             traceparent: self.parent.sampled_only(),
             trace: &self.parent,
-            sentry: self.sentry.as_deref(),
+            sentry: self.sentry(),
             state: self.state.as_deref(),
         }
     }
@@ -203,6 +210,21 @@ where
         Some(parent) => TraceContext::new(parent.child(), trace_state(tracestate())),
         None => fresh(),
     }
+}
+
+/// The Sentry span current here, as its SDK gives it for propagation.
+#[cfg(feature = "sentry")]
+fn read_sentry() -> Option<Sentry> {
+    let headers = sentry_span::trace_headers()?;
+    Some(Sentry {
+        sentry_trace: headers.sentry_trace?,
+        baggage: headers.baggage,
+    })
+}
+
+#[cfg(not(feature = "sentry"))]
+fn read_sentry() -> Option<Sentry> {
+    None
 }
 
 /// The trace context an outgoing call of `request` carries: that of the OpenTelemetry span

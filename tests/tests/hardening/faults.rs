@@ -129,7 +129,7 @@ fn start() -> ActixServer {
 
 /// Start `BYSTANDERS` requests, wait until each is inside its handler, and return a future
 /// that checks every one of them got its own complete answer.
-async fn bystanders(server: &ActixServer, slot: usize) -> impl Future<Output = ()> {
+async fn bystanders(server: &ActixServer, slot: usize) -> impl Future<Output = ()> + use<> {
     let client = http1_client();
     let handles: Vec<_> = (0..BYSTANDERS)
         .map(|i| {

@@ -137,10 +137,22 @@ async fn send(url: String, headers: &[(&str, &str)]) -> (Vec<ParsedMetric>, Stri
 // ---------------------------------------------------------------------------------------------
 // axum with sentry-tower
 
+/// How sentry-tower's layers and ours are stacked.
+#[derive(Clone, Copy)]
+enum Stack {
+    /// Ours alone.
+    NoSentry,
+    /// Ours, then `SentryHttpLayer` with transactions, then the hub layer outermost, each its
+    /// own `Router::layer`.
+    Layers,
+    /// The same three in one `tower::ServiceBuilder`: our layer's `call` then runs before
+    /// `SentryHttpLayer`'s future has put its transaction on the scope.
+    ServiceBuilder,
+}
+
 /// The app: `/` and `/cached` (`Cache-Control: public, max-age=60`), noting the Sentry span
-/// current in the handler; our layer, then (when `sentry`) `SentryHttpLayer` with
-/// transactions, then the hub layer outermost, each its own `Router::layer`.
-fn axum_app(timing: ServerTimingLayer, sentry: bool, noted: Noted) -> Router {
+/// current in the handler, behind the layers as `stack` says.
+fn axum_app(timing: ServerTimingLayer, stack: Stack, noted: Noted) -> Router {
     let cached_noted = Arc::clone(&noted);
     let router = Router::new()
         .route(
@@ -156,14 +168,19 @@ fn axum_app(timing: ServerTimingLayer, sentry: bool, noted: Noted) -> Router {
                 *cached_noted.lock().unwrap() = Some(sentry_span_here());
                 ([("cache-control", "public, max-age=60")], "cached")
             }),
-        )
-        .layer(timing);
-    if sentry {
-        router
+        );
+    match stack {
+        Stack::NoSentry => router.layer(timing),
+        Stack::Layers => router
+            .layer(timing)
             .layer(SentryHttpLayer::new().enable_transaction())
-            .layer(NewSentryLayer::<Request<Body>>::new_from_top())
-    } else {
-        router
+            .layer(NewSentryLayer::<Request<Body>>::new_from_top()),
+        Stack::ServiceBuilder => router.layer(
+            tower::ServiceBuilder::new()
+                .layer(NewSentryLayer::<Request<Body>>::new_from_top())
+                .layer(SentryHttpLayer::new().enable_transaction())
+                .layer(timing),
+        ),
     }
 }
 
@@ -171,7 +188,7 @@ fn axum_app(timing: ServerTimingLayer, sentry: bool, noted: Noted) -> Router {
 /// `sample_rate` and captures what it sends.
 fn axum_exchange(
     timing: ServerTimingLayer,
-    sentry: bool,
+    stack: Stack,
     sample_rate: f32,
     path: &str,
     headers: &[(&str, &str)],
@@ -186,7 +203,7 @@ fn axum_exchange(
                 .build()
                 .expect("a current-thread runtime");
             seen = Some(runtime.block_on(async {
-                let server = AxumServer::start(axum_app(timing, sentry, Arc::clone(&noted))).await;
+                let server = AxumServer::start(axum_app(timing, stack, Arc::clone(&noted))).await;
                 let seen = send(server.url(path), headers).await;
                 server.stop().await;
                 seen
@@ -211,7 +228,7 @@ fn sentry_timing() -> ServerTimingLayer {
 
 #[test]
 fn axum_the_sentry_trace_entry_names_the_transaction_sentry_tower_sent() {
-    let seen = axum_exchange(sentry_timing(), true, 1.0, "/", &[]);
+    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/", &[]);
     let (trace_id, span_id, _) = seen.transaction();
     assert_eq!(
         seen.sentry_trace(),
@@ -234,6 +251,18 @@ fn axum_the_sentry_trace_entry_names_the_transaction_sentry_tower_sent() {
 }
 
 #[test]
+fn axum_the_entry_names_the_transaction_when_the_layers_are_one_service_builder() {
+    let seen = axum_exchange(sentry_timing(), Stack::ServiceBuilder, 1.0, "/", &[]);
+    let (trace_id, span_id, _) = seen.transaction();
+    assert_eq!(
+        seen.sentry_trace(),
+        format!("{trace_id}-{span_id}-1"),
+        "read when the response head is made, inside sentry-tower's future: {}",
+        seen.raw
+    );
+}
+
+#[test]
 fn axum_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names() {
     let headers = [
         ("sentry-trace", UPSTREAM_SENTRY_TRACE),
@@ -243,7 +272,7 @@ fn axum_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names
         ),
         ("tracestate", "congo=t61rcWkgMzE"),
     ];
-    let seen = axum_exchange(sentry_timing(), true, 1.0, "/", &headers);
+    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/", &headers);
     let (trace_id, span_id, parent) = seen.transaction();
     assert_eq!(trace_id, "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(parent.as_deref(), Some("b7ad6b7169203331"));
@@ -267,7 +296,7 @@ fn axum_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names
 
 #[test]
 fn axum_an_unsampled_transaction_is_named_with_0_and_not_sent() {
-    let seen = axum_exchange(sentry_timing(), true, 0.0, "/", &[]);
+    let seen = axum_exchange(sentry_timing(), Stack::Layers, 0.0, "/", &[]);
     assert_eq!(seen.transactions(), [], "an unsampled transaction is not sent");
     let (trace_id, span_id) = seen.handler_span.clone().expect("a transaction on the scope");
     assert_eq!(
@@ -281,19 +310,19 @@ fn axum_an_unsampled_transaction_is_named_with_0_and_not_sent() {
 #[test]
 fn axum_by_default_only_traceparent_is_written() {
     let timing = ServerTimingLayer::new().trace_context(true);
-    let seen = axum_exchange(timing, true, 1.0, "/", &[]);
+    let seen = axum_exchange(timing, Stack::Layers, 1.0, "/", &[]);
     assert_eq!(seen.names(), ["traceparent", "total"], "{}", seen.raw);
     assert_eq!(seen.transactions().len(), 1, "the SDK still sent its transaction");
 }
 
 #[test]
 fn axum_a_cacheable_response_gets_no_trace_entry_unless_allowed() {
-    let seen = axum_exchange(sentry_timing(), true, 1.0, "/cached", &[]);
+    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/cached", &[]);
     assert_eq!(seen.names(), ["total"], "{}", seen.raw);
     assert_eq!(seen.transactions().len(), 1);
 
     let timing = sentry_timing().trace_context_on_cacheable(true);
-    let seen = axum_exchange(timing, true, 1.0, "/cached", &[]);
+    let seen = axum_exchange(timing, Stack::Layers, 1.0, "/cached", &[]);
     let (trace_id, span_id, _) = seen.transaction();
     assert_eq!(
         seen.sentry_trace(),
@@ -319,7 +348,7 @@ fn axum_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
         ),
     ] {
         let headers: Vec<_> = incoming.iter().map(|value| ("traceparent", *value)).collect();
-        let seen = axum_exchange(sentry_timing(), false, 1.0, "/", &headers);
+        let seen = axum_exchange(sentry_timing(), Stack::NoSentry, 1.0, "/", &headers);
         assert_eq!(seen.handler_span, None, "no Sentry layer, no Sentry span");
         assert_eq!(seen.transactions(), []);
         let parent = seen.traceparent();
@@ -338,12 +367,12 @@ fn axum_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
 
 #[test]
 fn axum_a_requests_baggage_is_never_echoed() {
-    for sentry in [true, false] {
+    for stack in [Stack::Layers, Stack::ServiceBuilder, Stack::NoSentry] {
         let headers = [("baggage", BAGGAGE), ("sentry-trace", UPSTREAM_SENTRY_TRACE)];
-        let seen = axum_exchange(sentry_timing(), sentry, 1.0, "/", &headers);
+        let seen = axum_exchange(sentry_timing(), stack, 1.0, "/", &headers);
         assert_eq!(seen.desc("baggage"), None, "{}", seen.raw);
         for part in ["alice", "upstream", "sentry-environment"] {
-            assert!(!seen.raw.contains(part), "sentry layers {sentry}: {}", seen.raw);
+            assert!(!seen.raw.contains(part), "{}", seen.raw);
         }
         assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
     }

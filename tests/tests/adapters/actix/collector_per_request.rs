@@ -24,7 +24,7 @@ fn read<B>(response: &ServiceResponse<B>) -> Vec<ParsedMetric> {
 /// What a browser reads from the `Server-Timing` field of `$app`'s answer to GET `$path`. A
 /// macro: actix-web does not name the request type its test services take.
 macro_rules! get {
-    ($app:expr, $path:expr) => {
+    ($app:expr_2021, $path:expr_2021) => {
         read(&call_service($app, TestRequest::get().uri($path).to_request()).await)
     };
 }

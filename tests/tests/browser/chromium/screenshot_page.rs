@@ -62,7 +62,7 @@ impl ScreenshotPage {
     pub fn routes(
         &self,
         demo_target: &'static str,
-    ) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    ) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static + use<> {
         let page = self.clone();
         move |cfg| {
             let html = TEMPLATE

@@ -14,7 +14,7 @@ use server_timing_tests::wait::bounded;
 const REQUESTS: usize = 200;
 
 /// Panics for odd request ids, records the even ones in `calls`.
-fn hook(calls: &Calls) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
+fn hook(calls: &Calls) -> impl Fn(&Completed<'_>) + Send + Sync + 'static + use<> {
     let record = calls.hook();
     move |done| {
         let id = id_of(done.path());
