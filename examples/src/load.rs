@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use server_timing_runtime::server_timing;
 
 /// The CPU work of `/cpu`, split in 5 chunks around the instrumented calls.

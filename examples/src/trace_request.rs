@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use server_timing_runtime::{describe, record, Options, Timings};
+use server_timing_runtime::{Options, Timings, describe, record};
 
 /// The `traceparent` a traced request carries: the trace-context specification's example.
 pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";

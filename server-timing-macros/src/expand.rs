@@ -1,13 +1,13 @@
 //! From a fn to the same fn, timed. Pure `proc_macro2`, so it can be tested without a compiler.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{parse_quote, parse_quote_spanned, Block, Expr, Item, ItemFn, LitStr, ReturnType, Stmt, Type};
+use syn::{Block, Expr, Item, ItemFn, LitStr, ReturnType, Stmt, Type, parse_quote, parse_quote_spanned};
 
-use crate::args::{check_name, Args};
+use crate::args::{Args, check_name};
 
 /// The attribute's whole expansion. On any error: the error, and the item exactly as written,
 /// so that the user sees that one error and not a cascade from a missing fn.

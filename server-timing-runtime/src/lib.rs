@@ -190,18 +190,18 @@ pub mod tower {
 pub use client::merge::record_downstream;
 pub use collector::future::{FutureExt, Timed};
 pub use collector::metric::Metric;
-pub use collector::record::{describe, record, record_value, timer, Timer};
+pub use collector::record::{Timer, describe, record, record_value, timer};
 pub use collector::scope::Scope;
 pub use collector::timings::Timings;
 pub use export::completed::Completed;
-pub use header::parse::{parse, parse_headers, ParsedMetric};
+pub use header::parse::{ParsedMetric, parse, parse_headers};
 pub use header::sanitize::{
-    is_token, sanitize_description, sanitize_name, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+    MAX_DESCRIPTION_LEN, MAX_NAME_LEN, is_token, sanitize_description, sanitize_name,
 };
 pub use header::write::OMITTED_NAME;
 pub use options::{
-    Options, Repeated, TraceEntry, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION,
-    DEFAULT_TOTAL_NAME,
+    DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, Options, Repeated,
+    TraceEntry,
 };
 pub use trace::{ParseTraceParentError, TraceParent};
 

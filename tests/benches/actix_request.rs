@@ -19,16 +19,16 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::rt::SystemRunner;
-use actix_web::test::{call_service, init_service, TestRequest};
-use actix_web::{web, App, Error};
-use criterion::{criterion_group, criterion_main, Criterion};
+use actix_web::test::{TestRequest, call_service, init_service};
+use actix_web::{App, Error, web};
+use criterion::{Criterion, criterion_group, criterion_main};
 use server_timing_examples::load::trivial;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_tests::bench_args::summary_wanted;
 
 #[path = "support/interleave.rs"]
 mod interleave;
-use interleave::{interleaved, Run, BLOCK};
+use interleave::{BLOCK, Run, interleaved};
 #[path = "support/paired.rs"]
 mod paired;
 use paired::{median, rounds};

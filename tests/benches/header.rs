@@ -5,9 +5,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use http::HeaderValue;
-use server_timing_runtime::{describe, record, Timings};
+use server_timing_runtime::{Timings, describe, record};
 
 #[path = "support/short_runs.rs"]
 mod short_runs;

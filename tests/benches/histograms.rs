@@ -19,15 +19,15 @@
 
 use std::hint::black_box;
 
+use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use axum::Router;
 use criterion::Criterion;
 use http::{Request, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use server_timing_runtime::metrics::{HISTOGRAM, histograms};
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{server_timing, Completed};
+use server_timing_runtime::{Completed, server_timing};
 use server_timing_tests::bench_args::summary_wanted;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
@@ -36,7 +36,7 @@ use tower::ServiceExt;
 mod interleave;
 #[path = "support/paired.rs"]
 mod paired;
-use interleave::{interleaved, Run};
+use interleave::{Run, interleaved};
 
 /// `total` and the five metrics.
 const RECORDINGS: f64 = 6.0;

@@ -10,8 +10,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use server_timing_runtime::{parse, ParsedMetric};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use server_timing_runtime::{ParsedMetric, parse};
 
 /// One origin's many-step breakdown: `entries` entries, every third with a quoted
 /// description, some of which need escapes.

@@ -27,9 +27,9 @@ use std::pin::pin;
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use futures::task::noop_waker_ref;
-use server_timing_runtime::{record, server_timing, timer, Timings};
+use server_timing_runtime::{Timings, record, server_timing, timer};
 use server_timing_tests::bench_args::summary_wanted;
 
 #[path = "support/paired.rs"]

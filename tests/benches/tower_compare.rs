@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::routing::get;
 use axum::{Extension, Router};
 use axum_server_timing::ServerTimingExtension;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use server_timing_runtime::server_timing;
 use server_timing_runtime::tower::ServerTimingLayer;
@@ -22,7 +22,7 @@ use tower::ServiceExt;
 
 #[path = "support/interleave.rs"]
 mod interleave;
-use interleave::{interleaved, Run};
+use interleave::{Run, interleaved};
 
 /// The work of one step: small, so that the measurement is dominated by what times it.
 fn step(input: u64) -> u64 {

@@ -25,10 +25,10 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion};
+use criterion::{BatchSize, Bencher, Criterion, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue};
 use server_timing_examples::trace_request::{
-    headers, one_request, one_request_after_lookups, requests, Work,
+    Work, headers, one_request, one_request_after_lookups, requests,
 };
 use server_timing_runtime::Options;
 use server_timing_tests::bench_args::summary_wanted;

@@ -21,12 +21,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use server_timing_runtime::Timings;
 use server_timing_tests::bench_args::summary_wanted;
+use tracing::Subscriber;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::span::{Attributes, Id};
-use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -98,18 +98,18 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        if let Some(span) = ctx.span(id) {
-            if let Some(state) = span.extensions_mut().get_mut::<FloorState>() {
-                state.first_enter.get_or_insert_with(Instant::now);
-            }
+        if let Some(span) = ctx.span(id)
+            && let Some(state) = span.extensions_mut().get_mut::<FloorState>()
+        {
+            state.first_enter.get_or_insert_with(Instant::now);
         }
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        if let Some(span) = ctx.span(&id) {
-            if let Some(state) = span.extensions_mut().remove::<FloorState>() {
-                black_box((state.timings, state.first_enter.map(|at| at.elapsed())));
-            }
+        if let Some(span) = ctx.span(&id)
+            && let Some(state) = span.extensions_mut().remove::<FloorState>()
+        {
+            black_box((state.timings, state.first_enter.map(|at| at.elapsed())));
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use server_timing_runtime::actix::ServerTiming;
 
 /// A running server; stop it with [`ActixServer::stop`] at the end of the test.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use server_timing_runtime::{parse, Options, ParsedMetric};
+use server_timing_runtime::{Options, ParsedMetric, parse};
 
 use crate::actix_server;
 use crate::axum_server::AxumServer;
@@ -84,8 +84,8 @@ pub fn over_actix(options: Options, handler: Handler) -> Answer {
 
 /// `handler` behind `tower::ServerTimingLayer`, in front of axum on a multi-thread runtime.
 pub fn over_tower(options: Options, handler: Handler) -> Answer {
-    use axum::routing::get as route;
     use axum::Router;
+    use axum::routing::get as route;
     use server_timing_runtime::tower::ServerTimingLayer;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use server_timing_runtime::{parse, server_timing, Completed, Metric, ParsedMetric};
+use server_timing_runtime::{Completed, Metric, ParsedMetric, parse, server_timing};
 
 use crate::names::{find, names};
 use crate::wait::DEADLINE;

@@ -12,11 +12,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use axum::Router;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{describe, server_timing};
 

@@ -28,9 +28,9 @@ use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use server_timing_examples::trace_request::{
-    headers, one_request, one_request_after_lookups, requests, Work,
+    Work, headers, one_request, one_request_after_lookups, requests,
 };
-use server_timing_runtime::{server_timing, Options, Timings};
+use server_timing_runtime::{Options, Timings, server_timing};
 use tracing_subscriber::layer::SubscriberExt;
 
 #[server_timing("sync")]

@@ -20,8 +20,8 @@
 
 use std::process::ExitCode;
 
-use actix_web::{web, App, HttpServer};
-use server_timing_examples::load::{calibrate, clock_cost, routes, WorkIterations};
+use actix_web::{App, HttpServer, web};
+use server_timing_examples::load::{WorkIterations, calibrate, clock_cost, routes};
 use server_timing_runtime::actix::ServerTiming;
 
 /// The options of `serve`.

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use server_timing_examples::services::{
-    actix_front, front, inventory, propagation, running, telemetry, Parent,
+    Parent, actix_front, front, inventory, propagation, running, telemetry,
 };
 
 /// Traces a browser's RUM agent started, one per page view.

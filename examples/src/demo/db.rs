@@ -9,8 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use actix_web::http::StatusCode;
 use actix_web::ResponseError;
+use actix_web::http::StatusCode;
 use server_timing_runtime::server_timing;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 

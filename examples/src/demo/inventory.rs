@@ -5,8 +5,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::ResponseError;
+use actix_web::http::StatusCode;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::reqwest::Downstream;
 

@@ -3,12 +3,12 @@
 //! its response carries its own `Server-Timing` header.
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{body::MessageBody, web, App, Error, HttpResponse};
+use actix_web::{App, Error, HttpResponse, body::MessageBody, web};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::server_timing;
 use sqlx::sqlite::SqlitePool;
 
-use super::db::{memory_pool, DbError};
+use super::db::{DbError, memory_pool};
 
 /// Items in stock, as the service answers `GET /stock`: the seed stocks every 250th of its
 /// 10,500 products.

@@ -32,5 +32,5 @@ mod server;
 pub mod telemetry;
 
 pub use auth::SESSION_COOKIE;
-pub use routes::{server_timing, Demo, CACHE_TTL};
-pub use server::{start, start_with, Running};
+pub use routes::{CACHE_TTL, Demo, server_timing};
+pub use server::{Running, start, start_with};

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{COOKIE, SET_COOKIE};
 use actix_web::http::StatusCode;
-use actix_web::{web, App, Error, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::http::header::{COOKIE, SET_COOKIE};
+use actix_web::{App, Error, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use reqwest_middleware::ClientWithMiddleware;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::metrics::histograms;
 use server_timing_runtime::{Completed, Timings};
 
-use super::auth::{Session, Sessions, SESSION_COOKIE};
+use super::auth::{SESSION_COOKIE, Session, Sessions};
 use super::cache::Cache;
 use super::db::{Database, DbError, Orders};
 use super::inventory::{self, InventoryError};
@@ -135,12 +135,12 @@ impl Demo {
         &self,
     ) -> App<
         impl ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<impl MessageBody + use<>>,
-                Error = Error,
-                InitError = (),
-            > + use<>,
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = Error,
+            InitError = (),
+        > + use<>,
     > {
         App::new()
             .wrap(server_timing())

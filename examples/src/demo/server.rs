@@ -5,7 +5,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 
 use actix_web::dev::ServerHandle;
 use actix_web::rt::task::JoinHandle;
-use actix_web::{web, HttpServer};
+use actix_web::{HttpServer, web};
 
 use super::inventory_service;
 use super::routes::Demo;

@@ -9,16 +9,16 @@ use std::io;
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, Service as _, ServiceRequest};
-use actix_web::{error, web, App, HttpServer};
+use actix_web::{App, HttpServer, error, web};
 use reqwest_middleware::ClientWithMiddleware;
 use server_timing_runtime::actix::ServerTiming;
 use tracing::instrument::WithSubscriber as _;
 use tracing::{Dispatch, Instrument as _};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::Parent;
 use super::front::{check_stock, client, render};
 use super::propagation::ActixHeaders;
-use super::Parent;
 
 struct Front {
     inventory: ClientWithMiddleware,

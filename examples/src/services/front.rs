@@ -12,7 +12,7 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::tower::ServerTimingLayer;
 
-use super::{trace_layer, Parent};
+use super::{Parent, trace_layer};
 
 #[derive(Clone)]
 struct Front {

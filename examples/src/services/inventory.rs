@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
-use axum::Router;
 use server_timing_runtime::tower::ServerTimingLayer;
 
-use super::{trace_layer, Parent};
+use super::{Parent, trace_layer};
 
 /// The inventory's routes: `GET /stock/{item}` answers the count as text. Its response's
 /// `Server-Timing` opens with `traceparent;desc="00-<trace>-<this request's span>-01"`, then

@@ -3,8 +3,8 @@
 use tower_http::trace::TraceLayer;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::propagation::incoming;
 use super::Parent;
+use super::propagation::incoming;
 
 /// The request's span, its parent the caller's trace (the request's `traceparent`, read by
 /// the global propagator): what `TraceLayer::make_span_with` gets in the recipe. The parent

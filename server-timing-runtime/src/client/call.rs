@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use http::header::HeaderValue;
 use http::HeaderMap;
+use http::header::HeaderValue;
 
 use crate::client::merge::record_downstream;
 use crate::collector::clock::Moment;

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 
-use crate::client::call::{forward_trace, Call, Names};
+use crate::client::call::{Call, Names, forward_trace};
 
 /// A [`reqwest_middleware::Middleware`] that records each call as one metric and merges the
 /// response's `Server-Timing` metrics under the same name.

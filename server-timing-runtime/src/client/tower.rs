@@ -5,14 +5,14 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::client::call::{forward_trace, Call, Names};
+use crate::client::call::{Call, Names, forward_trace};
 
 /// A [`Layer`] for HTTP clients: inside a request's scope, each call through the wrapped
 /// service is recorded as `name`, from the response future's first poll until the response

@@ -10,7 +10,7 @@
 //! end. Nested calls, and calls that run alongside each other as `join!`, `select!` and
 //! spawned tasks run them, overlap whole stretches and stay exact.
 
-use crate::collector::clock::{nanos, Moment};
+use crate::collector::clock::{Moment, nanos};
 
 /// Disjoint stretches one name keeps.
 pub(crate) const STRETCHES: usize = 4;

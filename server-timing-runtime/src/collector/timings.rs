@@ -20,7 +20,7 @@ use crate::collector::response::ResponseHead;
 use crate::collector::scope::Scope;
 use crate::header::write;
 use crate::options::Options;
-use crate::trace::{self, TraceContext, TraceParent, TRACEPARENT, TRACESTATE};
+use crate::trace::{self, TRACEPARENT, TRACESTATE, TraceContext, TraceParent};
 
 /// A request's collector: every [`record`](crate::record), [`timer`](crate::timer) and
 /// `#[server_timing]` fn called while it is current adds to it.
@@ -221,7 +221,7 @@ impl Timings {
         self.entries().metrics.clone()
     }
 
-    /// How many entries were left out: each name (with [`Repeated::Each`], each recording)
+    /// How many entries were left out: each name (with [`Repeated::Each`](crate::Repeated::Each), each recording)
     /// not kept because [`Options::max_metrics`] was reached, counted once however often it
     /// was recorded; once the header is written, also the entries its budget left out. This
     /// is the `N` of the header's `omitted;desc="N metrics"`.

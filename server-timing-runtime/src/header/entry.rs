@@ -38,11 +38,7 @@ pub(crate) struct Notes {
 impl Notes {
     /// The `calls` note for `count` timed calls: a single call says nothing.
     pub(crate) fn calls(count: u32) -> u32 {
-        if count > 1 {
-            count
-        } else {
-            0
-        }
+        if count > 1 { count } else { 0 }
     }
 
     pub(crate) fn is_none(self) -> bool {

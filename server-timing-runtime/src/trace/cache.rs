@@ -26,36 +26,38 @@ pub(crate) fn shared_cache_may_store<'a>(cache_control: impl Iterator<Item = &'a
 /// inside a quoted value do not split it.
 fn directives(field: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
     let mut rest = field;
-    std::iter::from_fn(move || loop {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut at = 0;
-        let mut quoted = false;
-        let mut escaped = false;
-        while at < rest.len() {
-            let c = rest[at];
-            if escaped {
-                escaped = false;
-            } else if quoted && c == b'\\' {
-                escaped = true;
-            } else if c == b'"' {
-                quoted = !quoted;
-            } else if c == b',' && !quoted {
-                break;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
             }
-            at += 1;
+            let mut at = 0;
+            let mut quoted = false;
+            let mut escaped = false;
+            while at < rest.len() {
+                let c = rest[at];
+                if escaped {
+                    escaped = false;
+                } else if quoted && c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    quoted = !quoted;
+                } else if c == b',' && !quoted {
+                    break;
+                }
+                at += 1;
+            }
+            let directive = trim(&rest[..at]);
+            rest = rest.get(at + 1..).unwrap_or_default();
+            if directive.is_empty() {
+                continue;
+            }
+            let name_end = directive
+                .iter()
+                .position(|&c| c == b'=')
+                .unwrap_or(directive.len());
+            return Some((trim(&directive[..name_end]), name_end < directive.len()));
         }
-        let directive = trim(&rest[..at]);
-        rest = rest.get(at + 1..).unwrap_or_default();
-        if directive.is_empty() {
-            continue;
-        }
-        let name_end = directive
-            .iter()
-            .position(|&c| c == b'=')
-            .unwrap_or(directive.len());
-        return Some((trim(&directive[..name_end]), name_end < directive.len()));
     })
 }
 

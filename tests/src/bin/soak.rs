@@ -29,10 +29,10 @@ use futures::StreamExt;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use server_timing_runtime::metrics::{HISTOGRAM, histograms};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, parse, record, server_timing, Completed};
+use server_timing_runtime::{Completed, describe, parse, record, server_timing};
 // The test suites' axum server, so that the soak serves and stops axum as they do.
 use server_timing_tests::axum_server::AxumServer;
 use tracing_subscriber::layer::SubscriberExt;
@@ -107,7 +107,7 @@ fn auth(id: u64) -> bool {
 #[server_timing("cache", desc = "Cache lookup")]
 async fn cache_lookup(id: u64) -> Option<u64> {
     tokio::task::yield_now().await;
-    (id % 3 == 0).then_some(id)
+    id.is_multiple_of(3).then_some(id)
 }
 
 #[server_timing("slow")]
@@ -518,7 +518,7 @@ async fn soak(requests: u64, cap: Duration, concurrency: usize, prometheus: &Pro
         if finished == warm_up {
             rss_after_warm_up = Some(rss_kib());
         }
-        if finished % 1_000 == 0 {
+        if finished.is_multiple_of(1_000) {
             // What a scrape or the exporter's own upkeep task does in a service: the
             // recorder keeps each histogram's samples until they are folded in.
             prometheus.run_upkeep();

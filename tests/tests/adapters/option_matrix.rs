@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, record, Completed, Options, Timings};
+use server_timing_runtime::{Completed, Options, Timings, parse, record};
 use tower::{Layer, Service, ServiceExt};
 
 /// What one request's options are, in the matrix.
@@ -216,7 +216,7 @@ async fn the_tower_layer_over_every_combination() {
 
 #[actix_web::test]
 async fn the_actix_middleware_over_every_combination() {
-    use actix_web::{test, web, App, HttpResponse};
+    use actix_web::{App, HttpResponse, test, web};
     use server_timing_runtime::actix::ServerTiming;
 
     for case in Case::all(false) {

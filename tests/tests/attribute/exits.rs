@@ -2,11 +2,11 @@
 //! unwinding panic (marked `panicked`), and, for a future, being dropped before it completes
 //! (marked `cancelled`).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use server_timing_runtime::{server_timing, Metric, Timings};
+use server_timing_runtime::{Metric, Timings, server_timing};
 
 const SLEEP: Duration = Duration::from_millis(30);
 /// Generous: only a duration that measured something else entirely goes past it.

@@ -6,7 +6,7 @@ use std::fmt::Display;
 use std::hash::Hash;
 use std::time::Duration;
 
-use server_timing_runtime::{server_timing, Metric, Timings};
+use server_timing_runtime::{Metric, Timings, server_timing};
 
 const SLEEP: Duration = Duration::from_millis(30);
 /// Generous: a loaded CI machine can oversleep by a lot; the bound only catches a duration
@@ -325,11 +325,7 @@ async fn trait_default_methods_and_impls() {
 #[server_timing]
 fn countdown(n: u32) -> u32 {
     block();
-    if n == 0 {
-        0
-    } else {
-        1 + countdown(n - 1)
-    }
+    if n == 0 { 0 } else { 1 + countdown(n - 1) }
 }
 
 #[server_timing]

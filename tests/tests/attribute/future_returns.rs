@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use server_timing_runtime::{server_timing, FutureExt, Metric, Timings};
+use server_timing_runtime::{FutureExt, Metric, Timings, server_timing};
 
 /// What each future does once polled.
 const WORK: Duration = Duration::from_millis(30);

@@ -3,7 +3,7 @@
 
 use std::panic::Location;
 
-use server_timing_runtime::{server_timing, Timings};
+use server_timing_runtime::{Timings, server_timing};
 
 /// Handlers.
 pub mod service {

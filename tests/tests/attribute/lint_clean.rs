@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use server_timing_runtime::{server_timing, Timings};
+use server_timing_runtime::{Timings, server_timing};
 
 #[server_timing]
 fn add(a: u32, b: u32) -> u32 {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use server_timing_runtime::{server_timing, Timings};
+use server_timing_runtime::{Timings, server_timing};
 
 #[server_timing]
 fn sync_work() -> u32 {

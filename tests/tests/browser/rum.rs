@@ -12,18 +12,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::{get, post};
-use axum::Router;
 use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{Timings, TraceEntry, TraceParent};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::tools;
 
-use crate::support::chromium::{Chromium, TempDir, REQUIRE_ENV};
+use crate::support::chromium::{Chromium, REQUIRE_ENV, TempDir};
 
 /// The test's name, as its skip banner gives it.
 const TEST: &str = "faro_links_the_navigation_and_a_fetch_to_the_servers_trace";

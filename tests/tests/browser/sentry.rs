@@ -17,22 +17,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::response::Html;
 use axum::routing::{get, post};
-use axum::Router;
-use sentry::protocol::{Context, EnvelopeItem};
 use sentry::ClientOptions;
+use sentry::protocol::{Context, EnvelopeItem};
 use sentry_tower::{NewSentryLayer, SentryHttpLayer};
 use serde_json::Value;
-use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::TraceEntry;
+use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::tools;
 
-use crate::support::chromium::{Chromium, TempDir, REQUIRE_ENV};
+use crate::support::chromium::{Chromium, REQUIRE_ENV, TempDir};
 
 /// The tests' names, as their skip banners give them.
 const STREAMED: &str = "sentry_streamed_pageload_span_continues_the_backends_transaction";

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use server_timing_runtime::{server_timing, Timings};
+use server_timing_runtime::{Timings, server_timing};
 use server_timing_tests::names::names;
 use server_timing_tests::polling::poll_once;
 

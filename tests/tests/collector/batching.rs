@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use server_timing_runtime::{record, server_timing, Options, Repeated, Timings};
+use server_timing_runtime::{Options, Repeated, Timings, record, server_timing};
 use server_timing_tests::names::names;
 
 macro_rules! timed_fns {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use server_timing_runtime::{
-    describe, record, record_value, server_timing, timer, FutureExt, Options, Repeated, Timings, OMITTED_NAME,
+    FutureExt, OMITTED_NAME, Options, Repeated, Timings, describe, record, record_value, server_timing, timer,
 };
 
 fn header(timings: &Timings) -> String {

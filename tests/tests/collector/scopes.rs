@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use server_timing_runtime::{record, timer, FutureExt, Timings};
+use server_timing_runtime::{FutureExt, Timings, record, timer};
 use server_timing_tests::names::names;
 
 async fn work() {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 use server_timing_runtime::{
-    parse, record, record_downstream, Options, Timings, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, SERVER_TIMING,
+    MAX_DESCRIPTION_LEN, MAX_NAME_LEN, Options, SERVER_TIMING, Timings, parse, record, record_downstream,
 };
 use server_timing_tests::clients::client;
 use server_timing_tests::wait::bounded;

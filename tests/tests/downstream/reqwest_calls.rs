@@ -9,8 +9,8 @@ use std::time::Duration;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use server_timing_runtime::reqwest::Downstream;
 use server_timing_runtime::{
-    parse, Options, Timings, DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
-    OMITTED_NAME,
+    DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, OMITTED_NAME, Options,
+    Timings, parse,
 };
 use server_timing_tests::names::names;
 use server_timing_tests::wait::bounded;

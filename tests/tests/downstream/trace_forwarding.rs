@@ -99,10 +99,12 @@ async fn reqwest_calls_carry_the_requests_trace() {
     assert_ne!(parent.parent_id(), incoming.parent_id());
     assert_ne!(first, incoming.parent_id());
     let value = timings.finish().unwrap();
-    assert!(value
-        .to_str()
-        .unwrap()
-        .starts_with(&format!("traceparent;desc=\"{parent}\"")));
+    assert!(
+        value
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("traceparent;desc=\"{parent}\""))
+    );
     server.abort();
 }
 
@@ -151,8 +153,8 @@ async fn the_tower_layer_carries_the_requests_trace() {
 #[tokio::test]
 async fn a_services_calls_each_carry_a_parent_id_of_their_own() {
     use axum::routing::get;
-    use server_timing_runtime::tower::ServerTimingLayer;
     use server_timing_runtime::TraceEntry;
+    use server_timing_runtime::tower::ServerTimingLayer;
 
     let (reporter_url, reporter) = reporter().await;
     let calls = ClientBuilder::new(client())

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use axum::routing::get;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use server_timing_runtime::metrics::{histograms, Histograms, HISTOGRAM, OMITTED_COUNTER, OTHER};
+use server_timing_runtime::metrics::{HISTOGRAM, Histograms, OMITTED_COUNTER, OTHER, histograms};
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, record, server_timing, Completed, Options};
+use server_timing_runtime::{Completed, Options, describe, record, server_timing};
 use tower::ServiceExt as _;
 
 #[server_timing("db", desc = "DB read")]

@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::metrics::{histograms, HISTOGRAM};
+use server_timing_runtime::metrics::{HISTOGRAM, histograms};
 use server_timing_runtime::server_timing;
 use server_timing_tests::prometheus::{promtool_check, samples};
 

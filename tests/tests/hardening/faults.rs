@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::rt::time::{sleep, timeout};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::{describe, parse, server_timing, Timings};
-use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
+use server_timing_runtime::{Timings, describe, parse, server_timing};
+use server_timing_tests::actix_server::{ActixServer, serve_with_workers};
 use server_timing_tests::clients::http1_client;
-use server_timing_tests::memory::{self, arm, captured, freed, learn_collector_size, new_slot, SLOTS};
+use server_timing_tests::memory::{self, SLOTS, arm, captured, freed, learn_collector_size, new_slot};
 use server_timing_tests::wait::wait_until;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;

@@ -7,13 +7,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use actix_web::http::header::ContentType;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::{describe, parse, record, sanitize_description, sanitize_name, timer, FutureExt};
-use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
+use server_timing_runtime::{FutureExt, describe, parse, record, sanitize_description, sanitize_name, timer};
+use server_timing_tests::actix_server::{ActixServer, serve_with_workers};
 use server_timing_tests::clients::http1_client;
 use server_timing_tests::memory;
-use server_timing_tests::raw_http::{raw_exchange, RawResponse};
+use server_timing_tests::raw_http::{RawResponse, raw_exchange};
 
 const MEGABYTE: usize = 1 << 20;
 

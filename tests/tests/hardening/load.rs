@@ -10,10 +10,10 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{describe, parse, server_timing};
-use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
+use server_timing_tests::actix_server::{ActixServer, serve_with_workers};
 use server_timing_tests::memory;
 
 /// Requests of the warm-up round; the measured round sends `MEASURED_ROUNDS` times as many.
@@ -37,7 +37,7 @@ fn auth(id: u64) -> bool {
 #[server_timing("cache")]
 async fn cache_lookup(id: u64) -> Option<u64> {
     tokio::task::yield_now().await;
-    (id % 7 == 0).then_some(id)
+    id.is_multiple_of(7).then_some(id)
 }
 
 #[server_timing("db", desc = "DB read")]

@@ -8,7 +8,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Request, Response};
 use http_body_util::Empty;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, record, server_timing, timer, Options, Repeated, Timings};
+use server_timing_runtime::{Options, Repeated, Timings, describe, record, server_timing, timer};
 use server_timing_tests::memory;
 use tower::{Layer, Service, ServiceExt};
 

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::{
-    parse, record, server_timing, ParsedMetric, Repeated, Timings, DEFAULT_HEADER_BUDGET,
-    DEFAULT_MAX_METRICS, OMITTED_NAME,
+    DEFAULT_HEADER_BUDGET, DEFAULT_MAX_METRICS, OMITTED_NAME, ParsedMetric, Repeated, Timings, parse, record,
+    server_timing,
 };
-use server_timing_tests::actix_server::{serve_with_workers, ActixServer};
+use server_timing_tests::actix_server::{ActixServer, serve_with_workers};
 use server_timing_tests::clients::http1_client;
 use server_timing_tests::memory;
 use server_timing_tests::names::names;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use server_timing_runtime::{
-    describe, record, record_value, server_timing, timer, FutureExt, Metric, Scope, Timer, Timings,
+    FutureExt, Metric, Scope, Timer, Timings, describe, record, record_value, server_timing, timer,
 };
 use server_timing_tests::memory;
 use server_timing_tests::names::names;

@@ -1,7 +1,7 @@
 //! Every case of the web-platform-tests Server-Timing parsing suite (see
 //! `tests/conformance/README.md`) against `server_timing_runtime::parse`.
 
-use server_timing_runtime::{parse, ParsedMetric};
+use server_timing_runtime::{ParsedMetric, parse};
 
 const VECTORS: &str = include_str!("../../conformance/server-timing-parsing.json");
 const CASES: usize = 85;

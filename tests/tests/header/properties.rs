@@ -7,8 +7,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use server_timing_runtime::{
-    describe, parse, parse_headers, record, sanitize_description, sanitize_name, Options, Timings,
-    SERVER_TIMING,
+    Options, SERVER_TIMING, Timings, describe, parse, parse_headers, record, sanitize_description,
+    sanitize_name,
 };
 
 /// Durations a double can carry to 6 decimals of a millisecond with an error under half a

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 use server_timing_runtime::{
-    describe, parse, record, sanitize_description, sanitize_name, Options, Timings, MAX_DESCRIPTION_LEN,
-    MAX_NAME_LEN, SERVER_TIMING,
+    MAX_DESCRIPTION_LEN, MAX_NAME_LEN, Options, SERVER_TIMING, Timings, describe, parse, record,
+    sanitize_description, sanitize_name,
 };
 
 const HOSTILE: &[&str] = &[

@@ -5,9 +5,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
-use axum::routing::get;
+use actix_web::{HttpResponse, web};
 use axum::Router;
+use axum::routing::get;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, StreamBody};
@@ -15,7 +15,7 @@ use hyper::body::Frame;
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings, TraceParent};
+use server_timing_runtime::{Options, ParsedMetric, Timings, TraceParent, parse, record};
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
-use axum::routing::get;
 use axum::Router;
+use axum::routing::get;
 use http::{HeaderMap, Request};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{
@@ -18,11 +18,11 @@ use opentelemetry::trace::{
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, Options, Timings, TraceParent};
+use server_timing_runtime::{Options, Timings, TraceParent, parse};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
 use server_timing_tests::trace_ids::hex;
-use server_timing_tests::wait::{bounded, DEADLINE};
+use server_timing_tests::wait::{DEADLINE, bounded};
 use tower::Service;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;

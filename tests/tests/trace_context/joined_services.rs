@@ -17,16 +17,16 @@ use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use server_timing_examples::services::running::Running;
 use server_timing_examples::services::{
-    actix_front, front, inventory, propagation, running, telemetry, Parent,
+    Parent, actix_front, front, inventory, propagation, running, telemetry,
 };
-use server_timing_runtime::{parse, TraceParent};
+use server_timing_runtime::{TraceParent, parse};
 use server_timing_tests::clients::client;
 use server_timing_tests::trace_ids::hex;
-use server_timing_tests::wait::{bounded, run, wait_until, DEADLINE};
+use server_timing_tests::wait::{DEADLINE, bounded, run, wait_until};
 use tracing::field::{Field, Visit};
 use tracing::{Dispatch, Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
 
 /// A page view whose RUM agent started a trace.
 const BROWSER: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -352,9 +352,11 @@ fn without_the_extraction_each_service_is_a_trace_of_its_own() {
         assert_ne!(callee.trace_id(), front.trace_id(), "{}", page.callee_header);
         let front_traces = Page::traces(&page.front);
         assert_eq!(front_traces.len(), 1);
-        assert!(Page::traces(&page.inventory)
-            .iter()
-            .all(|trace| !front_traces.contains(trace)));
+        assert!(
+            Page::traces(&page.inventory)
+                .iter()
+                .all(|trace| !front_traces.contains(trace))
+        );
     }
     stack.stop();
 }

@@ -11,10 +11,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use axum::Router;
 use http::Request;
 use sentry::protocol::{Context, EnvelopeItem};
 use sentry::test::TestTransport;
@@ -22,7 +22,7 @@ use sentry::{ClientOptions, Envelope, Hub};
 use sentry_tower::{NewSentryLayer, SentryHttpLayer};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, ParsedMetric, TraceEntry, TraceParent};
+use server_timing_runtime::{ParsedMetric, TraceEntry, TraceParent, parse};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
 use server_timing_tests::entries::fields;

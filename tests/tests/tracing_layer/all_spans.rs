@@ -7,10 +7,10 @@ use std::time::Duration;
 use server_timing_runtime::Timings;
 use server_timing_tests::names::{duration, metric, names};
 use server_timing_tests::wait::run;
-use tracing::{debug_span, info_span, Level, Subscriber};
+use tracing::{Level, Subscriber, debug_span, info_span};
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 use crate::subscriber::install;
 

@@ -2,12 +2,12 @@
 //! filter) records each span and each mapped event once: the real registry, each test with
 //! its own subscriber.
 
-use server_timing_runtime::tracing::layer;
 use server_timing_runtime::Timings;
-use tracing::{info_span, Level};
+use server_timing_runtime::tracing::layer;
+use tracing::{Level, info_span};
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::Layer as _;
 
 /// `(name, count)` of each metric `work` left in a request, run under `subscriber`.
 fn recorded(subscriber: impl tracing::Subscriber + Send + Sync, work: impl FnOnce()) -> Vec<(String, u32)> {

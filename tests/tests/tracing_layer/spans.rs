@@ -1,17 +1,17 @@
 //! Spans that opt in with a `server_timing` field become metrics of the request they belong
 //! to: a real `tracing-subscriber` registry with our layer and the fmt layer beside it.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use server_timing_runtime::{parse, server_timing, FutureExt, Options, Timings};
+use server_timing_runtime::{FutureExt, Options, Timings, parse, server_timing};
 use server_timing_tests::names::{duration, metric, names};
 use server_timing_tests::wait::run;
-use tracing::{info_span, Instrument, Level, Subscriber};
+use tracing::{Instrument, Level, Subscriber, info_span};
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 use crate::subscriber::{install, log};
 
@@ -168,11 +168,7 @@ fn spawn_blocking_records_both_a_span_moved_in_and_a_child_made_there() {
 #[tracing::instrument(fields(server_timing = "walk"))]
 fn walk(depth: u32) -> u32 {
     thread::sleep(Duration::from_millis(2));
-    if depth == 0 {
-        0
-    } else {
-        1 + walk(depth - 1)
-    }
+    if depth == 0 { 0 } else { 1 + walk(depth - 1) }
 }
 
 #[test]

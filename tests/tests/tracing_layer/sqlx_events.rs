@@ -6,17 +6,17 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use server_timing_runtime::{parse_headers, ParsedMetric, Timings};
+use server_timing_runtime::{ParsedMetric, Timings, parse_headers};
 use server_timing_tests::clients::client;
 use server_timing_tests::names::metric;
 use server_timing_tests::wait::run;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Instrument, Level, Subscriber};
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 use crate::subscriber::install;
 
@@ -167,7 +167,7 @@ async fn count_over_http(url: &str) -> reqwest::header::HeaderMap {
 
 #[test]
 fn a_query_in_an_axum_request_is_the_db_metric() {
-    use axum::{extract::State, routing::get, Router};
+    use axum::{Router, extract::State, routing::get};
     install();
     run(async {
         let pool = pool().await;

@@ -8,10 +8,10 @@
 use std::io;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::Layer;
 
 use crate::{all_spans, spans, sqlx_events};
 

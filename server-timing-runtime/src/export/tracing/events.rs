@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::time::Duration;
 
-use tracing_core::field::{Field, Visit};
 use tracing_core::Event;
+use tracing_core::field::{Field, Visit};
 
 /// The field an event's duration is read from, in seconds: sqlx's `sqlx::query` events carry
 /// their statement's time in it as an `f64` (beside a human-readable `elapsed`).

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use tracing_core::field::{Field, Visit};
 use tracing_core::Metadata;
+use tracing_core::field::{Field, Visit};
 
 /// The field naming a span's metric.
 pub(crate) const NAME: &str = "server_timing";

@@ -6,12 +6,12 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use actix_web::Error;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::error::InternalError;
-use actix_web::Error;
 use pin_project_lite::pin_project;
 
 use crate::collector::scope::Scope;

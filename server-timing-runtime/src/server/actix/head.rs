@@ -1,7 +1,7 @@
 //! actix-web's response head as the collector writes into it: `http` 0.2's header map, which
 //! actix-web 4 is built on.
 
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, CACHE_CONTROL};
+use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
 
 use crate::collector::response::ResponseHead;
 

@@ -2,14 +2,14 @@
 //! collector for each request it times.
 
 use std::fmt;
-use std::future::{ready, Ready};
+use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{HeaderName, HeaderValue};
 
 use crate::collector::scope::Scope;
 use crate::collector::timings::Timings;
@@ -97,7 +97,7 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let wanted = self.inner.when.as_ref().map_or(true, |when| when(&req));
+        let wanted = self.inner.when.as_ref().is_none_or(|when| when(&req));
         if !wanted {
             // No collector current for what the inner service does, whatever is current here.
             return ServerTimingFuture::new(
@@ -109,7 +109,7 @@ where
             .inner
             .send_when
             .as_ref()
-            .map_or(true, |send_when| send_when(&req));
+            .is_none_or(|send_when| send_when(&req));
         let options = self.inner.options.clone();
         let trace = options.config().trace_context.then(|| {
             let headers = req.headers();

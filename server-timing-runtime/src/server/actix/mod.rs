@@ -44,7 +44,7 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 /// Middleware that collects each request's metrics and appends them to its response as a
 /// `Server-Timing` header field.
 ///
-/// For every request it makes a [`Timings`] (whose `total` starts then) and runs the inner
+/// For every request it makes a [`Timings`](crate::Timings) (whose `total` starts then) and runs the inner
 /// service inside its scope, so every `#[server_timing]` fn, [`record`](crate::record) and
 /// [`timer`](crate::timer) called by the handler, its helpers and inner middleware records into
 /// that request; futures spawned elsewhere join it with
@@ -55,7 +55,7 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 /// - Error responses get the header too: handler errors (`Err` of any
 ///   [`ResponseError`](actix_web::ResponseError), 4xx or 5xx), the default service's 404, and an
 ///   `Err` returned by an inner middleware or service. The last one stays an `Err`: it is
-///   wrapped in an [`InternalError`] holding the original error's response plus the header,
+///   wrapped in an [`InternalError`](actix_web::error::InternalError) holding the original error's response plus the header,
 ///   so `Error::as_error::<T>()` in outer middleware no longer finds the original type.
 /// - Streaming bodies: the header goes out with the response head, so its metrics, `total`
 ///   included, cover the time until the head is ready. With an

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use http::header::{CONTENT_LENGTH, TRAILER};
 use http::{HeaderValue, Response, StatusCode};

@@ -13,7 +13,7 @@ use crate::server::tower::service::ServerTimingService;
 /// A per-request predicate on the request head.
 pub(crate) type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 
-/// Adds per-request Server-Timing to a tower service: a [`Timings`] scope around the inner
+/// Adds per-request Server-Timing to a tower service: a [`Timings`](crate::Timings) scope around the inner
 /// service, `total`, and the appended `Server-Timing` field.
 ///
 /// Offers the same options as `actix::ServerTiming` (see [`Options`]), a per-request

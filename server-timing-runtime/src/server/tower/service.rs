@@ -63,12 +63,8 @@ where
             (true, true)
         } else {
             let (parts, body) = request.into_parts();
-            let timed = layer.when.as_ref().map_or(true, |when| when(&parts));
-            let send = timed
-                && layer
-                    .send_when
-                    .as_ref()
-                    .map_or(true, |send_when| send_when(&parts));
+            let timed = layer.when.as_ref().is_none_or(|when| when(&parts));
+            let send = timed && layer.send_when.as_ref().is_none_or(|send_when| send_when(&parts));
             request = Request::from_parts(parts, body);
             (timed, send)
         };

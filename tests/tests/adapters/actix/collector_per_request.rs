@@ -6,10 +6,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use actix_web::dev::ServiceResponse;
-use actix_web::test::{call_service, init_service, TestRequest};
-use actix_web::{web, App, HttpResponse};
+use actix_web::test::{TestRequest, call_service, init_service};
+use actix_web::{App, HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::{parse, record, Options, ParsedMetric, Timings};
+use server_timing_runtime::{Options, ParsedMetric, Timings, parse, record};
 use server_timing_tests::names::names;
 
 /// What a browser reads from the response's `Server-Timing` field.

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use server_timing_runtime::actix::ServerTiming;
-use server_timing_runtime::{describe, record, server_timing, Options, Repeated};
+use server_timing_runtime::{Options, Repeated, describe, record, server_timing};
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::clients::client;
-use server_timing_tests::entries::{entries, last_entries, Entry};
+use server_timing_tests::entries::{Entry, entries, last_entries};
 use server_timing_tests::names::{find, names};
 
 #[server_timing("db", desc = "DB read")]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use server_timing_runtime::{server_timing, Options, Timings};
+use server_timing_runtime::{Options, Timings, server_timing};
 use server_timing_tests::both_adapters::both;
 
 #[server_timing("blocking", desc = "Blocking work")]

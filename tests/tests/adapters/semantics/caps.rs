@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use server_timing_runtime::{record, server_timing, Options, Repeated, Timings, DEFAULT_MAX_METRICS};
+use server_timing_runtime::{DEFAULT_MAX_METRICS, Options, Repeated, Timings, record, server_timing};
 use server_timing_tests::both_adapters::both;
 use server_timing_tests::names::names;
 

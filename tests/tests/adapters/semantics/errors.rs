@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use server_timing_runtime::{server_timing, Options, Timings};
+use server_timing_runtime::{Options, Timings, server_timing};
 use server_timing_tests::both_adapters::both;
 
 #[server_timing("sync_fn")]
@@ -35,11 +35,7 @@ fn own_alias(ok: bool) -> DbResult<Vec<u8>> {
 
 #[server_timing("borrowed")]
 fn borrowed(text: &str, ok: bool) -> Result<&str, ()> {
-    if ok {
-        Ok(text.trim())
-    } else {
-        Err(())
-    }
+    if ok { Ok(text.trim()) } else { Err(()) }
 }
 
 #[server_timing("generic")]
@@ -53,11 +49,7 @@ fn generic<T: Clone, E>(value: &T, error: Option<E>) -> Result<T, E> {
 #[server_timing("async_fn")]
 async fn async_fn(ok: bool) -> Result<u8, String> {
     futures::future::ready(()).await;
-    if ok {
-        Ok(2)
-    } else {
-        Err("no".to_owned())
-    }
+    if ok { Ok(2) } else { Err("no".to_owned()) }
 }
 
 #[server_timing("impl_future")]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use server_timing_runtime::{record, server_timing, timer, Options, Repeated, Timings};
+use server_timing_runtime::{Options, Repeated, Timings, record, server_timing, timer};
 use server_timing_tests::both_adapters::both;
 use server_timing_tests::names::names;
 use tracing_subscriber::layer::SubscriberExt;

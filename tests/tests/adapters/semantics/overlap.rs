@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use server_timing_runtime::{server_timing, FutureExt, Options, Repeated, Timings};
-use server_timing_tests::both_adapters::{both, Answer};
+use server_timing_runtime::{FutureExt, Options, Repeated, Timings, server_timing};
+use server_timing_tests::both_adapters::{Answer, both};
 
 #[server_timing("left")]
 async fn left(ms: u64) -> Duration {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use http::{HeaderValue, Response};
 use server_timing_runtime::http::timed_response;
-use server_timing_runtime::{parse, record, Options, Timings};
+use server_timing_runtime::{Options, Timings, parse, record};
 use server_timing_tests::entries::fields;
 use server_timing_tests::names::names;
 

@@ -5,10 +5,10 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::response::AppendHeaders;
 use axum::routing::get;
-use axum::Router;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -16,8 +16,8 @@ use hyper::body::Incoming;
 use hyper_util::service::TowerToHyperService;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{
-    describe, parse, record, sanitize_description, server_timing, Options, ParsedMetric, Repeated, Timings,
-    OMITTED_NAME,
+    OMITTED_NAME, Options, ParsedMetric, Repeated, Timings, describe, parse, record, sanitize_description,
+    server_timing,
 };
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;

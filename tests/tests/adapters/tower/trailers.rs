@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,7 +15,7 @@ use hyper::body::{Body, Frame, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{parse, record, ParsedMetric};
+use server_timing_runtime::{ParsedMetric, parse, record};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::hyper_server::HyperServer;
 use server_timing_tests::names::names;

@@ -18,10 +18,10 @@ use crate::support::conformance::{cases, read_cases};
 use crate::support::demo_probe::{exchange, in_browser, reads_the_demo};
 use crate::support::fixed_fields::read_fixed;
 use crate::support::header_values::{
-    generated_responses, parse_fields, shown, GENERATED_PAIRS, GENERATED_VALUES, SEED,
+    GENERATED_PAIRS, GENERATED_VALUES, SEED, generated_responses, parse_fields, shown,
 };
 use crate::support::server::DemoUnderTest;
-use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use crate::support::toolkit_values::{TOOLKIT_VALUES, reads_toolkit_values_as_parse};
 use screenshot_page::ScreenshotPage;
 
 /// The demo page after it has fetched two endpoints and drawn their breakdowns (its `fetch`

@@ -7,11 +7,11 @@
 //! longer than what "the browser saw"), and those numbers are on the picture. So an image
 //! the page holds back delays its `load` until the demo says it is ready, in real time.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use tokio::sync::Notify;
 
 /// Where the page is served.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use server_timing_tests::tools;
 
 use crate::support::one_browser_at_a_time;
-use crate::support::process_group::{drain, ProcessGroup};
+use crate::support::process_group::{ProcessGroup, drain};
 
 /// Set to `1` (CI does) to make a missing Firefox, node or `npm ci` a test failure instead
 /// of a skip.

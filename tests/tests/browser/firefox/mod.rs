@@ -10,13 +10,13 @@ mod driver;
 
 use std::sync::Arc;
 
-use server_timing_runtime::{parse, ParsedMetric};
+use server_timing_runtime::{ParsedMetric, parse};
 
 use crate::support::chromium::Chromium;
 use crate::support::demo_probe::reads_the_demo;
 use crate::support::fixed_fields::read_fixed;
-use crate::support::header_values::{latin1, HeaderValues, GENERATED_VALUES, SEED};
-use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use crate::support::header_values::{GENERATED_VALUES, HeaderValues, SEED, latin1};
+use crate::support::toolkit_values::{TOOLKIT_VALUES, reads_toolkit_values_as_parse};
 use driver::Firefox;
 
 #[actix_web::test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use server_timing_tests::tools;
 
 use super::one_browser_at_a_time;
-use super::process_group::{drain, ProcessGroup};
+use super::process_group::{ProcessGroup, drain};
 
 /// Set to `1` (CI does) to make a missing Chromium a test failure instead of a skip.
 pub const REQUIRE_ENV: &str = "SERVER_TIMING_REQUIRE_CHROMIUM";

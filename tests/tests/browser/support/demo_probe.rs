@@ -2,13 +2,13 @@
 //! and a hostile page in frames and fetches the demo's API and a hostile resource, and what
 //! reading its report back needs.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 
 use super::exchanges::Exchange;
 use super::hostile::{assert_hostile_entries, record_hostile};
-use super::probe::{read_report, Kind, Observed, Probe};
+use super::probe::{Kind, Observed, Probe, read_report};
 use super::recorded::assert_as_recorded;
-use super::server::{html_page, DemoUnderTest};
+use super::server::{DemoUnderTest, html_page};
 use super::toolkit_values::assert_written_form;
 
 pub const PROBE: &str = "/__test/probe";
@@ -108,7 +108,9 @@ pub fn seen<'a>(observed: &'a [Observed], window: usize, kind: Kind, target: &st
         .collect();
     match found[..] {
         [one] => one,
-        _ => panic!("expected one {kind:?} entry for {target} in window {window}, found {found:#?}\nall: {observed:#?}"),
+        _ => panic!(
+            "expected one {kind:?} entry for {target} in window {window}, found {found:#?}\nall: {observed:#?}"
+        ),
     }
 }
 

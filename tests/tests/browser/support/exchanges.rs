@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, Error};
+use actix_web::{Error, web};
 use server_timing_runtime::{Metric, Timings};
 
 /// One request and its response, as the server saw them.

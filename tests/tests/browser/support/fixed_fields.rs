@@ -5,7 +5,7 @@ use std::sync::Arc;
 use server_timing_runtime::ParsedMetric;
 
 use super::demo_probe::{in_browser, seen};
-use super::probe::{read_report, Kind};
+use super::probe::{Kind, read_report};
 use super::server::{response_path, serve_header_fields};
 
 /// What `browser` (`dump_dom` gives a page's DOM once its report is written) reads for each

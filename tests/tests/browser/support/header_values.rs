@@ -7,7 +7,7 @@
 //! junk after a name, an unterminated quote, a number browsers reject, non-ASCII bytes), so
 //! that both the common path and the error paths of a parser are exercised.
 
-use server_timing_runtime::{parse, parse_headers, ParsedMetric, SERVER_TIMING};
+use server_timing_runtime::{ParsedMetric, SERVER_TIMING, parse, parse_headers};
 
 /// The generator's seed for every engine: the same values on every run and in every engine,
 /// so a disagreement can be replayed.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use server_timing_runtime::{
-    describe, record, sanitize_description, sanitize_name, server_timing, ParsedMetric,
+    ParsedMetric, describe, record, sanitize_description, sanitize_name, server_timing,
 };
 
 /// A recording with hostile text, and the `dur` the header must carry for it at the demo's

@@ -1,7 +1,7 @@
 //! What every browser test checks of an exchange: the browser read exactly what the server
 //! recorded.
 
-use server_timing_runtime::{parse, TraceParent, DEFAULT_PRECISION, DEFAULT_TOTAL_NAME};
+use server_timing_runtime::{DEFAULT_PRECISION, DEFAULT_TOTAL_NAME, TraceParent, parse};
 
 use super::exchanges::Exchange;
 use super::probe::Observed;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header::HeaderValue;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
-use server_timing_examples::demo::{self, inventory_service, Demo};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use server_timing_examples::demo::{self, Demo, inventory_service};
 
-use super::exchanges::{log_exchange, snapshot_recorded, Exchanges};
+use super::exchanges::{Exchanges, log_exchange, snapshot_recorded};
 use super::probe::Probe;
 
 /// A running server; stop it with [`Running::stop`].

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use server_timing_runtime::{
-    describe, parse, record, Options, ParsedMetric, Repeated, Timings, DEFAULT_TOTAL_NAME, MAX_NAME_LEN,
+    DEFAULT_TOTAL_NAME, MAX_NAME_LEN, Options, ParsedMetric, Repeated, Timings, describe, parse, record,
 };
 
 use super::fixed_fields::read_fixed;

@@ -67,7 +67,7 @@ impl WebKit {
                     driver: driver.clone(),
                     browser: browser.clone(),
                     xvfb: xvfb.clone(),
-                })
+                });
             }
         };
         tools::skip(test, REQUIRE_ENV, &missing);

@@ -13,15 +13,15 @@ mod xvfb;
 
 use std::sync::Arc;
 
-use server_timing_runtime::{parse, ParsedMetric};
+use server_timing_runtime::{ParsedMetric, parse};
 
 use crate::support::conformance::{cases, read_cases};
 use crate::support::demo_probe::reads_the_demo;
 use crate::support::fixed_fields::read_fixed;
 use crate::support::header_values::{
-    generated_responses, latin1, parse_fields, shown, GENERATED_PAIRS, GENERATED_VALUES, SEED,
+    GENERATED_PAIRS, GENERATED_VALUES, SEED, generated_responses, latin1, parse_fields, shown,
 };
-use crate::support::toolkit_values::{reads_toolkit_values_as_parse, TOOLKIT_VALUES};
+use crate::support::toolkit_values::{TOOLKIT_VALUES, reads_toolkit_values_as_parse};
 use driver::WebKit;
 use reading::Difference;
 

@@ -10,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::process_group::{drain, ProcessGroup};
+use crate::support::process_group::{ProcessGroup, drain};
 
 /// Longest the driver may take to answer `/status` as ready.
 const START_LIMIT: Duration = Duration::from_secs(20);

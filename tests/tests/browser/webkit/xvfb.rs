@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::support::process_group::{drain, ProcessGroup};
+use crate::support::process_group::{ProcessGroup, drain};
 
 /// Longest Xvfb may take to take a display and say which.
 const START_LIMIT: Duration = Duration::from_secs(20);

@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use actix_web::{error, web, HttpResponse};
+use actix_web::{HttpResponse, error, web};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_tests::actix_server::serve;
 use server_timing_tests::clients::client;
 use server_timing_tests::hooks::{
-    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
+    Calls, assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow,
 };
 use server_timing_tests::names::names;
 use tokio::io::AsyncWriteExt;
@@ -216,7 +216,7 @@ async fn when_false_collects_nothing_and_calls_nothing() {
 
 #[actix_web::test]
 async fn send_when_false_without_a_hook_sends_nothing() {
-    use actix_web::test::{call_service, init_service, TestRequest};
+    use actix_web::test::{TestRequest, call_service, init_service};
     let timing = ServerTiming::new().send_when(|req| req.headers().contains_key("x-staff"));
     let app = init_service(actix_web::App::new().wrap(timing).configure(routes)).await;
     let response = call_service(&app, TestRequest::get().uri("/user/1").to_request()).await;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::FutureExt as _;
 use server_timing_runtime::http::timed_response;
-use server_timing_runtime::{record, server_timing, Options, Timings};
-use server_timing_tests::hooks::{assert_same_metrics, header_metrics, Calls};
+use server_timing_runtime::{Options, Timings, record, server_timing};
+use server_timing_tests::hooks::{Calls, assert_same_metrics, header_metrics};
 use server_timing_tests::names::names;
 
 #[server_timing("db", desc = "DB read")]

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,10 +15,10 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use server_timing_runtime::http::timed_response;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, parse, record, server_timing, Timings};
+use server_timing_runtime::{Timings, describe, parse, record, server_timing};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
-use server_timing_tests::hooks::{id_of, Call, Calls};
+use server_timing_tests::hooks::{Call, Calls, id_of};
 use server_timing_tests::hyper_server::HyperServer;
 use server_timing_tests::names::names;
 
@@ -98,7 +98,7 @@ async fn check(calls: &Calls) {
 
 #[actix_web::test]
 async fn actix() {
-    use actix_web::{web, HttpResponse};
+    use actix_web::{HttpResponse, web};
     let calls = Calls::new();
     let timing = server_timing_runtime::actix::ServerTiming::new().on_complete(calls.hook());
     let server = server_timing_tests::actix_server::serve(timing, |cfg| {

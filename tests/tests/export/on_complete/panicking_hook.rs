@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{describe, Completed};
+use server_timing_runtime::{Completed, describe};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
-use server_timing_tests::hooks::{id_of, Calls};
+use server_timing_tests::hooks::{Calls, id_of};
 use server_timing_tests::wait::bounded;
 
 const REQUESTS: usize = 200;
@@ -18,7 +18,10 @@ fn hook(calls: &Calls) -> impl Fn(&Completed<'_>) + Send + Sync + 'static + use<
     let record = calls.hook();
     move |done| {
         let id = id_of(done.path());
-        assert!(id % 2 == 0, "hook panic for request {id} (expected by the test)");
+        assert!(
+            id.is_multiple_of(2),
+            "hook panic for request {id} (expected by the test)"
+        );
         record(done);
     }
 }
@@ -78,7 +81,7 @@ fn quiet_expected_panics() {
 
 #[actix_web::test]
 async fn actix() {
-    use actix_web::{web, HttpResponse};
+    use actix_web::{HttpResponse, web};
     quiet_expected_panics();
     let calls = Calls::new();
     let timing = server_timing_runtime::actix::ServerTiming::new().on_complete(hook(&calls));

@@ -5,10 +5,10 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 use bytes::Bytes;
 use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Empty};
@@ -17,7 +17,7 @@ use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{parse, record};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::hooks::{
-    assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow, Calls,
+    Calls, assert_reset_after, assert_same_metrics, assert_user_call, header_metrics, load_user, render, slow,
 };
 use server_timing_tests::names::names;
 use server_timing_tests::wait::bounded;

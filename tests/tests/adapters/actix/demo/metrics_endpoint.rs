@@ -22,10 +22,12 @@ async fn scrape(client: &reqwest::Client, running: &demo::Running) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     response.text().await.unwrap()
 }
 

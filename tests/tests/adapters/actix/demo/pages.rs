@@ -3,9 +3,9 @@
 //! SQLite queries, a real cache, a real signed session, and the inventory service's metrics
 //! merged by the `Downstream` middleware.
 
-use actix_web::{web, HttpResponse};
-use server_timing_examples::demo::{self, auth::User, inventory_service::IN_STOCK, SESSION_COOKIE};
-use server_timing_runtime::{describe, parse, ParsedMetric};
+use actix_web::{HttpResponse, web};
+use server_timing_examples::demo::{self, SESSION_COOKIE, auth::User, inventory_service::IN_STOCK};
+use server_timing_runtime::{ParsedMetric, describe, parse};
 use server_timing_tests::names::{find, names};
 
 fn metrics(response: &reqwest::Response) -> Vec<ParsedMetric> {
@@ -126,11 +126,12 @@ async fn a_signed_session_is_the_user_and_a_forged_one_is_not() {
         .await
         .unwrap();
     assert_eq!(session_cookie(&page), None);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("Signed in as <strong>grace</strong>"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Signed in as <strong>grace</strong>")
+    );
 
     // The same user and customer with another user's name: the signature no longer holds.
     let forged = signed.replacen("grace", "admin", 1);
