@@ -30,7 +30,7 @@
 //! )
 //! .await;
 //! let response = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
-//! let header = response.headers()["server-timing"].to_str().unwrap();
+//! let header = response.headers().get("server-timing").unwrap().to_str().unwrap();
 //! assert!(header.starts_with("total;dur="));
 //! assert!(header.contains(r#"db;dur="#) && header.ends_with(r#";desc="DB read""#));
 //! # });

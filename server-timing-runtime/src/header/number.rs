@@ -19,58 +19,53 @@ pub(crate) fn write_millis(out: &mut Vec<u8>, duration: Duration, decimals: u8) 
         .as_secs()
         .checked_mul(1_000 * scale)
         .and_then(|units| units.checked_add(below_a_second));
-    let mut integer = itoa::Buffer::new();
-    let (integer, fraction) = match units {
-        Some(units) => (integer.format(units / scale), units % scale),
+    let Some(units) = units else {
         // Beyond 584 years at 6 decimals: in 128 bits, exact all the same.
-        None => {
-            let units =
-                u128::from(duration.as_secs()) * u128::from(1_000 * scale) + u128::from(below_a_second);
-            // Below `scale`, so within 64 bits.
-            (
-                integer.format(units / u128::from(scale)),
-                (units % u128::from(scale)) as u64,
-            )
-        }
+        let units = u128::from(duration.as_secs()) * u128::from(1_000 * scale) + u128::from(below_a_second);
+        out.extend_from_slice(b";dur=");
+        out.extend_from_slice(itoa::Buffer::new().format(units / u128::from(scale)).as_bytes());
+        // Below `scale`, so within 64 bits.
+        let mut text = [0; 8];
+        let at = put_fraction(&mut text, (units % u128::from(scale)) as u64, decimals);
+        out.extend_from_slice(&text[at..]);
+        return;
     };
-    let fraction = Fraction::of(fraction, decimals);
-    // The whole parameter in one write.
-    let mut text = [0u8; 5 + 40 + 7];
-    text[..5].copy_from_slice(b";dur=");
-    let end = 5 + integer.len();
-    text[5..end].copy_from_slice(integer.as_bytes());
-    let fraction = fraction.as_bytes();
-    text[end..end + fraction.len()].copy_from_slice(fraction);
-    out.extend_from_slice(&text[..end + fraction.len()]);
-}
-
-/// `.` and the digits of a fraction, trailing zeros cut; nothing for zero.
-struct Fraction {
-    digits: [u8; 7],
-    len: usize,
-}
-
-impl Fraction {
-    /// `fraction` (below `10^decimals`) at `decimals` digits.
-    fn of(mut fraction: u64, decimals: usize) -> Self {
-        let mut digits = [b'0'; 7];
-        digits[0] = b'.';
-        for digit in digits[1..=decimals].iter_mut().rev() {
-            *digit = b'0' + (fraction % 10) as u8;
-            fraction /= 10;
+    // `;dur=`, the digits and the fraction, put from the end, then written at once.
+    let mut text = [0; 5 + 20 + 8];
+    let mut at = put_fraction(&mut text, units % scale, decimals);
+    let mut millis = units / scale;
+    loop {
+        at -= 1;
+        text[at] = b'0' + (millis % 10) as u8;
+        millis /= 10;
+        if millis == 0 {
+            break;
         }
-        let len = digits[..=decimals]
-            .iter()
-            .rposition(|&d| d != b'0')
-            .map_or(0, |last| last + 1);
-        // Only the point left: no fraction.
-        let len = if len == 1 { 0 } else { len };
-        Fraction { digits, len }
     }
+    at -= 5;
+    text[at..at + 5].copy_from_slice(b";dur=");
+    out.extend_from_slice(&text[at..]);
+}
 
-    fn as_bytes(&self) -> &[u8] {
-        &self.digits[..self.len]
+/// Puts `.` and the `decimals` digits of `fraction` (below `10^decimals`), trailing zeros cut,
+/// at the end of `text` (nothing for zero); returns where they start.
+fn put_fraction(text: &mut [u8], mut fraction: u64, mut decimals: usize) -> usize {
+    let mut at = text.len();
+    if fraction == 0 {
+        return at;
     }
+    while fraction % 10 == 0 {
+        fraction /= 10;
+        decimals -= 1;
+    }
+    for _ in 0..decimals {
+        at -= 1;
+        text[at] = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    at -= 1;
+    text[at] = b'.';
+    at
 }
 
 /// `n` in decimal.

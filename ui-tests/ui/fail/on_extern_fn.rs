@@ -1,6 +1,6 @@
 use server_timing_runtime::server_timing;
 
-extern "C" {
+unsafe extern "C" {
     #[server_timing]
     fn abs(input: i32) -> i32;
 }
