@@ -32,8 +32,9 @@ const OMITTED_RESERVE: usize = 40;
 /// ```
 pub const OMITTED_NAME: &str = "omitted";
 
-/// The most a value's buffer starts with: what proxies and CDNs pass in one header.
-const MAX_RESERVED: usize = 8 * 1024;
+/// The most a value's buffer starts with: room for a few dozen entries, in an allocation
+/// small enough for the allocator's per-thread cache; larger values grow it.
+const MAX_RESERVED: usize = 1024;
 
 /// A written field value, and the number its `omitted` entry says.
 pub(crate) struct Written {
@@ -59,8 +60,7 @@ pub(crate) fn header_value<E: Entry>(
         leads,
         metrics,
     };
-    // Room for all a value may hold, so it is written without regrowing, up to what a proxy
-    // passes at all: a larger budget grows the buffer only where values are that large.
+    // Room for what a value usually holds, so it is written without regrowing.
     let mut out = Vec::with_capacity(config.header_budget.min(MAX_RESERVED));
     let left_out = fields.write(&mut out, config.header_budget);
     let omitted = if left_out == 0 && omitted == 0 {
@@ -197,13 +197,13 @@ fn write_entry(
 fn write_quoted_description(out: &mut Vec<u8>, text: &[u8], notes: Notes) {
     out.extend_from_slice(b";desc=\"");
     // The text as it is up to each special byte, then the byte escaped.
-    let mut plain = 0;
-    for at in memchr::memchr2_iter(b'"', b'\\', text) {
-        out.extend_from_slice(&text[plain..at]);
-        out.push(b'\\');
-        plain = at;
+    let mut rest = text;
+    while let Some(at) = rest.iter().position(|&byte| byte == b'"' || byte == b'\\') {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(&[b'\\', rest[at]]);
+        rest = &rest[at + 1..];
     }
-    out.extend_from_slice(&text[plain..]);
+    out.extend_from_slice(rest);
     if !notes.is_none() {
         write_notes(out, text.is_empty(), notes);
     }
