@@ -51,9 +51,21 @@ fn spin(iterations: u64, mut state: u64) -> u64 {
 /// the request is as large as it gets.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, read_body, TestRequest};
 /// use actix_web::{web, App};
-/// let app = App::new().route("/trivial", web::get().to(server_timing_examples::load::trivial));
-/// # let _ = app;
+/// use server_timing_runtime::actix::ServerTiming;
+///
+/// let app = App::new()
+///     .wrap(ServerTiming::new())
+///     .route("/trivial", web::get().to(server_timing_examples::load::trivial));
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = init_service(app).await;
+/// let response = call_service(&app, TestRequest::get().uri("/trivial").to_request()).await;
+/// let value = response.headers().get("server-timing").unwrap().to_str().unwrap().to_owned();
+/// let names: Vec<_> = server_timing_runtime::parse(&value).into_iter().map(|m| m.name).collect();
+/// assert_eq!(names, ["total", "parse", "auth", "db", "render", "serialize"]);
+/// assert_eq!(read_body(response).await, "16");
+/// # });
 /// ```
 pub async fn trivial() -> HttpResponse {
     let x = serialize(render(db(auth(parse(1)))));
@@ -64,12 +76,23 @@ pub async fn trivial() -> HttpResponse {
 /// dominates. Reads its [`WorkIterations`] from the app data.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, TestRequest};
 /// use actix_web::{web, App};
 /// use server_timing_examples::load::{cpu, WorkIterations};
+/// use server_timing_runtime::actix::ServerTiming;
+///
 /// let app = App::new()
+///     .wrap(ServerTiming::new())
 ///     .app_data(web::Data::new(WorkIterations(1_000)))
 ///     .route("/cpu", web::get().to(cpu));
-/// # let _ = app;
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = init_service(app).await;
+/// let response = call_service(&app, TestRequest::get().uri("/cpu").to_request()).await;
+/// assert!(response.status().is_success());
+/// let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+/// let names: Vec<_> = server_timing_runtime::parse(value).into_iter().map(|m| m.name).collect();
+/// assert_eq!(names, ["total", "parse", "auth", "db", "render", "serialize"]);
+/// # });
 /// ```
 pub async fn cpu(work: web::Data<WorkIterations>) -> HttpResponse {
     let chunk = work.0 / 5;
@@ -85,8 +108,20 @@ pub async fn cpu(work: web::Data<WorkIterations>) -> HttpResponse {
 /// The xorshift iterations of one `/cpu` request (see [`calibrate`]).
 ///
 /// ```
-/// let work = server_timing_examples::load::WorkIterations(1_000);
-/// # let _ = work;
+/// use actix_web::test::{call_service, init_service, TestRequest};
+/// use actix_web::{web, App};
+/// use server_timing_examples::load::{cpu, WorkIterations};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// // `/cpu` reads it from the app data, and fails without it.
+/// let with = App::new().app_data(web::Data::new(WorkIterations(1_000))).route("/cpu", web::get().to(cpu));
+/// let response = call_service(&init_service(with).await, TestRequest::get().uri("/cpu").to_request()).await;
+/// assert_eq!(response.status(), 200);
+///
+/// let without = App::new().route("/cpu", web::get().to(cpu));
+/// let response = call_service(&init_service(without).await, TestRequest::get().uri("/cpu").to_request()).await;
+/// assert_eq!(response.status(), 500);
+/// # });
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct WorkIterations(pub u64);
@@ -94,12 +129,22 @@ pub struct WorkIterations(pub u64);
 /// Both handlers, as `/trivial` and `/cpu`.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, TestRequest};
 /// use actix_web::{web, App};
 /// use server_timing_examples::load::{routes, WorkIterations};
+///
 /// let app = App::new()
 ///     .app_data(web::Data::new(WorkIterations(1_000)))
 ///     .service(web::scope("/without").configure(routes));
-/// # let _ = app;
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = init_service(app).await;
+/// for path in ["/without/trivial", "/without/cpu"] {
+///     let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+///     assert_eq!(response.status(), 200, "{path}");
+///     // No middleware around this scope: no header.
+///     assert!(!response.headers().contains_key("server-timing"), "{path}");
+/// }
+/// # });
 /// ```
 pub fn routes(config: &mut web::ServiceConfig) {
     config

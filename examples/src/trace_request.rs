@@ -104,8 +104,19 @@ pub fn one_request_after_lookups(options: &Options, request: &HeaderMap, respons
 /// away.
 ///
 /// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use http::HeaderMap;
 /// use server_timing_examples::trace_request::{headers, one_request, requests};
-/// requests(one_request, &server_timing_runtime::Options::new(), &headers(false, false), 3);
+/// use server_timing_runtime::Options;
+///
+/// static CALLS: AtomicU64 = AtomicU64::new(0);
+/// fn counted(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
+///     assert!(response.is_empty(), "each request has a response of its own");
+///     CALLS.fetch_add(1, Ordering::Relaxed);
+///     one_request(options, request, response)
+/// }
+/// requests(counted, &Options::new(), &headers(false, false), 3);
+/// assert_eq!(CALLS.load(Ordering::Relaxed), 3);
 /// ```
 pub fn requests(work: Work, options: &Options, request: &HeaderMap, n: u64) {
     for _ in 0..n {

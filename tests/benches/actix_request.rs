@@ -7,7 +7,7 @@
 //! own blocks only (see `support/interleave.rs`).
 //!
 //! After criterion's report it prints `added = with - without` and its ratio to the clock
-//! reads, from a run of its own over interleaved blocks (target of issue 8: at most 2x).
+//! reads, from a run of its own over interleaved blocks (target: at most 2x).
 //!
 //! `cargo bench -p server-timing-tests --bench actix_request` (append `-- summary` for the
 //! summary alone: that filter matches none of criterion's benchmarks, so they are skipped,

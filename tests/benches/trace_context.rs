@@ -20,13 +20,36 @@
 //! fields in `http`'s `HeaderMap`, which reading an incoming trace context needs whatever
 //! is done with it: the share of `incoming` that is `http`'s, a floor for it.
 //!
+//! `propagator` is a peer: `off` plus the same job done by OpenTelemetry's own W3C
+//! propagator (`opentelemetry_sdk::propagation::TraceContextPropagator`), both read against
+//! `off` in the same rounds. Each does, per request:
+//!
+//! - ours (`incoming` − `off`): the request's `traceparent` and `tracestate` looked up in its
+//!   `HeaderMap`, the `traceparent` parsed and checked, the `tracestate` checked member by
+//!   member, a fresh span id for this server, the probe for an OpenTelemetry context (none
+//!   here), and the `traceparent` and `tracestate` entries written into the response's
+//!   `Server-Timing` value;
+//! - theirs (`propagator` − `off`): the same two fields looked up through an `Extractor` over
+//!   the request's `HeaderMap` (written here as `opentelemetry-http`'s reads it), the
+//!   `traceparent` parsed and checked and the `tracestate` parsed into its members
+//!   (`TraceContextPropagator::extract`, from the current context), a child span context with
+//!   a fresh span id from the SDK's `RandomIdGenerator`, put in a context of its own, and its
+//!   `traceparent` and `tracestate` injected through an `Injector` into the response's
+//!   `HeaderMap` as two fields of their own (`inject_context`).
+//!
+//! The summary prints what each adds and their ratio (reported, no target).
+//!
 //! All run in one process, under the same load; the `summary` runs them as paired rounds, so
 //! that their difference is what the entries cost.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Bencher, Criterion, criterion_group, criterion_main};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, TraceContextExt};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 use server_timing_examples::trace_request::{
     Work, headers, one_request, one_request_after_lookups, requests,
 };
@@ -45,11 +68,73 @@ use short_runs::short_runs;
 const SUMMARY_BLOCK: u64 = 2_000;
 const SUMMARY_ROUNDS: usize = 201;
 
+/// A request's header map as OpenTelemetry's propagators read it, as `opentelemetry-http`'s
+/// `HeaderExtractor` reads it.
+struct Fields<'a>(&'a HeaderMap);
+
+impl Extractor for Fields<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+}
+
+/// A response's header map as OpenTelemetry's propagators write it, as `opentelemetry-http`'s
+/// `HeaderInjector` writes it: a field that is not a valid name or value is left out.
+struct FieldsMut<'a>(&'a mut HeaderMap);
+
+impl Injector for FieldsMut<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+/// `off`, with the incoming trace context continued by OpenTelemetry's W3C propagator: read
+/// from the request before the request's work, a child span id made, written into the
+/// response after it.
+fn one_request_with_propagator(options: &Options, request: &HeaderMap, response: &mut HeaderMap) -> bool {
+    let propagator = TraceContextPropagator::new();
+    let incoming = propagator.extract(&Fields(request));
+    let span = incoming.span();
+    let parent = span.span_context();
+    let child = SpanContext::new(
+        parent.trace_id(),
+        RandomIdGenerator::default().new_span_id(),
+        parent.trace_flags(),
+        false,
+        parent.trace_state().clone(),
+    );
+    let outgoing = opentelemetry::Context::new().with_remote_span_context(child);
+    let sent = one_request(options, request, response);
+    propagator.inject_context(&outgoing, &mut FieldsMut(response));
+    sent
+}
+
+/// Checks that the propagator's response carries the request's trace and `tracestate`, so
+/// that its benchmark times a trace context continued, not one rejected.
+fn assert_propagator_continues((_, work, options, request): &Case) {
+    let mut response = HeaderMap::new();
+    work(options, request, &mut response);
+    let incoming = request["traceparent"].to_str().expect("ASCII");
+    let sent = response["traceparent"].to_str().expect("ASCII");
+    assert_eq!(sent[..36], incoming[..36], "the request's trace kept");
+    assert_ne!(sent[36..52], incoming[36..52], "a span id of its own");
+    assert_eq!(response["tracestate"], request["tracestate"]);
+}
+
 /// A variant: its name, its work, its options and its request's headers.
 type Case = (&'static str, Work, Options, HeaderMap);
 
 /// The variants, in the order the summary prints them.
-fn cases() -> [Case; 5] {
+fn cases() -> [Case; 6] {
     let on = Options::new().trace_context(true);
     [
         ("off", one_request, Options::new(), headers(true, true)),
@@ -59,6 +144,12 @@ fn cases() -> [Case; 5] {
         (
             "lookups",
             one_request_after_lookups,
+            Options::new(),
+            headers(true, true),
+        ),
+        (
+            "propagator",
+            one_request_with_propagator,
             Options::new(),
             headers(true, true),
         ),
@@ -108,6 +199,7 @@ fn trace_context(c: &mut Criterion) {
     };
     let cases = cases();
     assert_passes_on_the_tracestate(&cases[1]);
+    assert_propagator_continues(&cases[5]);
     for case in &cases {
         group.bench_function(case.0, |b| iterate(b, case));
     }
@@ -133,6 +225,7 @@ fn summary(_: &mut Criterion) {
     let cases = cases();
     let spanned = cases_in_span();
     assert_passes_on_the_tracestate(&cases[1]);
+    assert_propagator_continues(&cases[5]);
     in_span(&dispatch, || assert_ids_from_span(&spanned[1].3));
     let run = |(_, work, options, request): &Case| {
         let (work, options, request) = (*work, options.clone(), request.clone());
@@ -153,16 +246,26 @@ fn summary(_: &mut Criterion) {
         let ratio = median(&measured, |ns| ns[i] / ns[base]);
         format!("{name} +{ns:.0} ns ({ratio:.3}x)")
     };
-    let from_headers: Vec<String> = (1..cases.len()).map(|i| added(i, 0, cases[i].0)).collect();
+    // The peer is the last of `cases`, and printed apart.
+    let peer = cases.len() - 1;
+    let from_headers: Vec<String> = (1..peer).map(|i| added(i, 0, cases[i].0)).collect();
     let in_span_base = cases.len();
+    let ours_added = median(&measured, |ns| ns[1] - ns[0]);
+    let theirs_added = median(&measured, |ns| ns[peer] - ns[0]);
+    let theirs_over_ours = median(&measured, |ns| (ns[peer] - ns[0]) / (ns[1] - ns[0]));
     println!(
         "trace_context summary (medians over {SUMMARY_ROUNDS} rounds of one block of {SUMMARY_BLOCK} \
          requests per variant): off {:.0} ns per request; {}; in a tracing-opentelemetry span: \
-         off {:.0} ns, {} (target: at most +150 ns; lookups: the two header lookups alone)",
+         off {:.0} ns, {} (target: at most +150 ns; lookups: the two header lookups alone); \
+         peer, the incoming trace context continued by OpenTelemetry's TraceContextPropagator: \
+         off + propagator {:.0} ns; ours added per request (incoming - off) {ours_added:.0} ns, \
+         the propagator added per request (propagator - off) {theirs_added:.0} ns: \
+         {theirs_over_ours:.2}x less than OpenTelemetry's propagator",
         median(&measured, |ns| ns[0]),
         from_headers.join(", "),
         median(&measured, |ns| ns[in_span_base]),
         added(in_span_base + 1, in_span_base, spanned[1].0),
+        median(&measured, |ns| ns[peer]),
     );
 }
 

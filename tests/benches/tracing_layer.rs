@@ -7,7 +7,14 @@
 //! - `outside_request`: the same span outside any request (target: within 5% of the registry
 //!   alone);
 //! - `not_selected`: a span without the field inside a request (target: within 5%), also with
-//!   an event mapped, when spans made in a request carry it (reported, no target).
+//!   an event mapped, when spans made in a request carry it (reported, no target);
+//! - `selected_in_request/with_opentelemetry_layer`: a peer, the same span's same life inside
+//!   a request under `tracing-opentelemetry`'s layer (its defaults, so context activation on)
+//!   on the registry, its tracer from a real OpenTelemetry SDK `SdkTracerProvider` sampling
+//!   every span (`Sampler::AlwaysOn`) with no span processor: each span is recorded (built,
+//!   sampled, its attributes set, ended with its end time) and dropped at its end, so no
+//!   export is timed. The summary sets what each layer adds to the registry alone side by
+//!   side, and their ratio (reported, no target).
 //!
 //! The summary also times a floor: a layer that does only what any layer timing spans into
 //! their request through the registry must do (keep the request in the span's extensions at
@@ -22,6 +29,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use server_timing_runtime::Timings;
 use server_timing_tests::bench_args::summary_wanted;
 use tracing::Subscriber;
@@ -73,6 +82,16 @@ fn with_empty_layer() -> Dispatch {
 
 fn with_layer() -> Dispatch {
     Dispatch::new(tracing_subscriber::registry().with(server_timing_runtime::tracing::layer()))
+}
+
+/// The peer (see the top of this file): `tracing-opentelemetry`'s layer with an SDK tracer
+/// that samples every span and has no processor, so spans are recorded and never exported.
+fn with_opentelemetry_layer() -> Dispatch {
+    let tracer = SdkTracerProvider::builder()
+        .with_sampler(Sampler::AlwaysOn)
+        .build()
+        .tracer("server-timing-bench");
+    Dispatch::new(tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer)))
 }
 
 /// The floor (see the top of this file).
@@ -161,7 +180,11 @@ fn selected_in_request(c: &mut Criterion) {
     let mut group = c.benchmark_group("selected_in_request");
     group.bench_function("instant_now_pair", |b| b.iter(|| black_box(clock_pair())));
     group.finish();
-    let variants = [("registry_alone", registry_alone()), ("with_layer", with_layer())];
+    let variants = [
+        ("registry_alone", registry_alone()),
+        ("with_layer", with_layer()),
+        ("with_opentelemetry_layer", with_opentelemetry_layer()),
+    ];
     bench(c, "selected_in_request", true, selected_span, &variants);
 }
 
@@ -186,12 +209,13 @@ fn summary(_: &mut Criterion) {
     let (alone, ours, mapped) = (registry_alone(), with_layer(), with_event_mapped());
     let empty = with_empty_layer();
     let floor = with_floor();
+    let theirs = with_opentelemetry_layer();
     let pair = |n: u64| {
         for _ in 0..n {
             black_box(clock_pair());
         }
     };
-    let runs: [&dyn Fn(u64); 12] = [
+    let runs: [&dyn Fn(u64); 13] = [
         &pair,
         &|n| run(&alone, true, selected_span, n),
         &|n| run(&ours, true, selected_span, n),
@@ -204,6 +228,7 @@ fn summary(_: &mut Criterion) {
         &|n| run(&empty, false, selected_span, n),
         &|n| run(&empty, true, plain_span, n),
         &|n| run(&floor, true, selected_span, n),
+        &|n| run(&theirs, true, selected_span, n),
     ];
     let rounds = rounds(&runs, SUMMARY_BLOCK, SUMMARY_ROUNDS);
     let ns = |i: usize| median(&rounds, |r| r[i]);
@@ -215,6 +240,9 @@ fn summary(_: &mut Criterion) {
     let outside_over_empty = median(&rounds, |r| r[4] / r[9]);
     let unselected_over_empty = median(&rounds, |r| r[6] / r[10]);
     let floor_added = median(&rounds, |r| (r[11] - r[1]) / r[0]);
+    let ours_added = median(&rounds, |r| r[2] - r[1]);
+    let theirs_added = median(&rounds, |r| r[12] - r[1]);
+    let theirs_over_ours = median(&rounds, |r| (r[12] - r[1]) / (r[2] - r[1]));
     println!(
         "tracing_layer summary (medians over {SUMMARY_ROUNDS} rounds of one block of {SUMMARY_BLOCK} spans per variant): \
          a pair of Instant::now() {:.1} ns; \
@@ -225,7 +253,11 @@ fn summary(_: &mut Criterion) {
          against the registry under an empty layer ({:.1} / {:.1} / {:.1} ns): added {added_over_empty:.2}x the pair, \
          outside {outside_over_empty:.3}x, without the field {unselected_over_empty:.3}x; \
          the floor (request and first enter kept in the span's extensions, nothing recorded): \
-         {:.1} ns, added = {floor_added:.2}x the pair",
+         {:.1} ns, added = {floor_added:.2}x the pair; \
+         peer, the same span in a request under tracing-opentelemetry's layer (SDK tracer, \
+         always sampled, no processor): {:.1} ns; ours added per span {ours_added:.1} ns, \
+         tracing-opentelemetry added per span {theirs_added:.1} ns: \
+         {theirs_over_ours:.2}x less than tracing-opentelemetry's layer",
         ns(0),
         ns(1),
         ns(2),
@@ -238,6 +270,7 @@ fn summary(_: &mut Criterion) {
         ns(9),
         ns(10),
         ns(11),
+        ns(12),
     );
 }
 

@@ -29,8 +29,13 @@ type HmacSha256 = Hmac<Sha256>;
 /// Who a request is made by.
 ///
 /// ```
-/// let user = server_timing_examples::demo::auth::User { name: "ada".to_owned(), customer: 1 };
-/// # let _ = user;
+/// use server_timing_examples::demo::auth::{Sessions, User};
+///
+/// let user = User { name: "ada".to_owned(), customer: 1 };
+/// let sessions = Sessions::new();
+/// let cookie = sessions.sign(&user).unwrap();
+/// assert!(cookie.starts_with("1.ada."), "{cookie}");
+/// assert_eq!(sessions.verify(&cookie), Some(user));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
@@ -94,8 +99,13 @@ impl Sessions {
     /// Sessions under a fresh key.
     ///
     /// ```
-    /// let sessions = server_timing_examples::demo::auth::Sessions::new();
-    /// # let _ = sessions;
+    /// use server_timing_examples::demo::auth::{Sessions, User};
+    ///
+    /// let sessions = Sessions::new();
+    /// let cookie = sessions.sign(&User { name: "ada".to_owned(), customer: 1 }).unwrap();
+    /// assert!(sessions.verify(&cookie).is_some());
+    /// // Each has a key of its own (a restart signs everyone out).
+    /// assert_eq!(Sessions::new().verify(&cookie), None);
     /// ```
     pub fn new() -> Self {
         Sessions {

@@ -32,8 +32,15 @@ impl Cache {
     /// An empty cache whose entries live for `ttl`.
     ///
     /// ```
-    /// let cache = server_timing_examples::demo::cache::Cache::new(std::time::Duration::from_secs(5));
-    /// # let _ = cache;
+    /// use std::time::Duration;
+    /// use server_timing_examples::demo::{cache::Cache, db::Orders};
+    ///
+    /// let cache = Cache::new(Duration::from_millis(20));
+    /// assert_eq!(cache.orders("today"), None, "empty");
+    /// cache.put_orders("today", Orders { open: 1, shipped: 2 });
+    /// assert!(cache.orders("today").is_some());
+    /// std::thread::sleep(Duration::from_millis(50));
+    /// assert_eq!(cache.orders("today"), None, "past its time to live");
     /// ```
     pub fn new(ttl: Duration) -> Self {
         Cache {
@@ -64,6 +71,8 @@ impl Cache {
     /// use server_timing_examples::demo::{cache::Cache, db::Orders};
     /// let cache = Cache::new(std::time::Duration::from_secs(5));
     /// cache.put_orders("today", Orders { open: 1, shipped: 2 });
+    /// cache.put_orders("today", Orders { open: 3, shipped: 4 });
+    /// assert_eq!(cache.orders("today"), Some(Orders { open: 3, shipped: 4 }), "the latest");
     /// ```
     pub fn put_orders(&self, key: &str, orders: Orders) {
         self.orders.insert(key.to_owned(), orders);

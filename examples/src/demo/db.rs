@@ -60,9 +60,15 @@ const INDEX: &str = "CREATE INDEX orders_by_customer ON orders (customer_id)";
 /// What the order totals say.
 ///
 /// ```
+/// # use server_timing_examples::demo::{auth::User, db::CustomerOrders, page::{render, Summary}};
 /// use server_timing_examples::demo::db::Orders;
+///
 /// let orders = Orders { open: 12, shipped: 31 };
-/// # let _ = orders;
+/// # let user = User { name: "ada".to_owned(), customer: 1 };
+/// # let mine = CustomerOrders { count: 0, spent_cents: 0 };
+/// # let summary = Summary { user, orders, mine, in_stock: None, trace: None };
+/// // As the page's summary line says them:
+/// assert!(render(&summary).contains("12 of 100,000 orders open · 31 shipped today"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Orders {
@@ -75,9 +81,15 @@ pub struct Orders {
 /// One customer's orders.
 ///
 /// ```
+/// # use server_timing_examples::demo::{auth::User, db::Orders, page::{render, Summary}};
 /// use server_timing_examples::demo::db::CustomerOrders;
+///
 /// let mine = CustomerOrders { count: 100, spent_cents: 1_050_000 };
-/// # let _ = mine;
+/// # let user = User { name: "ada".to_owned(), customer: 1 };
+/// # let orders = Orders { open: 0, shipped: 0 };
+/// # let summary = Summary { user, orders, mine, in_stock: None, trace: None };
+/// // As the page's summary line says them:
+/// assert!(render(&summary).contains("100 orders of yours ($10,500.00)"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CustomerOrders {
@@ -142,9 +154,12 @@ impl Database {
     /// Create the database in memory and seed it with [`ORDERS`] orders.
     ///
     /// ```
+    /// use server_timing_examples::demo::db::{Database, CUSTOMERS, ORDERS};
     /// # actix_web::rt::System::new().block_on(async {
-    /// let db = server_timing_examples::demo::db::Database::open().await.unwrap();
-    /// # let _ = db;
+    /// let db = Database::open().await.unwrap();
+    /// // Each customer has as many of the seeded orders.
+    /// assert_eq!(db.customer_orders(1).await.unwrap().count, ORDERS / CUSTOMERS);
+    /// assert_eq!(db.customer_orders(CUSTOMERS).await.unwrap().count, ORDERS / CUSTOMERS);
     /// # });
     /// ```
     pub async fn open() -> Result<Self, DbError> {

@@ -16,8 +16,19 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// A client for the downstream service recorded as `name` (described `description`).
 ///
 /// ```
-/// let client = server_timing_examples::demo::inventory::client("inventory", "Inventory service");
-/// # let _ = client;
+/// use server_timing_runtime::{Options, Timings};
+///
+/// let client = server_timing_examples::demo::inventory::client("payments", "Payment provider");
+/// // A loopback port that nothing listens on: the call fails, and is recorded so.
+/// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// let timings = Timings::with_options(Options::new().no_total());
+/// # actix_web::rt::System::new().block_on(async {
+/// let call = client.post(format!("http://127.0.0.1:{port}/charge")).send();
+/// assert!(timings.scope(call).await.is_err());
+/// # });
+/// let metric = &timings.metrics()[0];
+/// assert_eq!(metric.name(), "payments");
+/// assert_eq!(metric.description(), Some("Payment provider (connect error)"));
 /// ```
 pub fn client(name: &'static str, description: &'static str) -> ClientWithMiddleware {
     let client = reqwest::Client::builder()

@@ -34,9 +34,16 @@ CREATE INDEX products_in_stock ON products (stock) WHERE stock > 0;
 /// The inventory's database, shared by the service's workers.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, TestRequest};
+/// use server_timing_examples::demo::inventory_service::{app, Store};
 /// # actix_web::rt::System::new().block_on(async {
-/// let store = server_timing_examples::demo::inventory_service::Store::open().await.unwrap();
-/// # let _ = store;
+/// let store = Store::open().await.unwrap();
+/// let service = init_service(app(store)).await;
+/// let response = call_service(&service, TestRequest::get().uri("/stock").to_request()).await;
+/// // Its two queries, as the service's `Server-Timing` shows them.
+/// let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+/// let names: Vec<_> = server_timing_runtime::parse(value).into_iter().map(|m| m.name).collect();
+/// assert_eq!(names, ["total", "search", "price"]);
 /// # });
 /// ```
 #[derive(Clone, Debug)]
@@ -48,9 +55,13 @@ impl Store {
     /// Create the inventory in memory and seed it.
     ///
     /// ```
+    /// use actix_web::test::{call_service, init_service, read_body, TestRequest};
+    /// use server_timing_examples::demo::inventory_service::{app, Store, IN_STOCK};
     /// # actix_web::rt::System::new().block_on(async {
-    /// let store = server_timing_examples::demo::inventory_service::Store::open().await.unwrap();
-    /// # let _ = store;
+    /// let store = Store::open().await.unwrap();
+    /// let service = init_service(app(store)).await;
+    /// let response = call_service(&service, TestRequest::get().uri("/stock").to_request()).await;
+    /// assert_eq!(read_body(response).await, IN_STOCK.to_string());
     /// # });
     /// ```
     pub async fn open() -> Result<Self, DbError> {

@@ -23,7 +23,10 @@ const TRACE_SLOT: &str = "<!--traceparent-->";
 ///     in_stock: Some(42),
 ///     trace: None,
 /// };
-/// # let _ = summary;
+/// let html = server_timing_examples::demo::page::render(&summary);
+/// assert!(html.contains(
+///     "Signed in as <strong>ada</strong> · 100 orders of yours ($10,500.00) · 1 of 100,000 orders open · 2 shipped today · 42 items in stock"
+/// ));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Summary {

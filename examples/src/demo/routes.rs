@@ -62,9 +62,23 @@ impl Demo {
     /// `inventory_base` (e.g. `http://127.0.0.1:1234`).
     ///
     /// ```
+    /// use actix_web::test::{call_service, init_service, read_body, TestRequest};
+    /// use server_timing_examples::demo::Demo;
+    ///
+    /// // A loopback port that nothing listens on, for an inventory service that is down.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     /// # actix_web::rt::System::new().block_on(async {
-    /// let demo = server_timing_examples::demo::Demo::open("http://127.0.0.1:1234").await.unwrap();
-    /// # let _ = demo;
+    /// let demo = Demo::open(&format!("http://127.0.0.1:{port}")).await.unwrap();
+    /// let app = init_service(demo.app()).await;
+    ///
+    /// // The database is seeded ...
+    /// let orders = call_service(&app, TestRequest::get().uri("/api/orders").to_request()).await;
+    /// assert!(read_body(orders).await.starts_with(br#"{"open":"#));
+    /// // ... and the inventory is asked at `inventory_base`.
+    /// let stock = call_service(&app, TestRequest::get().uri("/api/inventory").to_request()).await;
+    /// assert_eq!(stock.status(), 502);
+    /// let value = stock.headers().get("server-timing").unwrap().to_str().unwrap();
+    /// assert!(value.contains(r#"inventory;dur="#) && value.contains("connect error"), "{value}");
     /// # });
     /// ```
     pub async fn open(inventory_base: &str) -> Result<Self, DbError> {
@@ -98,6 +112,7 @@ impl Demo {
     /// or middleware (a test, say). Wrap the app in [`server_timing()`] to get the headers.
     ///
     /// ```
+    /// use actix_web::test::{call_service, init_service, TestRequest};
     /// use actix_web::{web, App, HttpResponse};
     /// use server_timing_examples::demo::{server_timing, Demo};
     ///
@@ -107,7 +122,12 @@ impl Demo {
     ///     .wrap(server_timing())
     ///     .configure(|cfg| demo.configure(cfg))
     ///     .route("/extra", web::get().to(HttpResponse::Ok));
-    /// # let _ = app;
+    /// let app = init_service(app).await;
+    /// for path in ["/api/orders", "/extra"] {
+    ///     let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+    ///     assert_eq!(response.status(), 200, "{path}");
+    ///     assert!(response.headers().contains_key("server-timing"), "{path}");
+    /// }
     /// # });
     /// ```
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
@@ -124,11 +144,14 @@ impl Demo {
     /// routes may be added to it; they are wrapped by the middleware too.
     ///
     /// ```
+    /// use actix_web::test::{call_service, init_service, TestRequest};
     /// use actix_web::{web, HttpResponse};
     /// # actix_web::rt::System::new().block_on(async {
     /// let demo = server_timing_examples::demo::Demo::open("http://127.0.0.1:1234").await.unwrap();
     /// let app = demo.app().route("/extra", web::get().to(HttpResponse::Ok));
-    /// # let _ = app;
+    /// let app = init_service(app).await;
+    /// let response = call_service(&app, TestRequest::get().uri("/extra").to_request()).await;
+    /// assert!(response.headers().contains_key("server-timing"), "the added route is wrapped too");
     /// # });
     /// ```
     pub fn app(
@@ -179,8 +202,19 @@ fn closed_port_url() -> String {
 /// The middleware as the demo configures it.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, TestRequest};
+/// use actix_web::{web, App, HttpResponse};
+///
 /// let timing = server_timing_examples::demo::server_timing();
-/// # let _ = timing;
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = init_service(App::new().wrap(timing).route("/", web::get().to(HttpResponse::Ok))).await;
+/// let response = call_service(&app, TestRequest::get().to_request()).await;
+/// let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+/// // The trace entry first, then `total`, described.
+/// let entries = server_timing_runtime::parse(value);
+/// assert_eq!(entries[0].name, "traceparent");
+/// assert_eq!((entries[1].name.as_str(), entries[1].description.as_str()), ("total", "Whole request"));
+/// # });
 /// ```
 pub fn server_timing() -> ServerTiming {
     let histograms = histograms();

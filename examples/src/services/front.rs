@@ -57,8 +57,20 @@ pub fn router(inventory: &str, parent: Parent) -> Router {
 /// `reqwest::Client::new` does.
 ///
 /// ```
+/// use server_timing_runtime::{Options, Timings};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let inventory = server_timing_examples::services::front::client();
-/// # let _ = inventory;
+/// // A loopback port that nothing listens on: the call fails, and is recorded so.
+/// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// let timings = Timings::with_options(Options::new().no_total());
+/// let call = inventory.get(format!("http://127.0.0.1:{port}/stock/widget")).send();
+/// assert!(timings.scope(call).await.is_err());
+/// let metric = &timings.metrics()[0];
+/// assert_eq!(metric.name(), "inventory");
+/// assert_eq!(metric.description(), Some("Inventory service (connect error)"));
+/// # }
 /// ```
 pub fn client() -> ClientWithMiddleware {
     // No proxy: the inventory is on this machine, whatever the environment's proxy says.

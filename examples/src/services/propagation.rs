@@ -10,7 +10,17 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 /// it again changes nothing.
 ///
 /// ```
-/// server_timing_examples::services::propagation::install();
+/// use server_timing_examples::services::propagation::install;
+///
+/// let fields = || {
+///     opentelemetry::global::get_text_map_propagator(|propagator| {
+///         propagator.fields().map(str::to_owned).collect::<Vec<_>>()
+///     })
+/// };
+/// install();
+/// assert_eq!(fields(), ["traceparent", "tracestate"]);
+/// install();
+/// assert_eq!(fields(), ["traceparent", "tracestate"], "the same propagator");
 /// ```
 pub fn install() {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());

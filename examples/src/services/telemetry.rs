@@ -14,11 +14,18 @@ use tracing_subscriber::registry::LookupSpan;
 /// A deployment passes an OTLP exporter, and usually batches.
 ///
 /// ```
+/// use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 /// use opentelemetry_sdk::trace::InMemorySpanExporter;
 ///
 /// let exporter = InMemorySpanExporter::default();
 /// let provider = server_timing_examples::services::telemetry::provider("inventory", exporter.clone());
-/// # let _ = provider;
+/// let mut span = provider.tracer("inventory").start("work");
+/// assert!(exporter.get_finished_spans().unwrap().is_empty());
+/// span.end();
+/// // Exported as it ended, with no flush.
+/// let spans = exporter.get_finished_spans().unwrap();
+/// assert_eq!(spans.len(), 1);
+/// assert_eq!(spans[0].name, "work");
 /// ```
 pub fn provider(service: &'static str, exporter: impl SpanExporter + 'static) -> SdkTracerProvider {
     SdkTracerProvider::builder()
@@ -37,10 +44,23 @@ pub fn provider(service: &'static str, exporter: impl SpanExporter + 'static) ->
 /// use opentelemetry_sdk::trace::InMemorySpanExporter;
 /// use server_timing_examples::services::telemetry::{provider, subscriber};
 ///
-/// let provider = provider("inventory", InMemorySpanExporter::default());
+/// use server_timing_runtime::Timings;
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = provider("inventory", exporter.clone());
+/// let timings = Timings::new();
 /// tracing::subscriber::with_default(subscriber(&provider, "inventory"), || {
-///     tracing::info_span!("work").in_scope(|| {});
+///     timings.sync_scope(|| {
+///         tracing::info_span!("load", server_timing = "db").in_scope(|| {});
+///         tracing::info_span!("work").in_scope(|| {});
+///     });
 /// });
+/// // Every span is an OpenTelemetry span ...
+/// let spans: Vec<_> = exporter.get_finished_spans().unwrap().into_iter().map(|span| span.name).collect();
+/// assert_eq!(spans, ["load", "work"]);
+/// // ... and the one with a `server_timing` field a metric of the request.
+/// let metrics: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+/// assert_eq!(metrics, ["db"]);
 /// ```
 pub fn subscriber(
     provider: &SdkTracerProvider,

@@ -50,16 +50,37 @@ pub fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
 /// `ServerTimingLayer`. Then its span is entered when the Server-Timing layer starts the
 /// request, and trace context names it.
 ///
-/// ```
+/// ```no_run
 /// use axum::routing::get;
-/// use server_timing_examples::services::{trace_layer, Parent};
+/// use opentelemetry_sdk::trace::InMemorySpanExporter;
+/// use server_timing_examples::services::{propagation, telemetry, trace_layer, Parent};
 /// use server_timing_runtime::tower::ServerTimingLayer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// propagation::install();
+/// let provider = telemetry::provider("inventory", InMemorySpanExporter::default());
+/// let _subscriber = tracing::subscriber::set_default(telemetry::subscriber(&provider, "inventory"));
 ///
 /// let app = axum::Router::new()
 ///     .route("/", get(|| async { "ok" }))
 ///     .layer(ServerTimingLayer::new().trace_context(true));
 /// let app = trace_layer::traced(app, Parent::Extracted);
-/// # let _ = app;
+///
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let url = format!("http://{}/", listener.local_addr().unwrap());
+/// tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+/// let response = reqwest::Client::builder().no_proxy().build().unwrap()
+///     .get(url)
+///     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+///     .send()
+///     .await
+///     .unwrap();
+/// // The response names the caller's trace, and the request span in it.
+/// let value = response.headers()["server-timing"].to_str().unwrap();
+/// assert!(value.starts_with(r#"traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-"#), "{value}");
+/// assert!(!value.contains("00f067aa0ba902b7"), "{value}");
+/// # }
 /// ```
 pub fn traced(app: axum::Router, parent: Parent) -> axum::Router {
     match parent {

@@ -91,8 +91,27 @@ impl Downstream {
     /// not an HTTP token is [sanitized](crate::sanitize_name).
     ///
     /// ```
-    /// let payments = server_timing_runtime::reqwest::Downstream::new("payments");
-    /// # let _ = payments;
+    /// # use std::future::Future;
+    /// # use std::pin::Pin;
+    /// # /// Stands in for the network: a service that answers with its own `Server-Timing`.
+    /// # fn downstream<'a>(
+    /// #     _: reqwest::Request,
+    /// #     _: &'a mut http::Extensions,
+    /// #     _: reqwest_middleware::Next<'a>,
+    /// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
+    /// #     let response = http::Response::builder().header("server-timing", "db;dur=2.5").body("");
+    /// #     Box::pin(std::future::ready(Ok(response.unwrap().into())))
+    /// # }
+    /// use reqwest_middleware::ClientBuilder;
+    /// use server_timing_runtime::reqwest::Downstream;
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let payments = Downstream::new("payments");
+    /// let client = ClientBuilder::new(reqwest::Client::new()).with(payments).with(downstream).build();
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// futures::executor::block_on(timings.scope(client.get("http://payments.internal/").send())).unwrap();
+    /// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+    /// assert_eq!(names, ["payments", "payments.db"]);
     /// ```
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         Downstream {
@@ -107,9 +126,27 @@ impl Downstream {
     /// `"Inventory service (timeout)"`.
     ///
     /// ```
+    /// # use std::future::Future;
+    /// # use std::pin::Pin;
+    /// # /// Stands in for the network: a service that is down.
+    /// # fn downstream<'a>(
+    /// #     _: reqwest::Request,
+    /// #     _: &'a mut http::Extensions,
+    /// #     _: reqwest_middleware::Next<'a>,
+    /// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
+    /// #     Box::pin(std::future::ready(Err(reqwest_middleware::Error::middleware(std::io::Error::other("down")))))
+    /// # }
+    /// use reqwest_middleware::ClientBuilder;
     /// use server_timing_runtime::reqwest::Downstream;
+    /// use server_timing_runtime::{Options, Timings};
+    ///
     /// let inventory = Downstream::new("inventory").description("Inventory service");
-    /// # let _ = inventory;
+    /// let client = ClientBuilder::new(reqwest::Client::new()).with(inventory).with(downstream).build();
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// let call = client.get("http://inventory.internal/").send();
+    /// assert!(futures::executor::block_on(timings.scope(call)).is_err());
+    /// let metric = &timings.metrics()[0];
+    /// assert_eq!((metric.name(), metric.description()), ("inventory", Some("Inventory service (error)")));
     /// ```
     #[must_use]
     pub fn description(self, description: impl Into<Cow<'static, str>>) -> Self {

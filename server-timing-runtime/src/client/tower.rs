@@ -63,8 +63,22 @@ impl DownstreamLayer {
     /// responses' metrics as `name.*`.
     ///
     /// ```
-    /// let layer = server_timing_runtime::tower::DownstreamLayer::new("inventory");
-    /// # let _ = layer;
+    /// use std::convert::Infallible;
+    /// use http::{Request, Response};
+    /// use server_timing_runtime::tower::DownstreamLayer;
+    /// use server_timing_runtime::{Options, Timings};
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// // Stands in for the HTTP client: a downstream that answers with its own breakdown.
+    /// let client = ServiceBuilder::new()
+    ///     .layer(DownstreamLayer::new("inventory"))
+    ///     .service_fn(|_: Request<()>| async {
+    ///         Ok::<_, Infallible>(Response::builder().header("server-timing", "db;dur=2").body(()).unwrap())
+    ///     });
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// futures::executor::block_on(timings.scope(client.oneshot(Request::new(())))).unwrap();
+    /// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+    /// assert_eq!(names, ["inventory", "inventory.db"]);
     /// ```
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         DownstreamLayer {
@@ -78,9 +92,20 @@ impl DownstreamLayer {
     /// Describe the call's metric; an error is described as `"{description} (error)"`.
     ///
     /// ```
+    /// use http::{Request, Response};
     /// use server_timing_runtime::tower::DownstreamLayer;
-    /// let layer = DownstreamLayer::new("inventory").description("Inventory service");
-    /// # let _ = layer;
+    /// use server_timing_runtime::{Options, Timings};
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// // Stands in for the HTTP client: a downstream that cannot be reached.
+    /// let client = ServiceBuilder::new()
+    ///     .layer(DownstreamLayer::new("inventory").description("Inventory service"))
+    ///     .service_fn(|_: Request<()>| async { Err::<Response<()>, _>(std::io::Error::other("refused")) });
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// let call = client.oneshot(Request::new(()));
+    /// assert!(futures::executor::block_on(timings.scope(call)).is_err());
+    /// let metric = &timings.metrics()[0];
+    /// assert_eq!((metric.name(), metric.description()), ("inventory", Some("Inventory service (error)")));
     /// ```
     #[must_use]
     pub fn description(self, description: impl Into<Cow<'static, str>>) -> Self {
@@ -107,11 +132,18 @@ impl<S> Layer<S> for DownstreamLayer {
 /// The client service [`DownstreamLayer`] makes.
 ///
 /// ```
-/// # #[derive(Clone)] struct Client;
+/// use std::convert::Infallible;
+/// use http::{Request, Response};
 /// use server_timing_runtime::tower::{DownstreamLayer, DownstreamService};
+/// use server_timing_runtime::{Options, Timings};
+/// use tower::ServiceExt;
 /// use tower_layer::Layer;
-/// let client: DownstreamService<Client> = DownstreamLayer::new("inventory").layer(Client);
-/// # let _ = client;
+///
+/// let inner = tower::service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });
+/// let client: DownstreamService<_> = DownstreamLayer::new("inventory").layer(inner);
+/// let timings = Timings::with_options(Options::new().no_total());
+/// futures::executor::block_on(timings.scope(client.oneshot(Request::new(())))).unwrap();
+/// assert_eq!(timings.metrics()[0].name(), "inventory");
 /// ```
 #[derive(Clone, Debug)]
 pub struct DownstreamService<S> {

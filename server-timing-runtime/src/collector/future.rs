@@ -177,9 +177,13 @@ impl<F> Timed<F> {
     /// Give the metric a description.
     ///
     /// ```
-    /// use server_timing_runtime::FutureExt;
+    /// use server_timing_runtime::{FutureExt, Timings};
+    ///
+    /// let timings = Timings::new();
     /// let timed = async {}.timed("db").description("DB read");
-    /// # drop(timed);
+    /// futures::executor::block_on(timings.scope(timed));
+    /// let db = &timings.metrics()[0];
+    /// assert_eq!((db.name(), db.description()), ("db", Some("DB read")));
     /// ```
     pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
         self.label = self.label.take().with_description(description.into());

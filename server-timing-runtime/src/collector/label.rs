@@ -71,9 +71,14 @@ impl Label {
 /// sanitization, and one call site's recordings are told apart from others' by address.
 ///
 /// ```
-/// use server_timing_runtime::__private::CallSite;
+/// use server_timing_runtime::__private::{guard, CallSite};
+/// use server_timing_runtime::Timings;
+///
 /// static SITE: CallSite = CallSite::new("db", "DB read");
-/// # let _ = &SITE;
+/// let timings = Timings::new();
+/// timings.sync_scope(|| drop(guard(&SITE)));
+/// let db = &timings.metrics()[0];
+/// assert_eq!((db.name(), db.description()), ("db", Some("DB read")));
 /// ```
 #[derive(Debug)]
 pub struct CallSite {
@@ -91,9 +96,14 @@ impl CallSite {
     /// bytes or anything but printable ASCII. In a `static`, that is a compile error.
     ///
     /// ```
-    /// use server_timing_runtime::__private::CallSite;
-    /// const SITE: CallSite = CallSite::new("cache", "");
-    /// # let _ = SITE;
+    /// use server_timing_runtime::__private::{guard, CallSite};
+    /// use server_timing_runtime::Timings;
+    ///
+    /// static SITE: CallSite = CallSite::new("cache", "");
+    /// let timings = Timings::new();
+    /// timings.sync_scope(|| drop(guard(&SITE)));
+    /// let cache = &timings.metrics()[0];
+    /// assert_eq!((cache.name(), cache.description()), ("cache", None), "empty: no description");
     /// ```
     pub const fn new(name: &'static str, description: &'static str) -> Self {
         assert!(

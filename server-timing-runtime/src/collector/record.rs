@@ -117,8 +117,12 @@ impl Timer {
     /// Give the metric a description.
     ///
     /// ```
-    /// let t = server_timing_runtime::timer("db").description("DB read");
-    /// # drop(t);
+    /// use server_timing_runtime::{timer, Timings};
+    ///
+    /// let timings = Timings::new();
+    /// timings.sync_scope(|| drop(timer("db").description("DB read")));
+    /// let db = &timings.metrics()[0];
+    /// assert_eq!((db.name(), db.description()), ("db", Some("DB read")));
     /// ```
     pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
         self.description = Some(description.into());
@@ -137,7 +141,11 @@ impl Timer {
     /// Stop without recording anything.
     ///
     /// ```
-    /// server_timing_runtime::timer("db").cancel();
+    /// use server_timing_runtime::{timer, Timings};
+    ///
+    /// let timings = Timings::new();
+    /// timings.sync_scope(|| timer("db").cancel());
+    /// assert!(timings.metrics().is_empty());
     /// ```
     pub fn cancel(mut self) {
         self.running = None;

@@ -75,9 +75,13 @@ impl Timings {
     /// A collector with the given options. Its `total` runs from now.
     ///
     /// ```
-    /// use server_timing_runtime::{Options, Timings};
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
     /// let timings = Timings::with_options(Options::new().precision(1));
-    /// # let _ = timings;
+    /// timings.sync_scope(|| record("db", Duration::from_micros(1_240)));
+    /// let value = timings.finish().unwrap();
+    /// assert!(value.to_str().unwrap().ends_with(", db;dur=1.2"), "{value:?}");
     /// ```
     pub fn with_options(options: Options) -> Self {
         let trace = options.config().trace_context.then(trace::without_request);
@@ -254,9 +258,14 @@ impl Timings {
     /// The options this collector was made with.
     ///
     /// ```
-    /// use server_timing_runtime::Timings;
-    /// let options = Timings::new().options().clone();
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
+    /// let first = Timings::with_options(Options::new().no_total().precision(0));
+    /// // Another collector under the same options.
+    /// let second = Timings::with_options(first.options().clone());
+    /// second.sync_scope(|| record("db", Duration::from_micros(1_240)));
+    /// assert_eq!(second.finish().unwrap(), "db;dur=1");
     /// ```
     pub fn options(&self) -> &Options {
         &self.inner.options

@@ -18,19 +18,19 @@ use crate::trace::TraceParent;
 /// A structured log line per request:
 ///
 /// ```
-/// use std::sync::Arc;
+/// use std::sync::{mpsc, Arc};
 /// use std::time::Duration;
 /// use server_timing_runtime::http::timed_response;
 /// use server_timing_runtime::{record, Completed, Timings};
 ///
-/// let log = |done: &Completed| {
+/// let line = |done: &Completed| {
 ///     let metrics: Vec<String> = done
 ///         .metrics()
 ///         .iter()
 ///         .map(|m| format!("{}={:?}", m.name(), m.duration().unwrap_or_default()))
 ///         .collect();
 ///     // e.g. tracing::info!(method = %done.method(), route = done.route(), status = done.status().as_u16(), ...)
-///     println!(
+///     format!(
 ///         "{} {} {} total={:?} sent={} {}",
 ///         done.method(),
 ///         done.path(),
@@ -38,8 +38,10 @@ use crate::trace::TraceParent;
 ///         done.total(),
 ///         done.sent(),
 ///         metrics.join(" "),
-///     );
+///     )
 /// };
+/// let (tx, rx) = mpsc::channel();
+/// let log = move |done: &Completed| tx.send(line(done)).unwrap();
 /// let (request, ()) = http::Request::get("/user/7").body(()).unwrap().into_parts();
 /// # futures::executor::block_on(async {
 /// let response = timed_response(Timings::new(), async {
@@ -48,8 +50,10 @@ use crate::trace::TraceParent;
 /// })
 /// .on_complete(&request, Arc::new(log))
 /// .await;
-/// # let _ = response;
+/// assert!(response.headers().contains_key("server-timing"));
 /// # });
+/// let line = rx.try_recv().unwrap();
+/// assert!(line.starts_with("GET /user/7 200 total=") && line.ends_with(" sent=true db=4ms"), "{line}");
 /// ```
 pub struct Completed<'a> {
     pub(crate) method: &'a Method,

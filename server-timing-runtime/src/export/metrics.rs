@@ -2,11 +2,57 @@
 //! exporter (Prometheus, StatsD, OTLP) serves them to the fleet's monitoring: [`histograms`].
 //!
 //! ```
+//! # use std::sync::{Arc, Mutex};
+//! # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+//! # /// A recorder that keeps what it is given: the names described, and each recording as
+//! # /// `name{label=value,...}` with its value.
+//! # #[derive(Clone, Default)]
+//! # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+//! # struct Handle(Key, Recorder);
+//! # impl Recorder {
+//! #     fn push(&self, key: &Key, value: f64) {
+//! #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+//! #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+//! #     }
+//! #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+//! #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+//! #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+//! # }
+//! # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+//! # impl metrics::CounterFn for Handle {
+//! #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+//! #     fn absolute(&self, _: u64) {}
+//! # }
+//! # impl metrics::Recorder for Recorder {
+//! #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+//! #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+//! #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+//! #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+//! #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+//! #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+//! # }
+//! use std::time::Duration;
+//! use server_timing_runtime::record;
 //! use server_timing_runtime::tower::ServerTimingLayer;
 //!
-//! // Install an exporter first (e.g. metrics-exporter-prometheus), then:
-//! let layer = ServerTimingLayer::new().on_complete(server_timing_runtime::metrics::histograms());
-//! # let _ = layer;
+//! // `recorder` keeps what it is given, as an exporter would.
+//! let recorder = Recorder::default();
+//! metrics::with_local_recorder(&recorder, || {
+//!     // Install an exporter first (e.g. metrics-exporter-prometheus), then:
+//!     let layer = ServerTimingLayer::new().on_complete(server_timing_runtime::metrics::histograms());
+//!     // ... and a request whose handler records `db`:
+//! #     let service = tower::ServiceBuilder::new().layer(layer).service_fn(|_: http::Request<()>| async {
+//! #         record("db", Duration::from_millis(4));
+//! #         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+//! #     });
+//! #     futures::executor::block_on(tower::ServiceExt::oneshot(service, http::Request::new(()))).unwrap();
+//! });
+//! let keys = recorder.keys();
+//! assert_eq!(keys, [
+//!     "server_timing_duration_seconds{metric=total}",
+//!     "server_timing_duration_seconds{metric=db}",
+//! ]);
+//! assert_eq!(recorder.recorded()[1].1, 0.004, "in seconds");
 //! ```
 //!
 //! What is recorded, per finished request (see [`Completed`]):
@@ -55,10 +101,58 @@ pub const OTHER: &str = "other";
 /// only, `route` labels on.
 ///
 /// ```
+/// # use std::sync::{Arc, Mutex};
+/// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+/// # /// A recorder that keeps what it is given: the names described, and each recording as
+/// # /// `name{label=value,...}` with its value.
+/// # #[derive(Clone, Default)]
+/// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+/// # struct Handle(Key, Recorder);
+/// # impl Recorder {
+/// #     fn push(&self, key: &Key, value: f64) {
+/// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+/// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+/// #     }
+/// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+/// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+/// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+/// # }
+/// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+/// # impl metrics::CounterFn for Handle {
+/// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+/// #     fn absolute(&self, _: u64) {}
+/// # }
+/// # impl metrics::Recorder for Recorder {
+/// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+/// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+/// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+/// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+/// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+/// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+/// # }
+/// # use actix_web::{test, web, App, HttpResponse};
+/// use std::time::Duration;
 /// use server_timing_runtime::actix::ServerTiming;
+/// use server_timing_runtime::record;
 ///
-/// let timing = ServerTiming::new().on_complete(server_timing_runtime::metrics::histograms());
-/// # let _ = timing;
+/// // `recorder` keeps what it is given, as an exporter would.
+/// let recorder = Recorder::default();
+/// metrics::with_local_recorder(&recorder, || {
+///     let timing = ServerTiming::new().on_complete(server_timing_runtime::metrics::histograms());
+///     // ... and a request to `/orders/7`, routed as `/orders/{id}`, whose handler records `db`:
+/// # actix_web::rt::System::new().block_on(async {
+/// #     let app = App::new().wrap(timing).route("/orders/{id}", web::get().to(|| async {
+/// #         record("db", Duration::from_millis(4));
+/// #         HttpResponse::Ok().finish()
+/// #     }));
+/// #     let app = test::init_service(app).await;
+/// #     test::call_service(&app, test::TestRequest::get().uri("/orders/7").to_request()).await;
+/// # });
+/// });
+/// assert_eq!(recorder.keys(), [
+///     "server_timing_duration_seconds{metric=total,route=/orders/{id}}",
+///     "server_timing_duration_seconds{metric=db,route=/orders/{id}}",
+/// ]);
 /// ```
 pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
     Histograms::new().build()
@@ -68,12 +162,59 @@ pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
 /// whether routes are.
 ///
 /// ```
+/// # use std::sync::{Arc, Mutex};
+/// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+/// # /// A recorder that keeps what it is given: the names described, and each recording as
+/// # /// `name{label=value,...}` with its value.
+/// # #[derive(Clone, Default)]
+/// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+/// # struct Handle(Key, Recorder);
+/// # impl Recorder {
+/// #     fn push(&self, key: &Key, value: f64) {
+/// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+/// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+/// #     }
+/// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+/// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+/// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+/// # }
+/// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+/// # impl metrics::CounterFn for Handle {
+/// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+/// #     fn absolute(&self, _: u64) {}
+/// # }
+/// # impl metrics::Recorder for Recorder {
+/// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+/// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+/// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+/// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+/// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+/// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+/// # }
+/// use std::time::Duration;
 /// use server_timing_runtime::metrics::Histograms;
+/// use server_timing_runtime::record;
 /// use server_timing_runtime::tower::ServerTimingLayer;
 ///
-/// let hook = Histograms::new().allow("shard_a").allow("shard_b").build();
-/// let layer = ServerTimingLayer::new().on_complete(hook);
-/// # let _ = layer;
+/// // `recorder` keeps what it is given, as an exporter would.
+/// let recorder = Recorder::default();
+/// metrics::with_local_recorder(&recorder, || {
+///     let hook = Histograms::new().allow("shard_a").allow("shard_b").build();
+///     let layer = ServerTimingLayer::new().on_complete(hook);
+///     // ... and a request whose handler records names made at run time:
+/// #     let service = tower::ServiceBuilder::new().layer(layer).service_fn(|_: http::Request<()>| async {
+/// #         for shard in ["a", "c"] {
+/// #             record(format!("shard_{shard}"), Duration::from_millis(1));
+/// #         }
+/// #         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// #     });
+/// #     futures::executor::block_on(tower::ServiceExt::oneshot(service, http::Request::new(()))).unwrap();
+/// });
+/// assert_eq!(recorder.keys(), [
+///     "server_timing_duration_seconds{metric=total}",
+///     "server_timing_duration_seconds{metric=shard_a}",
+///     "server_timing_duration_seconds{metric=other}",
+/// ]);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Histograms {
@@ -94,8 +235,56 @@ impl Histograms {
     /// Compile-time names only, `route` labels on.
     ///
     /// ```
-    /// let hook = server_timing_runtime::metrics::Histograms::new().build();
-    /// # let _ = hook;
+    /// # use std::sync::{Arc, Mutex};
+    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+    /// # /// A recorder that keeps what it is given: the names described, and each recording as
+    /// # /// `name{label=value,...}` with its value.
+    /// # #[derive(Clone, Default)]
+    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+    /// # struct Handle(Key, Recorder);
+    /// # impl Recorder {
+    /// #     fn push(&self, key: &Key, value: f64) {
+    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+    /// #     }
+    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+    /// # }
+    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+    /// # impl metrics::CounterFn for Handle {
+    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+    /// #     fn absolute(&self, _: u64) {}
+    /// # }
+    /// # impl metrics::Recorder for Recorder {
+    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// # }
+    /// use std::time::Duration;
+    /// use server_timing_runtime::record;
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    ///
+    /// // `recorder` keeps what it is given, as an exporter would.
+    /// let recorder = Recorder::default();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     let hook = server_timing_runtime::metrics::Histograms::new().build();
+    ///     // ... and a request that records a literal name and one made at run time:
+    /// #     let service = tower::ServiceBuilder::new().layer(ServerTimingLayer::new().on_complete(hook)).service_fn(|_: http::Request<()>| async {
+    /// #         record("db", Duration::from_millis(1));
+    /// #         record(format!("db_{}", 2), Duration::from_millis(1));
+    /// #         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// #     });
+    /// #     futures::executor::block_on(tower::ServiceExt::oneshot(service, http::Request::new(()))).unwrap();
+    /// });
+    /// assert_eq!(recorder.keys(), [
+    ///     "server_timing_duration_seconds{metric=total}",
+    ///     "server_timing_duration_seconds{metric=db}",
+    ///     "server_timing_duration_seconds{metric=other}",
+    /// ]);
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -106,8 +295,58 @@ impl Histograms {
     /// header shows it (sanitized).
     ///
     /// ```
-    /// let hook = server_timing_runtime::metrics::Histograms::new().allow("inventory.db").build();
-    /// # let _ = hook;
+    /// # use std::sync::{Arc, Mutex};
+    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+    /// # /// A recorder that keeps what it is given: the names described, and each recording as
+    /// # /// `name{label=value,...}` with its value.
+    /// # #[derive(Clone, Default)]
+    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+    /// # struct Handle(Key, Recorder);
+    /// # impl Recorder {
+    /// #     fn push(&self, key: &Key, value: f64) {
+    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+    /// #     }
+    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+    /// # }
+    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+    /// # impl metrics::CounterFn for Handle {
+    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+    /// #     fn absolute(&self, _: u64) {}
+    /// # }
+    /// # impl metrics::Recorder for Recorder {
+    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// # }
+    /// use std::time::Duration;
+    /// use server_timing_runtime::record;
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    ///
+    /// // `recorder` keeps what it is given, as an exporter would.
+    /// let recorder = Recorder::default();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     let hook = server_timing_runtime::metrics::Histograms::new().allow("inventory.db").build();
+    ///     // ... and a request that records `inventory.db` and `inventory.cache`, made at run time
+    ///     // as a downstream's merged metrics are:
+    /// #     let service = tower::ServiceBuilder::new().layer(ServerTimingLayer::new().on_complete(hook)).service_fn(|_: http::Request<()>| async {
+    /// #         for name in ["db", "cache"] {
+    /// #             record(format!("inventory.{name}"), Duration::from_millis(1));
+    /// #         }
+    /// #         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// #     });
+    /// #     futures::executor::block_on(tower::ServiceExt::oneshot(service, http::Request::new(()))).unwrap();
+    /// });
+    /// assert_eq!(recorder.keys(), [
+    ///     "server_timing_duration_seconds{metric=total}",
+    ///     "server_timing_duration_seconds{metric=inventory.db}",
+    ///     "server_timing_duration_seconds{metric=other}",
+    /// ]);
     /// ```
     #[must_use]
     pub fn allow(mut self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -118,8 +357,59 @@ impl Histograms {
     /// Whether [`Completed::route`] becomes a `route` label (default `true`).
     ///
     /// ```
-    /// let hook = server_timing_runtime::metrics::Histograms::new().routes(false).build();
-    /// # let _ = hook;
+    /// # use std::sync::{Arc, Mutex};
+    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+    /// # /// A recorder that keeps what it is given: the names described, and each recording as
+    /// # /// `name{label=value,...}` with its value.
+    /// # #[derive(Clone, Default)]
+    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+    /// # struct Handle(Key, Recorder);
+    /// # impl Recorder {
+    /// #     fn push(&self, key: &Key, value: f64) {
+    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+    /// #     }
+    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+    /// # }
+    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+    /// # impl metrics::CounterFn for Handle {
+    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+    /// #     fn absolute(&self, _: u64) {}
+    /// # }
+    /// # impl metrics::Recorder for Recorder {
+    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// # }
+    /// # use actix_web::{test, web, App, HttpResponse};
+    /// use std::time::Duration;
+    /// use server_timing_runtime::actix::ServerTiming;
+    /// use server_timing_runtime::record;
+    ///
+    /// // `recorder` keeps what it is given, as an exporter would.
+    /// let recorder = Recorder::default();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     let hook = server_timing_runtime::metrics::Histograms::new().routes(false).build();
+    ///     let timing = ServerTiming::new().on_complete(hook);
+    ///     // ... and a request to `/orders/7`, routed as `/orders/{id}`, whose handler records `db`:
+    /// # actix_web::rt::System::new().block_on(async {
+    /// #     let app = App::new().wrap(timing).route("/orders/{id}", web::get().to(|| async {
+    /// #         record("db", Duration::from_millis(4));
+    /// #         HttpResponse::Ok().finish()
+    /// #     }));
+    /// #     let app = test::init_service(app).await;
+    /// #     test::call_service(&app, test::TestRequest::get().uri("/orders/7").to_request()).await;
+    /// # });
+    /// });
+    /// assert_eq!(recorder.keys(), [
+    ///     "server_timing_duration_seconds{metric=total}",
+    ///     "server_timing_duration_seconds{metric=db}",
+    /// ]);
     /// ```
     #[must_use]
     pub fn routes(mut self, on: bool) -> Self {
@@ -131,10 +421,59 @@ impl Histograms {
     /// recorder installed now, so install the exporter first.
     ///
     /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
+    /// # /// A recorder that keeps what it is given: the names described, and each recording as
+    /// # /// `name{label=value,...}` with its value.
+    /// # #[derive(Clone, Default)]
+    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
+    /// # struct Handle(Key, Recorder);
+    /// # impl Recorder {
+    /// #     fn push(&self, key: &Key, value: f64) {
+    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
+    /// #     }
+    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
+    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
+    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
+    /// # }
+    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
+    /// # impl metrics::CounterFn for Handle {
+    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
+    /// #     fn absolute(&self, _: u64) {}
+    /// # }
+    /// # impl metrics::Recorder for Recorder {
+    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
+    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
+    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
+    /// # }
+    /// use std::time::Duration;
+    /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
     ///
-    /// let layer = ServerTimingLayer::new().on_complete(server_timing_runtime::metrics::Histograms::new().build());
-    /// # let _ = layer;
+    /// // `recorder` keeps what it is given, as an exporter would.
+    /// let recorder = Recorder::default();
+    /// let layer = metrics::with_local_recorder(&recorder, || {
+    ///     ServerTimingLayer::new()
+    ///         .max_metrics(1)
+    ///         .on_complete(server_timing_runtime::metrics::Histograms::new().build())
+    /// });
+    /// assert_eq!(recorder.described(), ["server_timing_duration_seconds", "server_timing_omitted_total"]);
+    ///
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     // ... a request that records two names, one past `max_metrics`:
+    /// #     let service = tower::ServiceBuilder::new().layer(layer).service_fn(|_: http::Request<()>| async {
+    /// #         record("db", Duration::from_millis(1));
+    /// #         record("cache", Duration::from_millis(1));
+    /// #         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// #     });
+    /// #     futures::executor::block_on(tower::ServiceExt::oneshot(service, http::Request::new(()))).unwrap();
+    /// });
+    /// let recorded = recorder.recorded();
+    /// assert_eq!(recorded.last().unwrap(), &("server_timing_omitted_total{}".to_owned(), 1.0));
     /// ```
     pub fn build(self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
         metrics::describe_histogram!(HISTOGRAM, Unit::Seconds, "Server-Timing durations per request");

@@ -4,7 +4,7 @@
 mod forward;
 mod trace_entry;
 #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(unused_imports))]
-pub(crate) use forward::forward_options;
+pub(crate) use forward::{forward_options, serve_harness};
 pub(crate) use trace_entry::TraceEntries;
 pub use trace_entry::TraceEntry;
 
@@ -36,10 +36,19 @@ const MIN_HEADER_BUDGET: usize = 96;
 /// What a request does with a metric name it has already recorded.
 ///
 /// ```
-/// use server_timing_runtime::{Options, Repeated};
+/// use std::time::Duration;
+/// use server_timing_runtime::{record, Options, Repeated, Timings};
 ///
-/// let each = Options::new().repeated(Repeated::Each);
-/// # let _ = each;
+/// let header = |repeated| {
+///     let timings = Timings::with_options(Options::new().no_total().repeated(repeated));
+///     timings.sync_scope(|| {
+///         record("db", Duration::from_millis(2));
+///         record("db", Duration::from_millis(3));
+///     });
+///     timings.finish().unwrap()
+/// };
+/// assert_eq!(header(Repeated::Aggregate), r#"db;dur=5;desc="2 calls""#);
+/// assert_eq!(header(Repeated::Each), "db;dur=2, db;dur=3");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -59,8 +68,9 @@ pub enum Repeated {
 /// `tower::ServerTimingLayer`) expose the same builder methods.
 ///
 /// ```
-/// use server_timing_runtime::{Options, Repeated, Timings};
-/// use http::HeaderValue;
+/// use std::time::Duration;
+/// use http::{HeaderMap, HeaderValue};
+/// use server_timing_runtime::{describe, record, Options, Repeated, Timings};
 ///
 /// let options = Options::new()
 ///     .precision(1)
@@ -70,7 +80,18 @@ pub enum Repeated {
 ///     .total("app")
 ///     .timing_allow_origin(HeaderValue::from_static("https://example.com"));
 /// let timings = Timings::with_options(options);
-/// # let _ = timings;
+/// timings.sync_scope(|| {
+///     record("db", Duration::from_micros(1_240));
+///     record("db", Duration::from_micros(760));
+///     describe("cache", "hit");
+/// });
+///
+/// let mut headers = HeaderMap::new();
+/// timings.append_to(&mut headers);
+/// let value = headers["server-timing"].to_str().unwrap();
+/// assert!(value.starts_with("app;dur="), "{value}");
+/// assert!(value.ends_with(", db;dur=1.2, db;dur=0.8, cache"), "{value}");
+/// assert_eq!(headers["timing-allow-origin"], "https://example.com");
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options(Arc<Config>);
@@ -113,8 +134,22 @@ impl Options {
     /// sent, a `total` metric, no `Timing-Allow-Origin`.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new();
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use http::HeaderMap;
+    /// use server_timing_runtime::{describe, record, Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new());
+    /// timings.sync_scope(|| {
+    ///     record("db", Duration::from_nanos(1_234_567));
+    ///     record("db", Duration::from_millis(1));
+    ///     describe("cache", "hit");
+    /// });
+    /// let mut headers = HeaderMap::new();
+    /// timings.append_to(&mut headers);
+    /// let value = headers["server-timing"].to_str().unwrap();
+    /// assert!(value.starts_with("total;dur="), "{value}");
+    /// assert!(value.ends_with(r#", db;dur=2.235;desc="2 calls", cache;desc=hit"#), "{value}");
+    /// assert!(!headers.contains_key("timing-allow-origin"));
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -146,8 +181,17 @@ impl Options {
     /// zeros are not written: `12.5`, not `12.500`.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().precision(0);
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
+    /// let header = |options: Options| {
+    ///     let timings = Timings::with_options(options.no_total());
+    ///     timings.sync_scope(|| record("db", Duration::from_micros(12_340)));
+    ///     timings.finish().unwrap()
+    /// };
+    /// assert_eq!(header(Options::new().precision(0)), "db;dur=12");
+    /// assert_eq!(header(Options::new().precision(1)), "db;dur=12.3");
+    /// assert_eq!(header(Options::new()), "db;dur=12.34", "3 decimals, trailing zeros not written");
     /// ```
     #[must_use]
     pub fn precision(self, decimals: u8) -> Self {
@@ -157,9 +201,15 @@ impl Options {
     /// What to do with a name recorded more than once. See [`Repeated`].
     ///
     /// ```
-    /// use server_timing_runtime::{Options, Repeated};
-    /// let options = Options::new().repeated(Repeated::Each);
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Repeated, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total().repeated(Repeated::Each));
+    /// timings.sync_scope(|| {
+    ///     record("db", Duration::from_millis(2));
+    ///     record("db", Duration::from_millis(3));
+    /// });
+    /// assert_eq!(timings.finish().unwrap(), "db;dur=2, db;dur=3");
     /// ```
     #[must_use]
     pub fn repeated(self, repeated: Repeated) -> Self {
@@ -172,8 +222,17 @@ impl Options {
     /// the last name given at run time, so that a flood of those cannot push it out.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().max_metrics(16);
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total().max_metrics(2));
+    /// timings.sync_scope(|| {
+    ///     for name in ["a", "b", "c", "c", "d"] {
+    ///         record(name, Duration::from_millis(1));
+    ///     }
+    /// });
+    /// assert_eq!(timings.omitted(), 2, "`c` and `d`, `c` counted once");
+    /// assert_eq!(timings.finish().unwrap(), r#"a;dur=1, b;dur=1, omitted;desc="2 metrics""#);
     /// ```
     #[must_use]
     pub fn max_metrics(self, max: usize) -> Self {
@@ -185,8 +244,21 @@ impl Options {
     /// [`DEFAULT_HEADER_BUDGET`].
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().header_budget(1024);
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total().header_budget(96));
+    /// timings.sync_scope(|| {
+    ///     for i in 0..20 {
+    ///         record(format!("metric{i}"), Duration::from_millis(1));
+    ///     }
+    /// });
+    /// let value = timings.finish().unwrap();
+    /// assert!(value.len() <= 96);
+    /// assert_eq!(
+    ///     value,
+    ///     r#"metric0;dur=1, metric1;dur=1, metric2;dur=1, omitted;desc="17 metrics""#
+    /// );
     /// ```
     #[must_use]
     pub fn header_budget(self, bytes: usize) -> Self {
@@ -197,8 +269,16 @@ impl Options {
     /// clients that may see timings but not what the server was doing.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().descriptions(false);
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{describe, record, Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total().descriptions(false));
+    /// timings.sync_scope(|| {
+    ///     describe("cache", "hit");
+    ///     record("db", Duration::from_millis(2));
+    ///     describe("db", "Query users");
+    /// });
+    /// assert_eq!(timings.finish().unwrap(), "cache, db;dur=2");
     /// ```
     #[must_use]
     pub fn descriptions(self, send: bool) -> Self {
@@ -209,8 +289,13 @@ impl Options {
     /// (see [`sanitize_name`](crate::sanitize_name)).
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().total("app");
-    /// # let _ = options;
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let value = Timings::with_options(Options::new().total("app")).finish().unwrap();
+    /// assert!(value.to_str().unwrap().starts_with("app;dur="), "{value:?}");
+    ///
+    /// let value = Timings::with_options(Options::new().total("my app")).finish().unwrap();
+    /// assert!(value.to_str().unwrap().starts_with("my_app;dur="), "{value:?}");
     /// ```
     #[must_use]
     pub fn total(self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -221,8 +306,12 @@ impl Options {
     /// Describe the whole-request metric.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().total_description("Whole request");
-    /// # let _ = options;
+    /// use server_timing_runtime::{Options, Timings};
+    ///
+    /// let options = Options::new().total_description("Whole request");
+    /// let value = Timings::with_options(options).finish().unwrap();
+    /// let value = value.to_str().unwrap();
+    /// assert!(value.starts_with("total;dur=") && value.ends_with(r#";desc="Whole request""#), "{value}");
     /// ```
     #[must_use]
     pub fn total_description(self, description: impl Into<Cow<'static, str>>) -> Self {
@@ -233,8 +322,15 @@ impl Options {
     /// Send no whole-request metric.
     ///
     /// ```
-    /// let options = server_timing_runtime::Options::new().no_total();
-    /// # let _ = options;
+    /// use std::time::Duration;
+    /// use server_timing_runtime::{record, Options, Timings};
+    ///
+    /// let timings = Timings::with_options(Options::new().no_total());
+    /// timings.sync_scope(|| record("db", Duration::from_millis(2)));
+    /// assert_eq!(timings.finish().unwrap(), "db;dur=2");
+    ///
+    /// // Nothing recorded, nothing to send: no header at all.
+    /// assert_eq!(Timings::with_options(Options::new().no_total()).finish(), None);
     /// ```
     #[must_use]
     pub fn no_total(self) -> Self {
@@ -246,10 +342,22 @@ impl Options {
     /// `serverTiming` entries. Never overwrites a `Timing-Allow-Origin` the application set.
     ///
     /// ```
-    /// use http::HeaderValue;
-    /// let options = server_timing_runtime::Options::new()
+    /// use http::{HeaderMap, HeaderValue};
+    /// use server_timing_runtime::{Options, Timings, TIMING_ALLOW_ORIGIN};
+    ///
+    /// let options = Options::new()
     ///     .timing_allow_origin(HeaderValue::from_static("https://app.example.com"));
-    /// # let _ = options;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// Timings::with_options(options.clone()).append_to(&mut headers);
+    /// assert_eq!(headers[TIMING_ALLOW_ORIGIN], "https://app.example.com");
+    ///
+    /// // The application's own value is kept, and no other added.
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(TIMING_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    /// Timings::with_options(options).append_to(&mut headers);
+    /// let values: Vec<_> = headers.get_all(TIMING_ALLOW_ORIGIN).iter().collect();
+    /// assert_eq!(values, ["*"]);
     /// ```
     #[must_use]
     pub fn timing_allow_origin(self, origin: HeaderValue) -> Self {

@@ -20,18 +20,35 @@ use crate::collector::timings::Timings;
 /// belong to. Made by [`layer`](super::layer); see [the module](super) for the rules.
 ///
 /// ```
+/// use std::time::Duration;
 /// use server_timing_runtime::tracing::layer;
+/// use server_timing_runtime::Timings;
+/// use tracing::Level;
 /// use tracing_subscriber::filter::Targets;
 /// use tracing_subscriber::layer::SubscriberExt;
 /// use tracing_subscriber::Layer as _;
 ///
-/// let subscriber = tracing_subscriber::registry().with(
-///     layer()
-///         .all_spans()
-///         .event("sqlx::query", "db")
-///         .with_filter(Targets::new().with_target("my_app::db", tracing::Level::INFO)),
-/// );
-/// # let _ = subscriber;
+/// // The filter lets through the spans to time and the events to map.
+/// let filter = Targets::new()
+///     .with_target("my_app::db", Level::INFO)
+///     .with_target("sqlx::query", Level::DEBUG);
+/// let subscriber = tracing_subscriber::registry()
+///     .with(layer().all_spans().event("sqlx::query", "db").with_filter(filter));
+/// tracing::subscriber::with_default(subscriber, || {
+///     let timings = Timings::new();
+///     timings.sync_scope(|| {
+///         tracing::info_span!(target: "my_app::db", "load_user").in_scope(|| {
+///             tracing::debug!(target: "sqlx::query", summary = "select 1", elapsed_secs = 0.004);
+///         });
+///         tracing::info_span!(target: "my_app::web", "render").in_scope(|| {});
+///     });
+///     let metrics = timings.metrics();
+///     let mut names: Vec<_> = metrics.iter().map(|m| m.name()).collect();
+///     names.sort();
+///     assert_eq!(names, ["db", "load_user"], "`render` is filtered out");
+///     let db = metrics.iter().find(|m| m.name() == "db").unwrap();
+///     assert_eq!(db.duration(), Some(Duration::from_millis(4)));
+/// });
 /// ```
 #[derive(Debug)]
 pub struct Layer {

@@ -72,9 +72,20 @@ pub use layer::Layer;
 /// events. Add it to a `tracing_subscriber::registry()`.
 ///
 /// ```
+/// use server_timing_runtime::Timings;
 /// use tracing_subscriber::layer::SubscriberExt;
+///
 /// let subscriber = tracing_subscriber::registry().with(server_timing_runtime::tracing::layer());
-/// # let _ = subscriber;
+/// tracing::subscriber::with_default(subscriber, || {
+///     let timings = Timings::new();
+///     timings.sync_scope(|| {
+///         tracing::info_span!("load", server_timing = "db").in_scope(|| {});
+///         tracing::info_span!("plain").in_scope(|| {});
+///         tracing::debug!(target: "sqlx::query", elapsed_secs = 0.004);
+///     });
+///     let names: Vec<_> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
+///     assert_eq!(names, ["db"], "only the span with a `server_timing` field, no events");
+/// });
 /// ```
 pub fn layer() -> Layer {
     Layer::default()

@@ -2,6 +2,7 @@
 //! service runs, and the `Server-Timing` field appended to its response.
 //!
 //! ```
+//! use actix_web::test::{call_service, init_service, TestRequest};
 //! use actix_web::{web, App, HttpResponse};
 //! use server_timing_runtime::{actix::ServerTiming, server_timing};
 //!
@@ -17,7 +18,14 @@
 //! let app = App::new()
 //!     .wrap(ServerTiming::default())
 //!     .route("/user", web::get().to(user));
-//! # let _ = app;
+//! # actix_web::rt::System::new().block_on(async {
+//! let app = init_service(app).await;
+//! let response = call_service(&app, TestRequest::get().uri("/user").to_request()).await;
+//! let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+//! let names: Vec<_> = server_timing_runtime::parse(value).into_iter().map(|m| m.name).collect();
+//! assert_eq!(names, ["total", "db"]);
+//! assert!(value.ends_with(r#";desc="DB read""#), "{value}");
+//! # });
 //! ```
 
 use std::fmt;
@@ -67,6 +75,7 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 /// and [`when`](Self::when) decides per request whether anything is collected at all.
 ///
 /// ```
+/// use actix_web::test::{call_service, init_service, TestRequest};
 /// use actix_web::{web, App, HttpResponse};
 /// use server_timing_runtime::actix::ServerTiming;
 ///
@@ -77,7 +86,17 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 /// let app = App::new()
 ///     .wrap(timing)
 ///     .route("/", web::get().to(HttpResponse::Ok));
-/// # let _ = app;
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = init_service(app).await;
+///
+/// let asked = TestRequest::get().insert_header(("x-debug-timing", "1")).to_request();
+/// let response = call_service(&app, asked).await;
+/// let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+/// assert!(value.starts_with("total;dur=") && value.ends_with(r#";desc="Whole request""#), "{value}");
+///
+/// let response = call_service(&app, TestRequest::get().to_request()).await;
+/// assert!(!response.headers().contains_key("server-timing"));
+/// # });
 /// ```
 #[derive(Clone, Default)]
 pub struct ServerTiming {
@@ -108,8 +127,16 @@ impl ServerTiming {
     /// The middleware with the default [`Options`], for every request.
     ///
     /// ```
+    /// use actix_web::test::{call_service, init_service, TestRequest};
+    /// use actix_web::{web, App, HttpResponse};
+    ///
     /// let timing = server_timing_runtime::actix::ServerTiming::new();
-    /// # let _ = timing;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = init_service(App::new().wrap(timing).route("/", web::get().to(HttpResponse::Ok))).await;
+    /// let response = call_service(&app, TestRequest::get().to_request()).await;
+    /// let value = response.headers().get("server-timing").unwrap().to_str().unwrap();
+    /// assert!(value.starts_with("total;dur="), "{value}");
+    /// # });
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -124,9 +151,28 @@ impl ServerTiming {
     /// A second call replaces the first predicate.
     ///
     /// ```
-    /// use server_timing_runtime::actix::ServerTiming;
+    /// use actix_web::test::{call_service, init_service, TestRequest};
+    /// use actix_web::{web, App, HttpResponse};
+    /// use server_timing_runtime::{actix::ServerTiming, Timings};
+    ///
     /// let timing = ServerTiming::new().when(|req| req.headers().contains_key("x-debug-timing"));
-    /// # let _ = timing;
+    /// let handler = || async {
+    ///     // Whether the handler runs with a collector in scope.
+    ///     let timed = Timings::current().is_some().to_string();
+    ///     HttpResponse::Ok().insert_header(("x-timed", timed)).finish()
+    /// };
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = init_service(App::new().wrap(timing).route("/", web::get().to(handler))).await;
+    ///
+    /// let asked = TestRequest::get().insert_header(("x-debug-timing", "1")).to_request();
+    /// let response = call_service(&app, asked).await;
+    /// assert_eq!(response.headers().get("x-timed").unwrap(), "true");
+    /// assert!(response.headers().contains_key("server-timing"));
+    ///
+    /// let response = call_service(&app, TestRequest::get().to_request()).await;
+    /// assert_eq!(response.headers().get("x-timed").unwrap(), "false");
+    /// assert!(!response.headers().contains_key("server-timing"));
+    /// # });
     /// ```
     #[must_use]
     pub fn when(mut self, predicate: impl Fn(&ServiceRequest) -> bool + Send + Sync + 'static) -> Self {
@@ -140,12 +186,27 @@ impl ServerTiming {
     /// A second call replaces the first predicate.
     ///
     /// ```
+    /// use std::sync::mpsc;
+    /// use actix_web::test::{call_service, init_service, TestRequest};
+    /// use actix_web::{web, App, HttpResponse};
     /// use server_timing_runtime::actix::ServerTiming;
     ///
+    /// let (tx, rx) = mpsc::channel();
     /// let timing = ServerTiming::new()
     ///     .send_when(|req| req.headers().contains_key("x-staff"))
-    ///     .on_complete(|done| println!("{} {:?}", done.path(), done.total()));
-    /// # let _ = timing;
+    ///     .on_complete(move |done| tx.send((done.path().to_owned(), done.sent())).unwrap());
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = init_service(App::new().wrap(timing).default_service(web::to(HttpResponse::Ok))).await;
+    ///
+    /// let staff = TestRequest::get().uri("/staff").insert_header(("x-staff", "1")).to_request();
+    /// assert!(call_service(&app, staff).await.headers().contains_key("server-timing"));
+    /// let visitor = TestRequest::get().uri("/visitor").to_request();
+    /// assert!(!call_service(&app, visitor).await.headers().contains_key("server-timing"));
+    /// # });
+    ///
+    /// // Both were collected and reached the hook.
+    /// let done: Vec<_> = rx.try_iter().collect();
+    /// assert_eq!(done, [("/staff".to_owned(), true), ("/visitor".to_owned(), false)]);
     /// ```
     #[must_use]
     pub fn send_when(mut self, predicate: impl Fn(&ServiceRequest) -> bool + Send + Sync + 'static) -> Self {
@@ -170,13 +231,30 @@ impl ServerTiming {
     /// A second call replaces the first hook.
     ///
     /// ```
-    /// use server_timing_runtime::actix::ServerTiming;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use actix_web::test::{call_service, init_service, TestRequest};
+    /// use actix_web::{web, App, HttpResponse};
+    /// use server_timing_runtime::{actix::ServerTiming, record};
     ///
-    /// let timing = ServerTiming::new().on_complete(|done| {
+    /// let (tx, rx) = mpsc::channel();
+    /// let timing = ServerTiming::new().on_complete(move |done| {
     ///     let db = done.metrics().iter().find(|m| m.name() == "db").and_then(|m| m.duration());
     ///     println!("{} {:?} {} {:?} db={db:?}", done.method(), done.route(), done.status(), done.total());
+    ///     tx.send((done.route().map(str::to_owned), done.status().as_u16(), db)).unwrap();
     /// });
-    /// # let _ = timing;
+    /// let order = || async {
+    ///     record("db", Duration::from_millis(4));
+    ///     HttpResponse::Ok().finish()
+    /// };
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = init_service(App::new().wrap(timing).route("/orders/{id}", web::get().to(order))).await;
+    /// call_service(&app, TestRequest::get().uri("/orders/7").to_request()).await;
+    /// # });
+    ///
+    /// let (route, status, db) = rx.try_recv().expect("the hook ran once the response was done");
+    /// assert_eq!(route.as_deref(), Some("/orders/{id}"));
+    /// assert_eq!((status, db), (200, Some(Duration::from_millis(4))));
     /// ```
     #[must_use]
     pub fn on_complete(mut self, hook: impl Fn(&Completed<'_>) + Send + Sync + 'static) -> Self {

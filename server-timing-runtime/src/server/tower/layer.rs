@@ -58,14 +58,32 @@ pub(crate) type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
 /// The settings:
 ///
 /// ```
+/// use std::convert::Infallible;
+/// use std::time::Duration;
+/// use http::{HeaderValue, Request, Response};
+/// use server_timing_runtime::record;
 /// use server_timing_runtime::tower::ServerTimingLayer;
+/// use tower::{ServiceBuilder, ServiceExt};
 ///
 /// let layer = ServerTimingLayer::new()
 ///     .precision(1)
-///     .timing_allow_origin(http::HeaderValue::from_static("https://app.example.com"))
+///     .timing_allow_origin(HeaderValue::from_static("https://app.example.com"))
 ///     .when(|head| head.uri.path() != "/health")
 ///     .trailers(true);
-/// # let _ = layer;
+/// let service = ServiceBuilder::new().layer(layer).service_fn(|_: Request<()>| async {
+///     record("db", Duration::from_micros(1_240));
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let get = |path| {
+///     let request = Request::get(path).body(()).unwrap();
+///     futures::executor::block_on(service.clone().oneshot(request)).unwrap()
+/// };
+///
+/// let page = get("/");
+/// assert!(page.headers()["server-timing"].to_str().unwrap().ends_with(", db;dur=1.2"));
+/// assert_eq!(page.headers()["timing-allow-origin"], "https://app.example.com");
+/// let health = get("/health");
+/// assert!(!health.headers().contains_key("server-timing"));
 /// ```
 #[derive(Clone, Default)]
 pub struct ServerTimingLayer {
@@ -98,8 +116,16 @@ impl ServerTimingLayer {
     /// The default layer: default [`Options`], every request timed, metrics in a header.
     ///
     /// ```
-    /// let layer = server_timing_runtime::tower::ServerTimingLayer::new();
-    /// # let _ = layer;
+    /// use std::convert::Infallible;
+    /// use http::{Request, Response};
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// let service = ServiceBuilder::new()
+    ///     .layer(ServerTimingLayer::new())
+    ///     .service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+    /// let response = futures::executor::block_on(service.oneshot(Request::new(()))).unwrap();
+    /// assert!(response.headers()["server-timing"].to_str().unwrap().starts_with("total;dur="));
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -114,11 +140,28 @@ impl ServerTimingLayer {
     /// The predicate sees the request head, whatever the body type.
     ///
     /// ```
+    /// use std::convert::Infallible;
+    /// use http::{Request, Response};
     /// use server_timing_runtime::tower::ServerTimingLayer;
+    /// use server_timing_runtime::Timings;
+    /// use tower::{ServiceBuilder, ServiceExt};
     ///
     /// // Only for callers that asked for it.
     /// let layer = ServerTimingLayer::new().when(|head| head.headers.contains_key("x-debug-timing"));
-    /// # let _ = layer;
+    /// let service = ServiceBuilder::new().layer(layer).service_fn(|_: Request<()>| async {
+    ///     // Whether the handler runs with a collector in scope.
+    ///     let timed = Timings::current().is_some().to_string();
+    ///     Ok::<_, Infallible>(Response::builder().header("x-timed", timed).body(String::new()).unwrap())
+    /// });
+    /// let call = |request| futures::executor::block_on(service.clone().oneshot(request)).unwrap();
+    ///
+    /// let asked = call(Request::get("/").header("x-debug-timing", "1").body(()).unwrap());
+    /// assert_eq!(asked.headers()["x-timed"], "true");
+    /// assert!(asked.headers().contains_key("server-timing"));
+    ///
+    /// let plain = call(Request::get("/").body(()).unwrap());
+    /// assert_eq!(plain.headers()["x-timed"], "false");
+    /// assert!(!plain.headers().contains_key("server-timing"));
     /// ```
     #[must_use]
     pub fn when<P>(mut self, predicate: P) -> Self
@@ -142,8 +185,44 @@ impl ServerTimingLayer {
     /// sends `TE: trailers` but reads timings from the head only sees none.
     ///
     /// ```
-    /// let layer = server_timing_runtime::tower::ServerTimingLayer::new().trailers(true);
-    /// # let _ = layer;
+    /// # use std::convert::Infallible;
+    /// # use std::pin::Pin;
+    /// # use std::task::{Context, Poll};
+    /// # use bytes::Bytes;
+    /// # use http_body::Frame;
+    /// # /// A body of no known length: one chunk, streamed.
+    /// # struct Streamed(Option<Bytes>);
+    /// # impl Body for Streamed {
+    /// #     type Data = Bytes;
+    /// #     type Error = Infallible;
+    /// #     fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    /// #         Poll::Ready(self.0.take().map(|chunk| Ok(Frame::data(chunk))))
+    /// #     }
+    /// # }
+    /// use http::{header::TE, Request, Response};
+    /// use http_body::Body;
+    /// use server_timing_runtime::tower::ServerTimingLayer;
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// let service = ServiceBuilder::new()
+    ///     .layer(ServerTimingLayer::new().trailers(true))
+    ///     .service_fn(|_: Request<()>| async {
+    ///         Ok::<_, Infallible>(Response::new(Streamed(Some(Bytes::from("hi")))))
+    ///     });
+    /// let request = Request::get("/").header(TE, "trailers").body(()).unwrap();
+    /// # futures::executor::block_on(async {
+    /// let response = service.oneshot(request).await.unwrap();
+    /// assert_eq!(response.headers()["trailer"], "server-timing");
+    /// assert!(!response.headers().contains_key("server-timing"));
+    ///
+    /// let mut body = std::pin::pin!(response.into_body());
+    /// let mut trailers = None;
+    /// while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+    ///     trailers = frame.unwrap().into_trailers().ok();
+    /// }
+    /// let trailers = trailers.expect("a trailer after the last chunk");
+    /// assert!(trailers["server-timing"].to_str().unwrap().starts_with("total;dur="));
+    /// # });
     /// ```
     #[must_use]
     pub fn trailers(mut self, enabled: bool) -> Self {
@@ -157,12 +236,29 @@ impl ServerTimingLayer {
     /// collect for everyone, send to staff. A second call replaces the first predicate.
     ///
     /// ```
+    /// use std::convert::Infallible;
+    /// use std::sync::mpsc;
+    /// use http::{Request, Response};
     /// use server_timing_runtime::tower::ServerTimingLayer;
+    /// use tower::{ServiceBuilder, ServiceExt};
     ///
+    /// let (tx, rx) = mpsc::channel();
     /// let layer = ServerTimingLayer::new()
     ///     .send_when(|head| head.headers.contains_key("x-staff"))
-    ///     .on_complete(|done| println!("{} {:?}", done.path(), done.total()));
-    /// # let _ = layer;
+    ///     .on_complete(move |done| tx.send((done.path().to_owned(), done.sent())).unwrap());
+    /// let service = ServiceBuilder::new()
+    ///     .layer(layer)
+    ///     .service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+    /// let call = |request| futures::executor::block_on(service.clone().oneshot(request)).unwrap();
+    ///
+    /// let staff = call(Request::get("/staff").header("x-staff", "1").body(()).unwrap());
+    /// assert!(staff.headers().contains_key("server-timing"));
+    /// let visitor = call(Request::get("/visitor").body(()).unwrap());
+    /// assert!(!visitor.headers().contains_key("server-timing"));
+    ///
+    /// // Both were collected and reached the hook.
+    /// let done: Vec<_> = rx.try_iter().collect();
+    /// assert_eq!(done, [("/staff".to_owned(), true), ("/visitor".to_owned(), false)]);
     /// ```
     #[must_use]
     pub fn send_when<P>(mut self, predicate: P) -> Self
@@ -185,13 +281,28 @@ impl ServerTimingLayer {
     /// (see `Completed`). A second call replaces the first hook.
     ///
     /// ```
+    /// use std::convert::Infallible;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use http::{Request, Response};
+    /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
+    /// use tower::{ServiceBuilder, ServiceExt};
     ///
-    /// let layer = ServerTimingLayer::new().on_complete(|done| {
+    /// let (tx, rx) = mpsc::channel();
+    /// let layer = ServerTimingLayer::new().on_complete(move |done| {
     ///     let db = done.metrics().iter().find(|m| m.name() == "db").and_then(|m| m.duration());
     ///     println!("{} {} {:?} db={db:?}", done.method(), done.status(), done.total());
+    ///     tx.send((done.method().clone(), done.status(), db)).unwrap();
     /// });
-    /// # let _ = layer;
+    /// let service = ServiceBuilder::new().layer(layer).service_fn(|_: Request<()>| async {
+    ///     record("db", Duration::from_millis(4));
+    ///     Ok::<_, Infallible>(Response::new(String::new()))
+    /// });
+    /// futures::executor::block_on(service.oneshot(Request::post("/orders").body(()).unwrap())).unwrap();
+    ///
+    /// let (method, status, db) = rx.try_recv().expect("the hook ran once the body ended");
+    /// assert_eq!((method, status.as_u16(), db), (http::Method::POST, 200, Some(Duration::from_millis(4))));
     /// ```
     #[must_use]
     pub fn on_complete<H>(mut self, hook: H) -> Self

@@ -35,8 +35,9 @@ use crate::server::tower::layer::ServerTimingLayer;
 /// use server_timing_runtime::tower::{ServerTimingLayer, ServerTimingService};
 /// use tower_layer::Layer;
 ///
-/// let service: ServerTimingService<Hello> = ServerTimingLayer::new().layer(Hello);
-/// # let _ = service;
+/// let mut service: ServerTimingService<Hello> = ServerTimingLayer::new().layer(Hello);
+/// let response = futures::executor::block_on(service.call(Request::new(String::new()))).unwrap();
+/// assert!(response.headers()["server-timing"].to_str().unwrap().starts_with("total;dur="));
 /// ```
 #[derive(Clone, Debug)]
 pub struct ServerTimingService<S> {
