@@ -99,7 +99,7 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | (none) | the attribute, [`Timings`], the recording functions, [`parse`], the [`http`] helper |
+//! | (none) | the attribute, [`Timings`], the recording functions, [`parse`], the [`http`] adapter |
 //! | `actix-web` | [`actix::ServerTiming`], actix-web 4 middleware (needs Rust 1.89, as actix-web 4.18 does) |
 //! | `tower` | [`tower::ServerTimingLayer`] for axum and hyper, [`tower::DownstreamLayer`] for tower clients |
 //! | `axum` | the tower layer reads axum's `MatchedPath` for [`Completed::route`] |

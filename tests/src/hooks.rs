@@ -67,7 +67,7 @@ impl Calls {
         move |done| calls.0.lock().unwrap().push(Call::of(done))
     }
 
-    /// [`hook`](Self::hook) as the `http` helper takes it.
+    /// [`hook`](Self::hook) as the `http` adapter takes it.
     pub fn arc_hook(&self) -> Arc<dyn Fn(&Completed<'_>) + Send + Sync> {
         Arc::new(self.hook())
     }

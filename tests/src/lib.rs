@@ -1,4 +1,4 @@
-//! What the test crate's test binaries, benches and binaries share: each helper written once.
+//! What the test crate's test binaries, benches and binaries share, each written once.
 
 pub mod actix_server;
 pub mod axum_server;

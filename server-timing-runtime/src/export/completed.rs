@@ -130,7 +130,7 @@ impl<'a> Completed<'a> {
     /// The route pattern that matched, where the framework says: actix's `match_pattern()`
     /// (`/user/{id}`), axum's `MatchedPath` (feature `axum`, with the layer added by
     /// `Router::layer` or `route_layer`, which run after routing). `None` otherwise, and
-    /// always for the `http` helper. Unlike [`path`](Self::path) it takes few values: fit
+    /// always for the `http` adapter. Unlike [`path`](Self::path) it takes few values: fit
     /// for a metrics label.
     ///
     /// ```
@@ -144,7 +144,7 @@ impl<'a> Completed<'a> {
     /// #     http::Response::new(())
     /// # });
     /// # futures::executor::block_on(response.on_complete(&request, hook));
-    /// assert_eq!(rx.recv().unwrap(), None); // the http helper knows no routes
+    /// assert_eq!(rx.recv().unwrap(), None); // the http adapter knows no routes
     /// ```
     pub fn route(&self) -> Option<&'a str> {
         self.route

@@ -164,7 +164,7 @@ pin_project! {
 }
 
 impl<F> TimedResponse<F> {
-    /// Call `hook` once the response is ready (this helper never sees the body), with the
+    /// Call `hook` once the response is ready (this adapter never sees the body), with the
     /// request's method and path from `request`, its status and every metric; also when the
     /// future is dropped before (then [`aborted`](crate::Completed::aborted)). Make `hook`
     /// once and clone it per request. A panic in `hook` is contained (see `Completed`).
@@ -233,7 +233,7 @@ where
             None => false,
         };
         if let Some(mut done) = exchange.respond(status, sent) {
-            // This helper never sees the body: the request ends with its head.
+            // This adapter never sees the body: the request ends with its head.
             done.finish(false);
         }
         Poll::Ready(output)

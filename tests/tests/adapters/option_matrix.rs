@@ -261,7 +261,7 @@ fn convert(headers: &actix_web::http::header::HeaderMap) -> HeaderMap {
 }
 
 #[test]
-fn the_http_helper_over_every_combination() {
+fn the_http_adapter_over_every_combination() {
     for case in Case::all(false).into_iter().filter(|case| case.timed) {
         let (handed, hook) = keeping_hook();
         let timings = Timings::with_options(case.options());

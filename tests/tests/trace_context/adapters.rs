@@ -1,5 +1,5 @@
 //! Trace context end to end: a real client sends (or not) `traceparent` / `tracestate` to a
-//! real actix-web server, axum server or `http` helper over loopback, and reads the
+//! real actix-web server, axum server or `http` adapter over loopback, and reads the
 //! `traceparent` / `tracestate` entries of the response's `Server-Timing` as a browser does.
 
 use std::convert::Infallible;
@@ -330,7 +330,7 @@ async fn through_the_tower_layer() {
 }
 
 #[tokio::test]
-async fn through_the_http_helper() {
+async fn through_the_http_adapter() {
     let mut request = HeaderMap::new();
     request.insert("traceparent", INCOMING.parse().unwrap());
     let timings = Timings::for_request(Options::new().trace_context(true), &request);

@@ -322,7 +322,7 @@ fn spans_without_the_field_are_not_recorded() {
 }
 
 #[test]
-fn the_http_helper_writes_spans_and_the_attribute_into_one_header() {
+fn the_http_adapter_writes_spans_and_the_attribute_into_one_header() {
     install();
     run(async {
         let response = server_timing_runtime::http::timed_response(Timings::new(), async {

@@ -54,7 +54,7 @@ pub(crate) type Predicate = dyn Fn(&ServiceRequest) -> bool + Send + Sync;
 ///
 /// For every request it makes a [`Timings`](crate::Timings) (whose `total` starts then) and runs the inner
 /// service inside its scope, so every `#[server_timing]` fn, [`record`](crate::record) and
-/// [`timer`](crate::timer) called by the handler, its helpers and inner middleware records into
+/// [`timer`](crate::timer) called by the handler, the functions it calls and inner middleware records into
 /// that request; futures spawned elsewhere join it with
 /// [`in_current_timings`](crate::FutureExt::in_current_timings). When the response is ready
 /// it appends one new `Server-Timing` field: fields set by the handler or inner middleware

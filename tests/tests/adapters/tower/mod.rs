@@ -1,6 +1,6 @@
-//! The tower layer end to end (axum, bare hyper), the `http` helper for stacks without
+//! The tower layer end to end (axum, bare hyper), the `http` adapter for stacks without
 //! middleware, and the `Server-Timing` trailer of streamed bodies.
 
-mod http_helper;
+mod http_adapter;
 mod layer;
 mod trailers;

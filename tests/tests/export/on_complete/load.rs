@@ -1,5 +1,5 @@
 //! Under load, over loopback: 10,000 requests, 32 at a time, through each adapter (actix, the
-//! tower layer in axum, the `http` helper in bare hyper). `on_complete` is called exactly once
+//! tower layer in axum, the `http` adapter in bare hyper). `on_complete` is called exactly once
 //! per request, and each call holds only its own request's metrics.
 
 use std::collections::HashSet;
@@ -130,7 +130,7 @@ async fn tower() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_helper() {
+async fn http_adapter() {
     let calls = Calls::new();
     let hook = calls.arc_hook();
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {

@@ -1,4 +1,4 @@
-//! `http::TimedResponse::on_complete` and `send_when`: the helper without middleware. (Over
+//! `http::TimedResponse::on_complete` and `send_when`: the `http` adapter, without middleware. (Over
 //! loopback, under load, in `on_complete::load`.)
 
 use std::sync::Arc;
