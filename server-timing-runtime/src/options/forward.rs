@@ -1,13 +1,14 @@
 //! The [`Options`](crate::Options) builder methods, written once for every adapter that
 //! offers them.
 
-/// The hidden lines that start every adapter example below: `serve(adapter, f)` sends one
-/// request through `adapter` to a handler that runs `f` on its response's headers, and
-/// returns the headers of the response.
+/// A doc example of an adapter's builder method: the given lines after hidden ones that
+/// define `serve(adapter, f)`, which sends one request through `adapter` to a handler that
+/// runs `f` on its response's headers, and returns the headers of the response.
 #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(unused_macros))]
-macro_rules! serve_harness {
-    () => {
+macro_rules! adapter_example {
+    ($($part:tt),* $(,)?) => {
         concat!(
+            "```\n",
             "# use http::HeaderMap;\n",
             "# trait Serve { fn serve(self, handler: fn(&mut HeaderMap)) -> HeaderMap; }\n",
             "# fn serve(adapter: impl Serve, handler: fn(&mut HeaderMap)) -> HeaderMap { adapter.serve(handler) }\n",
@@ -43,6 +44,8 @@ macro_rules! serve_harness {
             "# }\n",
             "// `serve(adapter, f)`: one request through `adapter` to a handler that runs `f` on\n",
             "// its response's headers; the headers the response then has.\n",
+            $($part,)*
+            "```",
         )
     };
 }
@@ -55,9 +58,7 @@ macro_rules! serve_harness {
 macro_rules! forward_options {
     ($new:literal) => {
         /// Replace all options at once. See [`Options`](crate::Options).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::{record, Options};\n",
             "\n",
@@ -68,7 +69,6 @@ macro_rules! forward_options {
             "let headers = serve(adapter, |_| record(\"db\", Duration::from_micros(1_240)));\n",
             "let value = headers[\"server-timing\"].to_str().unwrap();\n",
             "assert!(value.starts_with(\"total;dur=\") && value.ends_with(\", db;dur=1.2\"), \"{value}\");\n",
-            "```",
         )]
         #[must_use]
         pub fn options(mut self, options: $crate::Options) -> Self {
@@ -77,9 +77,7 @@ macro_rules! forward_options {
         }
 
         /// Decimals of a millisecond in `dur`. See [`Options::precision`](crate::Options::precision).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::record;\n",
             "\n",
@@ -88,7 +86,6 @@ macro_rules! forward_options {
             ".no_total().precision(1);\n",
             "let headers = serve(adapter, |_| record(\"db\", Duration::from_micros(1_240)));\n",
             "assert_eq!(headers[\"server-timing\"], \"db;dur=1.2\");\n",
-            "```",
         )]
         #[must_use]
         pub fn precision(mut self, decimals: u8) -> Self {
@@ -97,9 +94,7 @@ macro_rules! forward_options {
         }
 
         /// Aggregate repeated names or send each recording. See [`Options::repeated`](crate::Options::repeated).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::{record, Repeated};\n",
             "\n",
@@ -111,7 +106,6 @@ macro_rules! forward_options {
             "    record(\"db\", Duration::from_millis(3));\n",
             "});\n",
             "assert_eq!(headers[\"server-timing\"], \"db;dur=2, db;dur=3\");\n",
-            "```",
         )]
         #[must_use]
         pub fn repeated(mut self, repeated: $crate::Repeated) -> Self {
@@ -120,9 +114,7 @@ macro_rules! forward_options {
         }
 
         /// Entries one request keeps. See [`Options::max_metrics`](crate::Options::max_metrics).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::record;\n",
             "\n",
@@ -135,7 +127,6 @@ macro_rules! forward_options {
             "    }\n",
             "});\n",
             "assert_eq!(headers[\"server-timing\"], r#\"a;dur=1, b;dur=1, omitted;desc=\"2 metrics\"\"#);\n",
-            "```",
         )]
         #[must_use]
         pub fn max_metrics(mut self, max: usize) -> Self {
@@ -144,9 +135,7 @@ macro_rules! forward_options {
         }
 
         /// The largest header value, in bytes. See [`Options::header_budget`](crate::Options::header_budget).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::record;\n",
             "\n",
@@ -160,7 +149,6 @@ macro_rules! forward_options {
             "});\n",
             "let value = headers[\"server-timing\"].to_str().unwrap();\n",
             "assert!(value.len() <= 96 && value.ends_with(r#\", omitted;desc=\"17 metrics\"\"#), \"{value}\");\n",
-            "```",
         )]
         #[must_use]
         pub fn header_budget(mut self, bytes: usize) -> Self {
@@ -169,9 +157,7 @@ macro_rules! forward_options {
         }
 
         /// Whether descriptions are sent. See [`Options::descriptions`](crate::Options::descriptions).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use server_timing_runtime::describe;\n",
             "\n",
             "let adapter = ",
@@ -179,7 +165,6 @@ macro_rules! forward_options {
             ".no_total().descriptions(false);\n",
             "let headers = serve(adapter, |_| describe(\"cache\", \"hit\"));\n",
             "assert_eq!(headers[\"server-timing\"], \"cache\");\n",
-            "```",
         )]
         #[must_use]
         pub fn descriptions(mut self, send: bool) -> Self {
@@ -188,15 +173,12 @@ macro_rules! forward_options {
         }
 
         /// Name the whole-request metric. See [`Options::total`](crate::Options::total).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "\n",
             "let headers = serve(",
             $new,
             ".total(\"app\"), |_| {});\n",
             "assert!(headers[\"server-timing\"].to_str().unwrap().starts_with(\"app;dur=\"));\n",
-            "```",
         )]
         #[must_use]
         pub fn total(mut self, name: impl Into<::std::borrow::Cow<'static, str>>) -> Self {
@@ -205,16 +187,13 @@ macro_rules! forward_options {
         }
 
         /// Describe the whole-request metric. See [`Options::total_description`](crate::Options::total_description).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "\n",
             "let headers = serve(",
             $new,
             ".total_description(\"Whole request\"), |_| {});\n",
             "let value = headers[\"server-timing\"].to_str().unwrap();\n",
             "assert!(value.starts_with(\"total;dur=\") && value.ends_with(r#\";desc=\"Whole request\"\"#), \"{value}\");\n",
-            "```",
         )]
         #[must_use]
         pub fn total_description(mut self, description: impl Into<::std::borrow::Cow<'static, str>>) -> Self {
@@ -223,9 +202,7 @@ macro_rules! forward_options {
         }
 
         /// Send no whole-request metric. See [`Options::no_total`](crate::Options::no_total).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use std::time::Duration;\n",
             "use server_timing_runtime::record;\n",
             "\n",
@@ -237,7 +214,6 @@ macro_rules! forward_options {
             "assert!(!serve(",
             $new,
             ".no_total(), |_| {}).contains_key(\"server-timing\"));\n",
-            "```",
         )]
         #[must_use]
         pub fn no_total(mut self) -> Self {
@@ -246,16 +222,13 @@ macro_rules! forward_options {
         }
 
         /// Add a `Timing-Allow-Origin` value. See [`Options::timing_allow_origin`](crate::Options::timing_allow_origin).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "\n",
             "let adapter = ",
             $new,
             ".timing_allow_origin(http::HeaderValue::from_static(\"*\"));\n",
             "let headers = serve(adapter, |_| {});\n",
             "assert_eq!(headers[\"timing-allow-origin\"], \"*\");\n",
-            "```",
         )]
         #[must_use]
         pub fn timing_allow_origin(mut self, origin: ::http::HeaderValue) -> Self {
@@ -264,16 +237,13 @@ macro_rules! forward_options {
         }
 
         /// Name the request's trace in its header. See [`Options::trace_context`](crate::Options::trace_context).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "\n",
             "let headers = serve(",
             $new,
             ".trace_context(true), |_| {});\n",
             "let value = headers[\"server-timing\"].to_str().unwrap();\n",
             "assert!(value.starts_with(r#\"traceparent;desc=\"00-\"#), \"{value}\");\n",
-            "```",
         )]
         #[must_use]
         pub fn trace_context(mut self, on: bool) -> Self {
@@ -282,9 +252,7 @@ macro_rules! forward_options {
         }
 
         /// Which entries name the request's trace. See [`Options::trace_entries`](crate::Options::trace_entries).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use server_timing_runtime::TraceEntry;\n",
             "\n",
             "let adapter = ",
@@ -293,7 +261,6 @@ macro_rules! forward_options {
             "let headers = serve(adapter, |_| {});\n",
             "let value = headers[\"server-timing\"].to_str().unwrap();\n",
             "assert!(value.starts_with(\"trace;desc=00-\") && !value.contains(\", \"), \"{value}\");\n",
-            "```",
         )]
         #[must_use]
         pub fn trace_entries(mut self, entries: impl IntoIterator<Item = $crate::TraceEntry>) -> Self {
@@ -302,9 +269,7 @@ macro_rules! forward_options {
         }
 
         /// Write the trace context on cacheable responses too. See [`Options::trace_context_on_cacheable`](crate::Options::trace_context_on_cacheable).
-        #[doc = concat!(
-            "```\n",
-            $crate::options::serve_harness!(),
+        #[doc = $crate::options::adapter_example!(
             "use http::header::{HeaderValue, CACHE_CONTROL};\n",
             "\n",
             "let adapter = ",
@@ -314,7 +279,6 @@ macro_rules! forward_options {
             "    headers.insert(CACHE_CONTROL, HeaderValue::from_static(\"public, max-age=60\"));\n",
             "});\n",
             "assert!(headers[\"server-timing\"].to_str().unwrap().starts_with(\"traceparent;desc=\"));\n",
-            "```",
         )]
         #[must_use]
         pub fn trace_context_on_cacheable(mut self, on: bool) -> Self {
@@ -323,4 +287,4 @@ macro_rules! forward_options {
         }
     };
 }
-pub(crate) use {forward_options, serve_harness};
+pub(crate) use {adapter_example, forward_options};

@@ -4,7 +4,7 @@
 mod forward;
 mod trace_entry;
 #[cfg_attr(not(any(feature = "actix-web", feature = "tower")), allow(unused_imports))]
-pub(crate) use forward::{forward_options, serve_harness};
+pub(crate) use forward::{adapter_example, forward_options};
 pub(crate) use trace_entry::TraceEntries;
 pub use trace_entry::TraceEntry;
 
