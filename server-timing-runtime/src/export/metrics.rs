@@ -2,35 +2,7 @@
 //! exporter (Prometheus, StatsD, OTLP) serves them to the fleet's monitoring: [`histograms`].
 //!
 //! ```
-//! # use std::sync::{Arc, Mutex};
-//! # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-//! # /// A recorder that keeps what it is given: the names described, and each recording as
-//! # /// `name{label=value,...}` with its value.
-//! # #[derive(Clone, Default)]
-//! # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-//! # struct Handle(Key, Recorder);
-//! # impl Recorder {
-//! #     fn push(&self, key: &Key, value: f64) {
-//! #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-//! #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-//! #     }
-//! #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-//! #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-//! #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-//! # }
-//! # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-//! # impl metrics::CounterFn for Handle {
-//! #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-//! #     fn absolute(&self, _: u64) {}
-//! # }
-//! # impl metrics::Recorder for Recorder {
-//! #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-//! #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-//! #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-//! #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-//! #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-//! #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-//! # }
+//! # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
 //! use std::time::Duration;
 //! use server_timing_runtime::record;
 //! use server_timing_runtime::tower::ServerTimingLayer;
@@ -101,35 +73,7 @@ pub const OTHER: &str = "other";
 /// only, `route` labels on.
 ///
 /// ```
-/// # use std::sync::{Arc, Mutex};
-/// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-/// # /// A recorder that keeps what it is given: the names described, and each recording as
-/// # /// `name{label=value,...}` with its value.
-/// # #[derive(Clone, Default)]
-/// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-/// # struct Handle(Key, Recorder);
-/// # impl Recorder {
-/// #     fn push(&self, key: &Key, value: f64) {
-/// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-/// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-/// #     }
-/// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-/// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-/// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-/// # }
-/// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-/// # impl metrics::CounterFn for Handle {
-/// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-/// #     fn absolute(&self, _: u64) {}
-/// # }
-/// # impl metrics::Recorder for Recorder {
-/// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-/// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-/// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-/// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-/// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-/// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-/// # }
+/// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
 /// # use actix_web::{test, web, App, HttpResponse};
 /// use std::time::Duration;
 /// use server_timing_runtime::actix::ServerTiming;
@@ -162,35 +106,7 @@ pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
 /// whether routes are.
 ///
 /// ```
-/// # use std::sync::{Arc, Mutex};
-/// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-/// # /// A recorder that keeps what it is given: the names described, and each recording as
-/// # /// `name{label=value,...}` with its value.
-/// # #[derive(Clone, Default)]
-/// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-/// # struct Handle(Key, Recorder);
-/// # impl Recorder {
-/// #     fn push(&self, key: &Key, value: f64) {
-/// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-/// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-/// #     }
-/// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-/// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-/// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-/// # }
-/// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-/// # impl metrics::CounterFn for Handle {
-/// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-/// #     fn absolute(&self, _: u64) {}
-/// # }
-/// # impl metrics::Recorder for Recorder {
-/// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-/// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-/// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-/// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-/// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-/// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-/// # }
+/// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
 /// use std::time::Duration;
 /// use server_timing_runtime::metrics::Histograms;
 /// use server_timing_runtime::record;
@@ -235,35 +151,7 @@ impl Histograms {
     /// Compile-time names only, `route` labels on.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-    /// # /// A recorder that keeps what it is given: the names described, and each recording as
-    /// # /// `name{label=value,...}` with its value.
-    /// # #[derive(Clone, Default)]
-    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-    /// # struct Handle(Key, Recorder);
-    /// # impl Recorder {
-    /// #     fn push(&self, key: &Key, value: f64) {
-    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-    /// #     }
-    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-    /// # }
-    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-    /// # impl metrics::CounterFn for Handle {
-    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-    /// #     fn absolute(&self, _: u64) {}
-    /// # }
-    /// # impl metrics::Recorder for Recorder {
-    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// # }
+    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
@@ -295,35 +183,7 @@ impl Histograms {
     /// header shows it (sanitized).
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-    /// # /// A recorder that keeps what it is given: the names described, and each recording as
-    /// # /// `name{label=value,...}` with its value.
-    /// # #[derive(Clone, Default)]
-    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-    /// # struct Handle(Key, Recorder);
-    /// # impl Recorder {
-    /// #     fn push(&self, key: &Key, value: f64) {
-    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-    /// #     }
-    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-    /// # }
-    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-    /// # impl metrics::CounterFn for Handle {
-    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-    /// #     fn absolute(&self, _: u64) {}
-    /// # }
-    /// # impl metrics::Recorder for Recorder {
-    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// # }
+    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
@@ -357,35 +217,7 @@ impl Histograms {
     /// Whether [`Completed::route`] becomes a `route` label (default `true`).
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-    /// # /// A recorder that keeps what it is given: the names described, and each recording as
-    /// # /// `name{label=value,...}` with its value.
-    /// # #[derive(Clone, Default)]
-    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-    /// # struct Handle(Key, Recorder);
-    /// # impl Recorder {
-    /// #     fn push(&self, key: &Key, value: f64) {
-    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-    /// #     }
-    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-    /// # }
-    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-    /// # impl metrics::CounterFn for Handle {
-    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-    /// #     fn absolute(&self, _: u64) {}
-    /// # }
-    /// # impl metrics::Recorder for Recorder {
-    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// # }
+    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
     /// # use actix_web::{test, web, App, HttpResponse};
     /// use std::time::Duration;
     /// use server_timing_runtime::actix::ServerTiming;
@@ -421,35 +253,7 @@ impl Histograms {
     /// recorder installed now, so install the exporter first.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-    /// # /// A recorder that keeps what it is given: the names described, and each recording as
-    /// # /// `name{label=value,...}` with its value.
-    /// # #[derive(Clone, Default)]
-    /// # struct Recorder(Arc<Mutex<(Vec<String>, Vec<(String, f64)>)>>);
-    /// # struct Handle(Key, Recorder);
-    /// # impl Recorder {
-    /// #     fn push(&self, key: &Key, value: f64) {
-    /// #         let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
-    /// #         self.0.lock().unwrap().1.push((format!("{}{{{}}}", key.name(), labels.join(",")), value));
-    /// #     }
-    /// #     fn described(&self) -> Vec<String> { self.0.lock().unwrap().0.clone() }
-    /// #     fn recorded(&self) -> Vec<(String, f64)> { self.0.lock().unwrap().1.clone() }
-    /// #     fn keys(&self) -> Vec<String> { self.recorded().into_iter().map(|(key, _)| key).collect() }
-    /// # }
-    /// # impl metrics::HistogramFn for Handle { fn record(&self, value: f64) { self.1.push(&self.0, value) } }
-    /// # impl metrics::CounterFn for Handle {
-    /// #     fn increment(&self, n: u64) { self.1.push(&self.0, n as f64) }
-    /// #     fn absolute(&self, _: u64) {}
-    /// # }
-    /// # impl metrics::Recorder for Recorder {
-    /// #     fn describe_counter(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    /// #     fn describe_histogram(&self, name: KeyName, _: Option<Unit>, _: SharedString) { self.0.lock().unwrap().0.push(name.as_str().to_owned()) }
-    /// #     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter { Counter::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// #     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge { Gauge::noop() }
-    /// #     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram { Histogram::from_arc(Arc::new(Handle(key.clone(), self.clone()))) }
-    /// # }
+    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
