@@ -2,7 +2,7 @@
 //! exporter (Prometheus, StatsD, OTLP) serves them to the fleet's monitoring: [`histograms`].
 //!
 //! ```
-//! # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+//! # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 //! use std::time::Duration;
 //! use server_timing_runtime::record;
 //! use server_timing_runtime::tower::ServerTimingLayer;
@@ -73,7 +73,7 @@ pub const OTHER: &str = "other";
 /// only, `route` labels on.
 ///
 /// ```
-/// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+/// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 /// # use actix_web::{test, web, App, HttpResponse};
 /// use std::time::Duration;
 /// use server_timing_runtime::actix::ServerTiming;
@@ -106,7 +106,7 @@ pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
 /// whether routes are.
 ///
 /// ```
-/// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+/// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 /// use std::time::Duration;
 /// use server_timing_runtime::metrics::Histograms;
 /// use server_timing_runtime::record;
@@ -151,7 +151,7 @@ impl Histograms {
     /// Compile-time names only, `route` labels on.
     ///
     /// ```
-    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+    /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
@@ -183,7 +183,7 @@ impl Histograms {
     /// header shows it (sanitized).
     ///
     /// ```
-    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+    /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
@@ -217,7 +217,7 @@ impl Histograms {
     /// Whether [`Completed::route`] becomes a `route` label (default `true`).
     ///
     /// ```
-    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+    /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// # use actix_web::{test, web, App, HttpResponse};
     /// use std::time::Duration;
     /// use server_timing_runtime::actix::ServerTiming;
@@ -253,7 +253,7 @@ impl Histograms {
     /// recorder installed now, so install the exporter first.
     ///
     /// ```
-    /// # mod recorder { include!("../../doc/recorder.rs"); } use recorder::Recorder;
+    /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
     /// use server_timing_runtime::tower::ServerTimingLayer;
