@@ -49,6 +49,15 @@ const MIN_HEADER_BUDGET: usize = 96;
 /// };
 /// assert_eq!(header(Repeated::Aggregate), r#"db;dur=5;desc="2 calls""#);
 /// assert_eq!(header(Repeated::Each), "db;dur=2, db;dur=3");
+///
+/// // Under `Each`, a description is a recording of its own.
+/// let timings = Timings::with_options(Options::new().no_total().repeated(Repeated::Each));
+/// timings.sync_scope(|| {
+///     record("db", Duration::from_millis(2));
+///     server_timing_runtime::describe("db", "DB read");
+///     record("db", Duration::from_millis(3));
+/// });
+/// assert_eq!(timings.finish().unwrap(), r#"db;dur=2, db;desc="DB read", db;dur=3"#);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -57,7 +66,9 @@ pub enum Repeated {
     /// description (`"DB read (3 calls)"`), so DevTools shows it.
     #[default]
     Aggregate,
-    /// One entry per recording, in order, up to [`Options::max_metrics`].
+    /// One entry per recording, in order, up to [`Options::max_metrics`]. A
+    /// [`describe`](crate::describe) is a recording too: an entry of its own, with the
+    /// description and no duration.
     Each,
 }
 
