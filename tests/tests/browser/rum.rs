@@ -8,8 +8,6 @@
 //! `tests/rum/node_modules` (see `scripts/rum-setup.sh`) is missing; a failure instead when
 //! `SERVER_TIMING_REQUIRE_CHROMIUM=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -21,9 +19,9 @@ use serde_json::Value;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_runtime::{Timings, TraceEntry, TraceParent};
 use server_timing_tests::axum_server::AxumServer;
-use server_timing_tests::tools;
 
-use crate::support::chromium::{Chromium, REQUIRE_ENV, TempDir};
+use crate::support::chromium::{Chromium, TempDir};
+use crate::support::sdk_bundle::bundle;
 
 /// The test's name, as its skip banner gives it.
 const TEST: &str = "faro_links_the_navigation_and_a_fetch_to_the_servers_trace";
@@ -71,42 +69,6 @@ impl Seen {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn rum_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("rum")
-}
-
-/// The SDK bundle, or `None` (after a loud message, or a failure under [`REQUIRE_ENV`]) when
-/// the npm packages are not installed.
-fn bundle(out: &Path) -> Option<String> {
-    let esbuild = rum_dir().join("node_modules/.bin/esbuild");
-    if !esbuild.exists() {
-        tools::skip(
-            TEST,
-            REQUIRE_ENV,
-            "tests/rum/node_modules is missing.\n\
-             Run scripts/rum-setup.sh (`npm ci` in tests/rum) to install Grafana Faro\n\
-             and esbuild from the lock file.",
-        );
-        return None;
-    }
-    let file = out.join("rum.js");
-    let status = Command::new(&esbuild)
-        .current_dir(rum_dir())
-        .args([
-            "rum.js",
-            "--bundle",
-            "--format=iife",
-            "--target=es2020",
-            "--log-level=warning",
-        ])
-        .arg(format!("--outfile={}", file.display()))
-        .stdin(Stdio::null())
-        .status()
-        .expect("esbuild runs");
-    assert!(status.success(), "esbuild failed: {status}");
-    Some(std::fs::read_to_string(&file).expect("the bundle"))
 }
 
 fn app(seen: Seen, script: String, layer: ServerTimingLayer) -> Router {
@@ -191,7 +153,7 @@ fn faro_links(layer: ServerTimingLayer) {
         return;
     };
     let out = TempDir::new("rum-bundle");
-    let Some(script) = bundle(out.path()) else {
+    let Some(script) = bundle(TEST, "rum", "Grafana Faro", out.path()) else {
         return;
     };
 

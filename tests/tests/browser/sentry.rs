@@ -13,8 +13,6 @@
 //! Skipped with a loud message when Chromium or `tests/sentry/node_modules` (see
 //! `scripts/rum-setup.sh`) is missing; a failure instead when `SERVER_TIMING_REQUIRE_CHROMIUM=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -30,49 +28,13 @@ use serde_json::Value;
 use server_timing_runtime::TraceEntry;
 use server_timing_runtime::tower::ServerTimingLayer;
 use server_timing_tests::axum_server::AxumServer;
-use server_timing_tests::tools;
 
-use crate::support::chromium::{Chromium, REQUIRE_ENV, TempDir};
+use crate::support::chromium::{Chromium, TempDir};
+use crate::support::sdk_bundle::bundle;
 
 /// The tests' names, as their skip banners give them.
 const STREAMED: &str = "sentry_streamed_pageload_span_continues_the_backends_transaction";
 const STATIC: &str = "sentry_pageload_transaction_continues_the_backends_transaction";
-
-fn sentry_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sentry")
-}
-
-/// The SDK bundle, or `None` (after a loud message, or a failure under [`REQUIRE_ENV`]) when
-/// the npm packages are not installed.
-fn bundle(test: &str, out: &Path) -> Option<String> {
-    let esbuild = sentry_dir().join("node_modules/.bin/esbuild");
-    if !esbuild.exists() {
-        tools::skip(
-            test,
-            REQUIRE_ENV,
-            "tests/sentry/node_modules is missing.\n\
-             Run scripts/rum-setup.sh (`npm ci` in tests/sentry) to install @sentry/browser\n\
-             and esbuild from the lock file.",
-        );
-        return None;
-    }
-    let file = out.join("sentry.js");
-    let status = Command::new(&esbuild)
-        .current_dir(sentry_dir())
-        .args([
-            "sentry.js",
-            "--bundle",
-            "--format=iife",
-            "--target=es2020",
-            "--log-level=warning",
-        ])
-        .arg(format!("--outfile={}", file.display()))
-        .stdin(Stdio::null())
-        .status()
-        .expect("esbuild runs");
-    assert!(status.success(), "esbuild failed: {status}");
-    Some(std::fs::read_to_string(&file).expect("the bundle"))
-}
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -193,7 +155,7 @@ impl Loaded {
 fn load(test: &str, lifecycle: Option<&'static str>) -> Option<Loaded> {
     let chromium = Chromium::find(test)?;
     let out = TempDir::new("sentry-bundle");
-    let script = bundle(test, out.path())?;
+    let script = bundle(test, "sentry", "@sentry/browser", out.path())?;
 
     let posted = Arc::new(Mutex::new(Vec::new()));
     let mut dom = String::new();

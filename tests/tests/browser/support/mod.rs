@@ -12,6 +12,7 @@ pub mod hostile;
 pub mod probe;
 pub mod process_group;
 pub mod recorded;
+pub mod sdk_bundle;
 pub mod server;
 pub mod toolkit_values;
 
