@@ -22,7 +22,7 @@ use sentry::{ClientOptions, Envelope, Hub};
 use sentry_tower::{NewSentryLayer, SentryHttpLayer};
 use server_timing_runtime::actix::ServerTiming;
 use server_timing_runtime::tower::ServerTimingLayer;
-use server_timing_runtime::{ParsedMetric, TraceEntry, TraceParent, parse};
+use server_timing_runtime::{Options, ParsedMetric, TraceEntry, TraceParent, parse};
 use server_timing_tests::axum_server::AxumServer;
 use server_timing_tests::clients::client;
 use server_timing_tests::entries::fields;
@@ -138,7 +138,7 @@ async fn send(url: String, headers: &[(&str, &str)]) -> (Vec<ParsedMetric>, Stri
 // axum with sentry-tower
 
 /// How sentry-tower's layers and ours are stacked.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Stack {
     /// Ours alone.
     NoSentry,
@@ -217,164 +217,6 @@ fn axum_exchange(
         raw,
         handler_span: take(&noted),
         envelopes,
-    }
-}
-
-fn sentry_timing() -> ServerTimingLayer {
-    ServerTimingLayer::new()
-        .trace_context(true)
-        .trace_entries(ENTRIES)
-}
-
-#[test]
-fn axum_the_sentry_trace_entry_names_the_transaction_sentry_tower_sent() {
-    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/", &[]);
-    let (trace_id, span_id, _) = seen.transaction();
-    assert_eq!(
-        seen.sentry_trace(),
-        format!("{trace_id}-{span_id}-1"),
-        "the entry names the transaction in the SDK's envelope, sampled: {}",
-        seen.raw
-    );
-    assert_eq!(
-        seen.handler_span,
-        Some((trace_id, span_id)),
-        "the handler ran in that transaction"
-    );
-    assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
-    assert!(
-        seen.raw
-            .contains(&format!("sentry-trace;desc=\"{}\"", seen.sentry_trace())),
-        "quoted: {}",
-        seen.raw
-    );
-}
-
-#[test]
-fn axum_the_entry_names_the_transaction_when_the_layers_are_one_service_builder() {
-    let seen = axum_exchange(sentry_timing(), Stack::ServiceBuilder, 1.0, "/", &[]);
-    let (trace_id, span_id, _) = seen.transaction();
-    assert_eq!(
-        seen.sentry_trace(),
-        format!("{trace_id}-{span_id}-1"),
-        "read when the response head is made, inside sentry-tower's future: {}",
-        seen.raw
-    );
-}
-
-#[test]
-fn axum_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names() {
-    let headers = [
-        ("sentry-trace", UPSTREAM_SENTRY_TRACE),
-        (
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        ),
-        ("tracestate", "congo=t61rcWkgMzE"),
-    ];
-    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/", &headers);
-    let (trace_id, span_id, parent) = seen.transaction();
-    assert_eq!(trace_id, "0af7651916cd43dd8448eb211c80319c");
-    assert_eq!(parent.as_deref(), Some("b7ad6b7169203331"));
-    assert_eq!(
-        seen.sentry_trace(),
-        format!("{trace_id}-{span_id}-1"),
-        "{}",
-        seen.raw
-    );
-    // The W3C entries go on naming the request's W3C trace, with this server's span.
-    assert_eq!(
-        hex(&seen.traceparent().trace_id()),
-        "4bf92f3577b34da6a3ce929d0e0e4736"
-    );
-    assert_eq!(seen.desc("tracestate"), Some("congo=t61rcWkgMzE"));
-    assert_eq!(
-        seen.names(),
-        ["traceparent", "tracestate", "sentry-trace", "total"]
-    );
-}
-
-#[test]
-fn axum_an_unsampled_transaction_is_named_with_0_and_not_sent() {
-    let seen = axum_exchange(sentry_timing(), Stack::Layers, 0.0, "/", &[]);
-    assert_eq!(seen.transactions(), [], "an unsampled transaction is not sent");
-    let (trace_id, span_id) = seen.handler_span.clone().expect("a transaction on the scope");
-    assert_eq!(
-        seen.sentry_trace(),
-        format!("{trace_id}-{span_id}-0"),
-        "{}",
-        seen.raw
-    );
-}
-
-#[test]
-fn axum_by_default_only_traceparent_is_written() {
-    let timing = ServerTimingLayer::new().trace_context(true);
-    let seen = axum_exchange(timing, Stack::Layers, 1.0, "/", &[]);
-    assert_eq!(seen.names(), ["traceparent", "total"], "{}", seen.raw);
-    assert_eq!(seen.transactions().len(), 1, "the SDK still sent its transaction");
-}
-
-#[test]
-fn axum_a_cacheable_response_gets_no_trace_entry_unless_allowed() {
-    let seen = axum_exchange(sentry_timing(), Stack::Layers, 1.0, "/cached", &[]);
-    assert_eq!(seen.names(), ["total"], "{}", seen.raw);
-    assert_eq!(seen.transactions().len(), 1);
-
-    let timing = sentry_timing().trace_context_on_cacheable(true);
-    let seen = axum_exchange(timing, Stack::Layers, 1.0, "/cached", &[]);
-    let (trace_id, span_id, _) = seen.transaction();
-    assert_eq!(
-        seen.sentry_trace(),
-        format!("{trace_id}-{span_id}-1"),
-        "{}",
-        seen.raw
-    );
-    assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
-}
-
-#[test]
-fn axum_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
-    // A fresh trace, and an incoming one sampled and not.
-    for (incoming, flag) in [
-        (None, "1"),
-        (
-            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-            "1",
-        ),
-        (
-            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
-            "0",
-        ),
-    ] {
-        let headers: Vec<_> = incoming.iter().map(|value| ("traceparent", *value)).collect();
-        let seen = axum_exchange(sentry_timing(), Stack::NoSentry, 1.0, "/", &headers);
-        assert_eq!(seen.handler_span, None, "no Sentry layer, no Sentry span");
-        assert_eq!(seen.transactions(), []);
-        let parent = seen.traceparent();
-        if incoming.is_some() {
-            assert_eq!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
-        }
-        assert_eq!(
-            seen.sentry_trace(),
-            format!("{}-{}-{flag}", hex(&parent.trace_id()), hex(&parent.parent_id())),
-            "{incoming:?}: {}",
-            seen.raw
-        );
-        assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
-    }
-}
-
-#[test]
-fn axum_a_requests_baggage_is_never_echoed() {
-    for stack in [Stack::Layers, Stack::ServiceBuilder, Stack::NoSentry] {
-        let headers = [("baggage", BAGGAGE), ("sentry-trace", UPSTREAM_SENTRY_TRACE)];
-        let seen = axum_exchange(sentry_timing(), stack, 1.0, "/", &headers);
-        assert_eq!(seen.desc("baggage"), None, "{}", seen.raw);
-        for part in ["alice", "upstream", "sentry-environment"] {
-            assert!(!seen.raw.contains(part), "{}", seen.raw);
-        }
-        assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
     }
 }
 
@@ -461,26 +303,70 @@ fn actix_exchange(
     }
 }
 
-fn actix_sentry_timing() -> ServerTiming {
-    ServerTiming::new().trace_context(true).trace_entries(ENTRIES)
+// ---------------------------------------------------------------------------------------------
+// The same behaviour through either framework
+
+/// The framework of an exchange, with its Sentry integration stacked as given.
+#[derive(Clone, Copy, Debug)]
+enum Setup {
+    Axum(Stack),
+    /// actix-web, with sentry-actix's middleware (transactions on) outside ours when `true`.
+    Actix(bool),
 }
 
-#[test]
-fn actix_the_sentry_trace_entry_names_the_transaction_sentry_actix_sent() {
-    let seen = actix_exchange(actix_sentry_timing(), true, 1.0, "/", &[]);
+/// Each framework behind its Sentry integration, the recommended way.
+const AXUM: Setup = Setup::Axum(Stack::Layers);
+const ACTIX: Setup = Setup::Actix(true);
+
+/// One request through `setup` with our middleware set to `options`.
+fn exchange(
+    setup: Setup,
+    options: Options,
+    sample_rate: f32,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Exchange {
+    match setup {
+        Setup::Axum(stack) => {
+            let timing = ServerTimingLayer::new().options(options);
+            axum_exchange(timing, stack, sample_rate, path, headers)
+        }
+        Setup::Actix(sentry) => {
+            let timing = ServerTiming::new().options(options);
+            actix_exchange(timing, sentry, sample_rate, path, headers)
+        }
+    }
+}
+
+/// Trace context on, with the entries the Sentry setup chooses.
+fn sentry_options() -> Options {
+    Options::new().trace_context(true).trace_entries(ENTRIES)
+}
+
+fn the_entry_names_the_transaction_the_sdk_sent(setup: Setup) {
+    let seen = exchange(setup, sentry_options(), 1.0, "/", &[]);
     let (trace_id, span_id, _) = seen.transaction();
     assert_eq!(
         seen.sentry_trace(),
         format!("{trace_id}-{span_id}-1"),
-        "the entry names the transaction in the SDK's envelope, sampled: {}",
+        "{setup:?}: the entry names the transaction in the SDK's envelope, sampled: {}",
         seen.raw
     );
-    assert_eq!(seen.handler_span, Some((trace_id, span_id)));
+    assert_eq!(
+        seen.handler_span,
+        Some((trace_id, span_id)),
+        "{setup:?}: the handler ran in that transaction"
+    );
     assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
+    assert!(
+        seen.raw
+            .contains(&format!("sentry-trace;desc=\"{}\"", seen.sentry_trace())),
+        "{setup:?}: quoted: {}",
+        seen.raw
+    );
 }
 
-#[test]
-fn actix_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names() {
+fn an_upstream_sentry_trace_is_continued(setup: Setup) {
     let headers = [
         ("sentry-trace", UPSTREAM_SENTRY_TRACE),
         (
@@ -489,66 +375,74 @@ fn actix_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_name
         ),
         ("tracestate", "congo=t61rcWkgMzE"),
     ];
-    let seen = actix_exchange(actix_sentry_timing(), true, 1.0, "/", &headers);
+    let seen = exchange(setup, sentry_options(), 1.0, "/", &headers);
     let (trace_id, span_id, parent) = seen.transaction();
-    assert_eq!(trace_id, "0af7651916cd43dd8448eb211c80319c");
-    assert_eq!(parent.as_deref(), Some("b7ad6b7169203331"));
+    assert_eq!(trace_id, "0af7651916cd43dd8448eb211c80319c", "{setup:?}");
+    assert_eq!(parent.as_deref(), Some("b7ad6b7169203331"), "{setup:?}");
     assert_eq!(
         seen.sentry_trace(),
         format!("{trace_id}-{span_id}-1"),
-        "{}",
+        "{setup:?}: {}",
         seen.raw
     );
+    // The W3C entries go on naming the request's W3C trace, with this server's span.
     assert_eq!(
         hex(&seen.traceparent().trace_id()),
         "4bf92f3577b34da6a3ce929d0e0e4736"
     );
+    assert_eq!(seen.desc("tracestate"), Some("congo=t61rcWkgMzE"));
     assert_eq!(
         seen.names(),
         ["traceparent", "tracestate", "sentry-trace", "total"]
     );
 }
 
-#[test]
-fn actix_an_unsampled_transaction_is_named_with_0_and_not_sent() {
-    let seen = actix_exchange(actix_sentry_timing(), true, 0.0, "/", &[]);
-    assert_eq!(seen.transactions(), [], "an unsampled transaction is not sent");
+fn an_unsampled_transaction_is_named_with_0_and_not_sent(setup: Setup) {
+    let seen = exchange(setup, sentry_options(), 0.0, "/", &[]);
+    assert_eq!(
+        seen.transactions(),
+        [],
+        "{setup:?}: an unsampled transaction is not sent"
+    );
     let (trace_id, span_id) = seen.handler_span.clone().expect("a transaction on the scope");
     assert_eq!(
         seen.sentry_trace(),
         format!("{trace_id}-{span_id}-0"),
-        "{}",
+        "{setup:?}: {}",
         seen.raw
     );
 }
 
-#[test]
-fn actix_by_default_only_traceparent_is_written() {
-    let seen = actix_exchange(ServerTiming::new().trace_context(true), true, 1.0, "/", &[]);
-    assert_eq!(seen.names(), ["traceparent", "total"], "{}", seen.raw);
-    assert_eq!(seen.transactions().len(), 1, "the SDK still sent its transaction");
+fn by_default_only_traceparent_is_written(setup: Setup) {
+    let seen = exchange(setup, Options::new().trace_context(true), 1.0, "/", &[]);
+    assert_eq!(seen.names(), ["traceparent", "total"], "{setup:?}: {}", seen.raw);
+    assert_eq!(
+        seen.transactions().len(),
+        1,
+        "{setup:?}: the SDK still sent its transaction"
+    );
 }
 
-#[test]
-fn actix_a_cacheable_response_gets_no_trace_entry_unless_allowed() {
-    let seen = actix_exchange(actix_sentry_timing(), true, 1.0, "/cached", &[]);
-    assert_eq!(seen.names(), ["total"], "{}", seen.raw);
-    assert_eq!(seen.transactions().len(), 1);
+fn a_cacheable_response_gets_no_trace_entry_unless_allowed(setup: Setup) {
+    let seen = exchange(setup, sentry_options(), 1.0, "/cached", &[]);
+    assert_eq!(seen.names(), ["total"], "{setup:?}: {}", seen.raw);
+    assert_eq!(seen.transactions().len(), 1, "{setup:?}");
 
-    let timing = actix_sentry_timing().trace_context_on_cacheable(true);
-    let seen = actix_exchange(timing, true, 1.0, "/cached", &[]);
+    let options = sentry_options().trace_context_on_cacheable(true);
+    let seen = exchange(setup, options, 1.0, "/cached", &[]);
     let (trace_id, span_id, _) = seen.transaction();
     assert_eq!(
         seen.sentry_trace(),
         format!("{trace_id}-{span_id}-1"),
-        "{}",
+        "{setup:?}: {}",
         seen.raw
     );
     assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
 }
 
-#[test]
-fn actix_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
+/// `setup` has no Sentry integration: the entry is made of the `traceparent` ids.
+fn without_a_sentry_span_the_entry_carries_the_traceparent_ids(setup: Setup) {
+    // A fresh trace, and an incoming one sampled and not.
     for (incoming, flag) in [
         (None, "1"),
         (
@@ -561,8 +455,9 @@ fn actix_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
         ),
     ] {
         let headers: Vec<_> = incoming.iter().map(|value| ("traceparent", *value)).collect();
-        let seen = actix_exchange(actix_sentry_timing(), false, 1.0, "/", &headers);
-        assert_eq!(seen.handler_span, None, "no Sentry middleware, no Sentry span");
+        let seen = exchange(setup, sentry_options(), 1.0, "/", &headers);
+        assert_eq!(seen.handler_span, None, "{setup:?}: no Sentry span");
+        assert_eq!(seen.transactions(), [], "{setup:?}");
         let parent = seen.traceparent();
         if incoming.is_some() {
             assert_eq!(hex(&parent.trace_id()), "4bf92f3577b34da6a3ce929d0e0e4736");
@@ -570,26 +465,99 @@ fn actix_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
         assert_eq!(
             seen.sentry_trace(),
             format!("{}-{}-{flag}", hex(&parent.trace_id()), hex(&parent.parent_id())),
-            "{incoming:?}: {}",
+            "{setup:?}, {incoming:?}: {}",
             seen.raw
         );
         assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
     }
 }
 
+fn a_requests_baggage_is_never_echoed(setup: Setup) {
+    let headers = [("baggage", BAGGAGE), ("sentry-trace", UPSTREAM_SENTRY_TRACE)];
+    let seen = exchange(setup, sentry_options(), 1.0, "/", &headers);
+    assert_eq!(seen.desc("baggage"), None, "{setup:?}: {}", seen.raw);
+    for part in ["alice", "upstream", "sentry-environment"] {
+        assert!(!seen.raw.contains(part), "{setup:?}: {}", seen.raw);
+    }
+    assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
+}
+
+#[test]
+fn axum_the_sentry_trace_entry_names_the_transaction_sentry_tower_sent() {
+    the_entry_names_the_transaction_the_sdk_sent(AXUM);
+}
+
+#[test]
+fn actix_the_sentry_trace_entry_names_the_transaction_sentry_actix_sent() {
+    the_entry_names_the_transaction_the_sdk_sent(ACTIX);
+}
+
+#[test]
+fn axum_the_entry_names_the_transaction_when_the_layers_are_one_service_builder() {
+    // Read when the response head is made, inside sentry-tower's future.
+    the_entry_names_the_transaction_the_sdk_sent(Setup::Axum(Stack::ServiceBuilder));
+}
+
+#[test]
+fn axum_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names() {
+    an_upstream_sentry_trace_is_continued(AXUM);
+}
+
+#[test]
+fn actix_an_upstream_sentry_trace_is_continued_by_the_transaction_the_entry_names() {
+    an_upstream_sentry_trace_is_continued(ACTIX);
+}
+
+#[test]
+fn axum_an_unsampled_transaction_is_named_with_0_and_not_sent() {
+    an_unsampled_transaction_is_named_with_0_and_not_sent(AXUM);
+}
+
+#[test]
+fn actix_an_unsampled_transaction_is_named_with_0_and_not_sent() {
+    an_unsampled_transaction_is_named_with_0_and_not_sent(ACTIX);
+}
+
+#[test]
+fn axum_by_default_only_traceparent_is_written() {
+    by_default_only_traceparent_is_written(AXUM);
+}
+
+#[test]
+fn actix_by_default_only_traceparent_is_written() {
+    by_default_only_traceparent_is_written(ACTIX);
+}
+
+#[test]
+fn axum_a_cacheable_response_gets_no_trace_entry_unless_allowed() {
+    a_cacheable_response_gets_no_trace_entry_unless_allowed(AXUM);
+}
+
+#[test]
+fn actix_a_cacheable_response_gets_no_trace_entry_unless_allowed() {
+    a_cacheable_response_gets_no_trace_entry_unless_allowed(ACTIX);
+}
+
+#[test]
+fn axum_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
+    without_a_sentry_span_the_entry_carries_the_traceparent_ids(Setup::Axum(Stack::NoSentry));
+}
+
+#[test]
+fn actix_without_a_sentry_span_the_entry_carries_the_traceparent_ids() {
+    without_a_sentry_span_the_entry_carries_the_traceparent_ids(Setup::Actix(false));
+}
+
+#[test]
+fn axum_a_requests_baggage_is_never_echoed() {
+    for stack in [Stack::Layers, Stack::ServiceBuilder, Stack::NoSentry] {
+        a_requests_baggage_is_never_echoed(Setup::Axum(stack));
+    }
+}
+
 #[test]
 fn actix_a_requests_baggage_is_never_echoed() {
     for sentry in [true, false] {
-        let headers = [("baggage", BAGGAGE), ("sentry-trace", UPSTREAM_SENTRY_TRACE)];
-        let seen = actix_exchange(actix_sentry_timing(), sentry, 1.0, "/", &headers);
-        assert_eq!(seen.desc("baggage"), None, "{}", seen.raw);
-        for part in ["alice", "upstream", "sentry-environment"] {
-            assert!(
-                !seen.raw.contains(part),
-                "sentry middleware {sentry}: {}",
-                seen.raw
-            );
-        }
-        assert_eq!(seen.names(), ["traceparent", "sentry-trace", "total"]);
+        a_requests_baggage_is_never_echoed(Setup::Actix(sentry));
     }
 }
