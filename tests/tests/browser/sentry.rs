@@ -134,6 +134,29 @@ struct Loaded {
 }
 
 impl Loaded {
+    /// `pageloads`, the trace contexts of the pageloads the browser SDK sent, are one, in the
+    /// backend transaction's trace, its child.
+    fn assert_one_pageload_in_the_backends_trace(&self, pageloads: &[Value]) {
+        assert_eq!(
+            pageloads.len(),
+            1,
+            "one pageload sent by the browser SDK; DOM: {}; envelopes: {:?}",
+            self.dom,
+            self.bodies()
+        );
+        let pageload = &pageloads[0];
+        let (trace_id, span_id) = &self.backend;
+        assert_eq!(
+            pageload["trace_id"], **trace_id,
+            "the pageload is in the backend transaction's trace: {pageload}"
+        );
+        assert_eq!(
+            pageload["parent_span_id"], **span_id,
+            "the pageload's parent is the backend transaction: {pageload}"
+        );
+        assert_ne!(pageload["span_id"], **span_id, "{pageload}");
+    }
+
     /// The envelopes, as text for failure messages.
     fn bodies(&self) -> Vec<String> {
         self.posted
@@ -234,24 +257,7 @@ fn sentry_streamed_pageload_span_continues_the_backends_transaction() {
         .flat_map(|(_, payload)| payload["items"].as_array().cloned().unwrap_or_default())
         .filter(|span| span["is_segment"] == true && span["attributes"]["sentry.op"]["value"] == "pageload")
         .collect();
-    assert_eq!(
-        pageloads.len(),
-        1,
-        "one pageload segment span sent by the browser SDK; DOM: {}; envelopes: {:?}",
-        loaded.dom,
-        loaded.bodies()
-    );
-    let pageload = &pageloads[0];
-    let (trace_id, span_id) = &loaded.backend;
-    assert_eq!(
-        pageload["trace_id"], **trace_id,
-        "the pageload is in the backend transaction's trace: {pageload}"
-    );
-    assert_eq!(
-        pageload["parent_span_id"], **span_id,
-        "the pageload's parent is the backend transaction: {pageload}"
-    );
-    assert_ne!(pageload["span_id"], **span_id, "{pageload}");
+    loaded.assert_one_pageload_in_the_backends_trace(&pageloads);
 }
 
 #[test]
@@ -268,22 +274,5 @@ fn sentry_pageload_transaction_continues_the_backends_transaction() {
         })
         .map(|(_, payload)| payload["contexts"]["trace"].clone())
         .collect();
-    assert_eq!(
-        pageloads.len(),
-        1,
-        "one pageload transaction sent by the browser SDK; DOM: {}; envelopes: {:?}",
-        loaded.dom,
-        loaded.bodies()
-    );
-    let pageload = &pageloads[0];
-    let (trace_id, span_id) = &loaded.backend;
-    assert_eq!(
-        pageload["trace_id"], **trace_id,
-        "the pageload is in the backend transaction's trace: {pageload}"
-    );
-    assert_eq!(
-        pageload["parent_span_id"], **span_id,
-        "the pageload's parent is the backend transaction: {pageload}"
-    );
-    assert_ne!(pageload["span_id"], **span_id, "{pageload}");
+    loaded.assert_one_pageload_in_the_backends_trace(&pageloads);
 }
