@@ -50,7 +50,7 @@ pub fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
 /// `ServerTimingLayer`. Then its span is entered when the Server-Timing layer starts the
 /// request, and trace context names it.
 ///
-/// ```no_run
+/// ```
 /// use axum::routing::get;
 /// use opentelemetry_sdk::trace::InMemorySpanExporter;
 /// use server_timing_examples::services::{propagation, telemetry, trace_layer, Parent};
@@ -67,15 +67,11 @@ pub fn request_span<B>(request: &http::Request<B>) -> tracing::Span {
 ///     .layer(ServerTimingLayer::new().trace_context(true));
 /// let app = trace_layer::traced(app, Parent::Extracted);
 ///
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-/// let url = format!("http://{}/", listener.local_addr().unwrap());
-/// tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-/// let response = reqwest::Client::builder().no_proxy().build().unwrap()
-///     .get(url)
+/// let request = http::Request::get("/")
 ///     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-///     .send()
-///     .await
+///     .body(axum::body::Body::empty())
 ///     .unwrap();
+/// let response = tower::ServiceExt::oneshot(app, request).await.unwrap();
 /// // The response names the caller's trace, and the request span in it.
 /// let value = response.headers()["server-timing"].to_str().unwrap();
 /// assert!(value.starts_with(r#"traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-"#), "{value}");

@@ -53,33 +53,30 @@ use crate::client::call::{Call, Names, forward_trace};
 ///   marked cancelled, as a dropped `#[server_timing]` future is.
 ///
 /// ```
+/// # use std::future::Future;
+/// # use std::pin::Pin;
+/// # /// Stands in for the network: a downstream service that answers with its own breakdown.
+/// # fn downstream<'a>(
+/// #     _: reqwest::Request,
+/// #     _: &'a mut http::Extensions,
+/// #     _: reqwest_middleware::Next<'a>,
+/// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
+/// #     let response = http::Response::builder().header("server-timing", "db;dur=2.5").body("");
+/// #     Box::pin(std::future::ready(Ok(reqwest::Response::from(response.unwrap()))))
+/// # }
+/// use reqwest_middleware::ClientBuilder;
 /// use server_timing_runtime::reqwest::Downstream;
 /// use server_timing_runtime::{Options, Timings};
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// // A downstream service that answers with its own breakdown, on a loopback port.
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-/// let url = format!("http://{}/", listener.local_addr().unwrap());
-/// tokio::spawn(async move {
-///     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-///     let (mut socket, _) = listener.accept().await.unwrap();
-///     let mut request = [0; 1024];
-///     let _ = socket.read(&mut request).await;
-///     let head = "HTTP/1.1 200 OK\r\nserver-timing: db;dur=2.5\r\ncontent-length: 0\r\n\r\n";
-///     socket.write_all(head.as_bytes()).await.unwrap();
-/// });
-///
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::builder().no_proxy().build().unwrap())
-///     .with(Downstream::new("inventory"))
-///     .build();
+/// let client = ClientBuilder::new(reqwest::Client::new()).with(Downstream::new("inventory")).with(downstream).build();
 /// let timings = Timings::with_options(Options::new().no_total());
-/// let response = timings.scope(client.get(url).send()).await.unwrap();
+/// let call = client.get("http://inventory.internal/").send();
+/// let response = futures::executor::block_on(timings.scope(call)).unwrap();
 /// assert_eq!(response.status(), 200);
 ///
 /// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
 /// assert_eq!(names, ["inventory", "inventory.db"]);
-/// # }
+/// assert_eq!(timings.metrics()[1].duration(), Some(std::time::Duration::from_micros(2_500)));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Downstream {
