@@ -1,6 +1,7 @@
 //! The header fields of a response, as a collector writes into them, whichever `http`
 //! version the framework builds its responses with.
 
+use bytes::Bytes;
 use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue};
 
@@ -13,7 +14,7 @@ pub(crate) trait ResponseHead {
     /// Whether it has a `Timing-Allow-Origin` field.
     fn has_timing_allow_origin(&self) -> bool;
     /// Append a `Server-Timing` field; `false` when `value` is not a valid header value.
-    fn append_server_timing(&mut self, value: &[u8]) -> bool;
+    fn append_server_timing(&mut self, value: Vec<u8>) -> bool;
     /// Append a `Timing-Allow-Origin` field.
     fn append_timing_allow_origin(&mut self, origin: &HeaderValue);
 }
@@ -27,8 +28,9 @@ impl ResponseHead for HeaderMap {
         self.contains_key(TIMING_ALLOW_ORIGIN)
     }
 
-    fn append_server_timing(&mut self, value: &[u8]) -> bool {
-        match HeaderValue::from_bytes(value) {
+    fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
+        // Checked, and the written bytes become the value without a copy.
+        match HeaderValue::from_maybe_shared(Bytes::from(value)) {
             Ok(value) => {
                 self.append(SERVER_TIMING, value);
                 true

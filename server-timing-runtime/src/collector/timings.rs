@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 
 use crate::collector::batch;
@@ -369,7 +370,7 @@ impl Timings {
     /// assert_eq!(names, ["cache", "render"]);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        HeaderValue::from_bytes(&self.finish_value()?).ok()
+        HeaderValue::from_maybe_shared(Bytes::from(self.finish_value()?)).ok()
     }
 
     /// [`finish`](Self::finish) as bytes: only visible ASCII and spaces, for whichever `http`
@@ -422,7 +423,7 @@ impl Timings {
         let Some(value) = self.finish_value() else {
             return false;
         };
-        if !head.append_server_timing(&value) {
+        if !head.append_server_timing(value) {
             return false;
         }
         self.append_allow_origins(head);

@@ -2,6 +2,7 @@
 //! actix-web 4 is built on.
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
+use bytes::Bytes;
 
 use crate::collector::response::ResponseHead;
 
@@ -17,8 +18,9 @@ impl ResponseHead for HeaderMap {
         self.contains_key(TIMING_ALLOW_ORIGIN)
     }
 
-    fn append_server_timing(&mut self, value: &[u8]) -> bool {
-        match HeaderValue::from_bytes(value) {
+    fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
+        // Checked, and the written bytes become the value without a copy.
+        match HeaderValue::from_maybe_shared(Bytes::from(value)) {
             Ok(value) => {
                 self.append(SERVER_TIMING, value);
                 true
