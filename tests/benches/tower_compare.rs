@@ -4,7 +4,11 @@
 //! are the middleware and recording cost, not the network's. The variants run in alternating
 //! blocks (see [`BLOCK`]); each is timed over its own blocks only.
 //!
-//! `cargo bench -p server-timing-tests --bench tower_compare`
+//! After criterion's report it prints each layer's added time and how many times less ours
+//! adds, as medians over paired rounds (see `support/paired.rs`).
+//!
+//! `cargo bench -p server-timing-tests --bench tower_compare` (append `-- summary` for the
+//! summary alone)
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -17,12 +21,19 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use server_timing_runtime::server_timing;
 use server_timing_runtime::tower::ServerTimingLayer;
+use server_timing_tests::bench_args::summary_wanted;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
 #[path = "support/interleave.rs"]
 mod interleave;
-use interleave::{Run, interleaved};
+use interleave::{BLOCK, Run, interleaved};
+#[path = "support/paired.rs"]
+mod paired;
+use paired::{median, rounds};
+
+/// Blocks of the summary run, per variant.
+const SUMMARY_BLOCKS: usize = 2_000;
 
 /// The work of one step: small, so that the measurement is dominated by what times it.
 fn step(input: u64) -> u64 {
@@ -106,19 +117,23 @@ fn run(runtime: &Runtime, app: &Router, requests: u64) {
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let apps = [
-        ("no_layer", Router::new().route("/", get(untimed))),
+    // Each router finalized with its state, as `axum::serve` runs it (`into_make_service`
+    // does the same): its layers are applied once, not again for every request.
+    let apps: [(&str, Router); 3] = [
+        ("no_layer", Router::new().route("/", get(untimed)).with_state(())),
         (
             "server_timing_runtime",
             Router::new()
                 .route("/", get(ours))
-                .layer(ServerTimingLayer::new()),
+                .layer(ServerTimingLayer::new())
+                .with_state(()),
         ),
         (
             "axum_server_timing_3",
             Router::new()
                 .route("/", get(theirs))
-                .layer(axum_server_timing::ServerTimingLayer::new("total")),
+                .layer(axum_server_timing::ServerTimingLayer::new("total"))
+                .with_state(()),
         ),
     ];
 
@@ -141,6 +156,19 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    if !summary_wanted() {
+        return;
+    }
+
+    let runs: Vec<&dyn Fn(u64)> = runs.iter().map(|run| &**run).collect();
+    let rounds = rounds(&runs, BLOCK, SUMMARY_BLOCKS);
+    let ours = median(&rounds, |ns| ns[1] - ns[0]);
+    let theirs = median(&rounds, |ns| ns[2] - ns[0]);
+    let less = median(&rounds, |ns| (ns[2] - ns[0]) / (ns[1] - ns[0]));
+    println!(
+        "tower_compare summary (medians over {SUMMARY_BLOCKS} rounds of one block of {BLOCK} per variant): \
+         added: ours {ours:.0} ns, axum-server-timing {theirs:.0} ns; ours is {less:.2}x less (target >= 2.7x)"
+    );
 }
 
 criterion_group!(benches, bench);
