@@ -53,22 +53,13 @@ use crate::client::call::{Call, Names, forward_trace};
 ///   marked cancelled, as a dropped `#[server_timing]` future is.
 ///
 /// ```
-/// # use std::future::Future;
-/// # use std::pin::Pin;
-/// # /// Stands in for the network: a downstream service that answers with its own breakdown.
-/// # fn downstream<'a>(
-/// #     _: reqwest::Request,
-/// #     _: &'a mut http::Extensions,
-/// #     _: reqwest_middleware::Next<'a>,
-/// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
-/// #     let response = http::Response::builder().header("server-timing", "db;dur=2.5").body("");
-/// #     Box::pin(std::future::ready(Ok(reqwest::Response::from(response.unwrap()))))
-/// # }
+/// # mod network { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/network.rs")); } use network::answering;
 /// use reqwest_middleware::ClientBuilder;
 /// use server_timing_runtime::reqwest::Downstream;
 /// use server_timing_runtime::{Options, Timings};
 ///
-/// let client = ClientBuilder::new(reqwest::Client::new()).with(Downstream::new("inventory")).with(downstream).build();
+/// // `answering` stands in for the network: a service that answers with `db;dur=2.5`.
+/// let client = ClientBuilder::new(reqwest::Client::new()).with(Downstream::new("inventory")).with(answering).build();
 /// let timings = Timings::with_options(Options::new().no_total());
 /// let call = client.get("http://inventory.internal/").send();
 /// let response = futures::executor::block_on(timings.scope(call)).unwrap();
@@ -88,23 +79,14 @@ impl Downstream {
     /// not an HTTP token is [sanitized](crate::sanitize_name).
     ///
     /// ```
-    /// # use std::future::Future;
-    /// # use std::pin::Pin;
-    /// # /// Stands in for the network: a service that answers with its own `Server-Timing`.
-    /// # fn downstream<'a>(
-    /// #     _: reqwest::Request,
-    /// #     _: &'a mut http::Extensions,
-    /// #     _: reqwest_middleware::Next<'a>,
-    /// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
-    /// #     let response = http::Response::builder().header("server-timing", "db;dur=2.5").body("");
-    /// #     Box::pin(std::future::ready(Ok(response.unwrap().into())))
-    /// # }
+    /// # mod network { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/network.rs")); } use network::answering;
     /// use reqwest_middleware::ClientBuilder;
     /// use server_timing_runtime::reqwest::Downstream;
     /// use server_timing_runtime::{Options, Timings};
     ///
     /// let payments = Downstream::new("payments");
-    /// let client = ClientBuilder::new(reqwest::Client::new()).with(payments).with(downstream).build();
+    /// // `answering` stands in for the network: a service that answers with `db;dur=2.5`.
+    /// let client = ClientBuilder::new(reqwest::Client::new()).with(payments).with(answering).build();
     /// let timings = Timings::with_options(Options::new().no_total());
     /// futures::executor::block_on(timings.scope(client.get("http://payments.internal/").send())).unwrap();
     /// let names: Vec<String> = timings.metrics().iter().map(|m| m.name().to_owned()).collect();
@@ -123,22 +105,14 @@ impl Downstream {
     /// `"Inventory service (timeout)"`.
     ///
     /// ```
-    /// # use std::future::Future;
-    /// # use std::pin::Pin;
-    /// # /// Stands in for the network: a service that is down.
-    /// # fn downstream<'a>(
-    /// #     _: reqwest::Request,
-    /// #     _: &'a mut http::Extensions,
-    /// #     _: reqwest_middleware::Next<'a>,
-    /// # ) -> Pin<Box<dyn Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a>> {
-    /// #     Box::pin(std::future::ready(Err(reqwest_middleware::Error::middleware(std::io::Error::other("down")))))
-    /// # }
+    /// # mod network { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/network.rs")); } use network::down;
     /// use reqwest_middleware::ClientBuilder;
     /// use server_timing_runtime::reqwest::Downstream;
     /// use server_timing_runtime::{Options, Timings};
     ///
     /// let inventory = Downstream::new("inventory").description("Inventory service");
-    /// let client = ClientBuilder::new(reqwest::Client::new()).with(inventory).with(downstream).build();
+    /// // `down` stands in for the network: a service that cannot be reached.
+    /// let client = ClientBuilder::new(reqwest::Client::new()).with(inventory).with(down).build();
     /// let timings = Timings::with_options(Options::new().no_total());
     /// let call = client.get("http://inventory.internal/").send();
     /// assert!(futures::executor::block_on(timings.scope(call)).is_err());
