@@ -29,17 +29,22 @@ impl ResponseHead for HeaderMap {
     }
 
     fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
-        // Checked, and the written bytes become the value without a copy.
-        match HeaderValue::from_maybe_shared(Bytes::from(value)) {
-            Ok(value) => {
+        match header_value(value) {
+            Some(value) => {
                 self.append(SERVER_TIMING, value);
                 true
             }
-            Err(_) => false,
+            None => false,
         }
     }
 
     fn append_timing_allow_origin(&mut self, origin: &HeaderValue) {
         self.append(TIMING_ALLOW_ORIGIN, origin.clone());
     }
+}
+
+/// A written `Server-Timing` value as an `http` header value: checked, and the written bytes
+/// become the value without a copy.
+pub(crate) fn header_value(value: Vec<u8>) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(value)).ok()
 }

@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 
 use crate::collector::batch;
@@ -17,7 +16,7 @@ use crate::collector::entries::Entries;
 use crate::collector::inner::Inner;
 use crate::collector::label::Label;
 use crate::collector::metric::{Metric, Outcome};
-use crate::collector::response::ResponseHead;
+use crate::collector::response::{self, ResponseHead};
 use crate::collector::scope::Scope;
 use crate::header::write;
 use crate::options::Options;
@@ -370,7 +369,7 @@ impl Timings {
     /// assert_eq!(names, ["cache", "render"]);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        HeaderValue::from_maybe_shared(Bytes::from(self.finish_value()?)).ok()
+        self.finish_value().and_then(response::header_value)
     }
 
     /// [`finish`](Self::finish) as bytes: only visible ASCII and spaces, for whichever `http`

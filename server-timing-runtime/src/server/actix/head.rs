@@ -19,7 +19,7 @@ impl ResponseHead for HeaderMap {
     }
 
     fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
-        // Checked, and the written bytes become the value without a copy.
+        // As `collector::response::header_value` does for `http` 1: checked, without a copy.
         match HeaderValue::from_maybe_shared(Bytes::from(value)) {
             Ok(value) => {
                 self.append(SERVER_TIMING, value);
