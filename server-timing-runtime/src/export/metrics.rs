@@ -2,7 +2,6 @@
 //! exporter (Prometheus, StatsD, OTLP) serves them to the fleet's monitoring: [`histograms`].
 //!
 //! ```
-//! # #[cfg(feature = "tower")] fn main() {
 //! # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 //! use std::time::Duration;
 //! use server_timing_runtime::record;
@@ -26,8 +25,6 @@
 //!     "server_timing_duration_seconds{metric=db}",
 //! ]);
 //! assert_eq!(recorder.recorded()[1].1, 0.004, "in seconds");
-//! # }
-//! # #[cfg(not(feature = "tower"))] fn main() {}
 //! ```
 //!
 //! What is recorded, per finished request (see [`Completed`]):
@@ -76,7 +73,6 @@ pub const OTHER: &str = "other";
 /// only, `route` labels on.
 ///
 /// ```
-/// # #[cfg(feature = "actix-web")] fn main() {
 /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 /// # use actix_web::{test, web, App, HttpResponse};
 /// use std::time::Duration;
@@ -101,8 +97,6 @@ pub const OTHER: &str = "other";
 ///     "server_timing_duration_seconds{metric=total,route=/orders/{id}}",
 ///     "server_timing_duration_seconds{metric=db,route=/orders/{id}}",
 /// ]);
-/// # }
-/// # #[cfg(not(feature = "actix-web"))] fn main() {}
 /// ```
 pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
     Histograms::new().build()
@@ -112,7 +106,6 @@ pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
 /// whether routes are.
 ///
 /// ```
-/// # #[cfg(feature = "tower")] fn main() {
 /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
 /// use std::time::Duration;
 /// use server_timing_runtime::metrics::Histograms;
@@ -138,8 +131,6 @@ pub fn histograms() -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
 ///     "server_timing_duration_seconds{metric=shard_a}",
 ///     "server_timing_duration_seconds{metric=other}",
 /// ]);
-/// # }
-/// # #[cfg(not(feature = "tower"))] fn main() {}
 /// ```
 #[derive(Clone, Debug)]
 pub struct Histograms {
@@ -160,7 +151,6 @@ impl Histograms {
     /// Compile-time names only, `route` labels on.
     ///
     /// ```
-    /// # #[cfg(feature = "tower")] fn main() {
     /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
@@ -183,8 +173,6 @@ impl Histograms {
     ///     "server_timing_duration_seconds{metric=db}",
     ///     "server_timing_duration_seconds{metric=other}",
     /// ]);
-    /// # }
-    /// # #[cfg(not(feature = "tower"))] fn main() {}
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -195,7 +183,6 @@ impl Histograms {
     /// header shows it (sanitized).
     ///
     /// ```
-    /// # #[cfg(feature = "tower")] fn main() {
     /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
@@ -220,8 +207,6 @@ impl Histograms {
     ///     "server_timing_duration_seconds{metric=inventory.db}",
     ///     "server_timing_duration_seconds{metric=other}",
     /// ]);
-    /// # }
-    /// # #[cfg(not(feature = "tower"))] fn main() {}
     /// ```
     #[must_use]
     pub fn allow(mut self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -232,7 +217,6 @@ impl Histograms {
     /// Whether [`Completed::route`] becomes a `route` label (default `true`).
     ///
     /// ```
-    /// # #[cfg(feature = "actix-web")] fn main() {
     /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// # use actix_web::{test, web, App, HttpResponse};
     /// use std::time::Duration;
@@ -258,8 +242,6 @@ impl Histograms {
     ///     "server_timing_duration_seconds{metric=total}",
     ///     "server_timing_duration_seconds{metric=db}",
     /// ]);
-    /// # }
-    /// # #[cfg(not(feature = "actix-web"))] fn main() {}
     /// ```
     #[must_use]
     pub fn routes(mut self, on: bool) -> Self {
@@ -271,7 +253,6 @@ impl Histograms {
     /// recorder installed now, so install the exporter first.
     ///
     /// ```
-    /// # #[cfg(feature = "tower")] fn main() {
     /// # mod recorder { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/recorder.rs")); } use recorder::Recorder;
     /// use std::time::Duration;
     /// use server_timing_runtime::record;
@@ -297,8 +278,6 @@ impl Histograms {
     /// });
     /// let recorded = recorder.recorded();
     /// assert_eq!(recorded.last().unwrap(), &("server_timing_omitted_total{}".to_owned(), 1.0));
-    /// # }
-    /// # #[cfg(not(feature = "tower"))] fn main() {}
     /// ```
     pub fn build(self) -> impl Fn(&Completed<'_>) + Send + Sync + 'static {
         metrics::describe_histogram!(HISTOGRAM, Unit::Seconds, "Server-Timing durations per request");
