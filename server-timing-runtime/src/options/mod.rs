@@ -37,7 +37,7 @@ const MIN_HEADER_BUDGET: usize = 96;
 ///
 /// ```
 /// use std::time::Duration;
-/// use server_timing_runtime::{record, Options, Repeated, Timings};
+/// use server_timing_runtime::{describe, record, Options, Repeated, Timings};
 ///
 /// let header = |repeated| {
 ///     let timings = Timings::with_options(Options::new().no_total().repeated(repeated));
@@ -54,7 +54,7 @@ const MIN_HEADER_BUDGET: usize = 96;
 /// let timings = Timings::with_options(Options::new().no_total().repeated(Repeated::Each));
 /// timings.sync_scope(|| {
 ///     record("db", Duration::from_millis(2));
-///     server_timing_runtime::describe("db", "DB read");
+///     describe("db", "DB read");
 ///     record("db", Duration::from_millis(3));
 /// });
 /// assert_eq!(timings.finish().unwrap(), r#"db;dur=2, db;desc="DB read", db;dur=3"#);
