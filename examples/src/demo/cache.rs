@@ -35,11 +35,13 @@ impl Cache {
     /// use std::time::Duration;
     /// use server_timing_examples::demo::{cache::Cache, db::Orders};
     ///
-    /// let cache = Cache::new(Duration::from_millis(20));
+    /// // Long enough that the read right after the write finds the entry on a busy machine.
+    /// let ttl = Duration::from_millis(500);
+    /// let cache = Cache::new(ttl);
     /// assert_eq!(cache.orders("today"), None, "empty");
     /// cache.put_orders("today", Orders { open: 1, shipped: 2 });
     /// assert!(cache.orders("today").is_some());
-    /// std::thread::sleep(Duration::from_millis(50));
+    /// std::thread::sleep(ttl + Duration::from_millis(100));
     /// assert_eq!(cache.orders("today"), None, "past its time to live");
     /// ```
     pub fn new(ttl: Duration) -> Self {
