@@ -14,7 +14,7 @@
 # For each handler it prints the throughput ratio (with/without), the cost the middleware adds
 # per request, 1/with - 1/without in ns, and beside it the cost of the clock reads such a
 # request needs (2 per metric for the 5 instrumented fns plus 2 for `total` = 12), measured in
-# the same run on the server's CPU. Targets: added cost at most 2x those reads; with/without
+# the same run on the server's CPU. Targets: added cost at most 2.5x those reads; with/without
 # >= 0.99 for /cpu.
 # On a machine shared with other work, throughput swings by more than the effect measured:
 # every figure is the median over rounds of the A/B pair measured back to back in that round,
@@ -193,4 +193,4 @@ table "Throughput (wrk -c$CONNECTIONS, $pooled rounds x ${SECONDS_PER_RUN}s per 
     "without req/s" "with req/s" "with/without" 4
 table "Server CPU time per request (scheduler on-CPU ns, all server threads; medians as above):" \
     "without ns" "with ns" "without/with" 5
-echo "targets: added ns/req <= 2x the $CLOCK_READS_PER_REQUEST reads; with/without >= 0.99 for /cpu"
+echo "targets: added ns/req <= 2.5x the $CLOCK_READS_PER_REQUEST reads; with/without >= 0.99 for /cpu"
