@@ -5,7 +5,10 @@
 //! Dependencies run one way: the recording APIs ([`record`](crate::record), the guards and the
 //! future wrappers) go through the collector current on their thread ([`current`]); the
 //! collector folds in [`batch`], the per-thread batch of timed calls, which knows nothing of
-//! the collector it is emptied into, and writes its header through `header`.
+//! the collector it is emptied into, and writes its header through `header`. One tie runs
+//! back: before a recording goes in under the collector's lock, [`inner`] flushes the batch of
+//! whichever collector is current on the thread ([`current`], which holds an `Inner`), so that
+//! recordings keep their order even when the one recorded into is not the current one.
 
 pub(crate) mod batch;
 pub(crate) mod clock;

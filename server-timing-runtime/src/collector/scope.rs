@@ -1,4 +1,5 @@
-//! A future run with a collector current: on every poll, and while it is dropped.
+//! A future run with a collector current: on every poll, and while it is dropped
+//! ([`Timings::scope`] makes one).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +34,23 @@ pin_project! {
             let _entered = Entered::new(this.timings.as_ref().map(Timings::inner));
             this.future.set(None);
         }
+    }
+}
+
+impl Timings {
+    /// Run `future` with this collector current during every poll of it, and while it is
+    /// dropped.
+    ///
+    /// ```
+    /// use server_timing_runtime::{record, Timings};
+    /// # futures::executor::block_on(async {
+    /// let timings = Timings::new();
+    /// timings.scope(async { record("db", std::time::Duration::ZERO) }).await;
+    /// assert_eq!(timings.metrics().len(), 1);
+    /// # });
+    /// ```
+    pub fn scope<F: Future>(&self, future: F) -> Scope<F> {
+        Scope::new(Some(self.clone()), future)
     }
 }
 

@@ -2,7 +2,6 @@
 //! closing it into its `Server-Timing` value.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
@@ -17,7 +16,6 @@ use crate::collector::inner::Inner;
 use crate::collector::label::Label;
 use crate::collector::metric::{Metric, Outcome};
 use crate::collector::response::{self, ResponseHead};
-use crate::collector::scope::Scope;
 use crate::header::write;
 use crate::options::Options;
 use crate::trace::{self, TRACEPARENT, TRACESTATE, TraceContext, TraceParent};
@@ -147,21 +145,6 @@ impl Timings {
     /// ```
     pub fn current() -> Option<Timings> {
         current::current().map(|inner| Timings { inner })
-    }
-
-    /// Run `future` with this collector current during every poll of it, and while it is
-    /// dropped.
-    ///
-    /// ```
-    /// use server_timing_runtime::{record, Timings};
-    /// # futures::executor::block_on(async {
-    /// let timings = Timings::new();
-    /// timings.scope(async { record("db", std::time::Duration::ZERO) }).await;
-    /// assert_eq!(timings.metrics().len(), 1);
-    /// # });
-    /// ```
-    pub fn scope<F: Future>(&self, future: F) -> Scope<F> {
-        Scope::new(Some(self.clone()), future)
     }
 
     /// Run `f` with this collector current, e.g. inside `spawn_blocking`.

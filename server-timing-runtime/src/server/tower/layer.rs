@@ -8,7 +8,6 @@ use http::request::Parts;
 use crate::export::completed::Completed;
 use crate::export::hook::Hook;
 use crate::options::Options;
-use crate::server::tower::service::ServerTimingService;
 
 /// A per-request predicate on the request head.
 pub(crate) type Predicate = Arc<dyn Fn(&Parts) -> bool + Send + Sync>;
@@ -311,13 +310,5 @@ impl ServerTimingLayer {
     {
         self.on_complete = Some(Arc::new(hook));
         self
-    }
-}
-
-impl<S> tower_layer::Layer<S> for ServerTimingLayer {
-    type Service = ServerTimingService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        ServerTimingService::new(inner, self.clone())
     }
 }

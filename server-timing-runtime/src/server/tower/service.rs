@@ -1,5 +1,5 @@
-//! [`ServerTimingService`]: a collector for each request, current while the inner service is
-//! called.
+//! [`ServerTimingService`], what [`ServerTimingLayer`] makes of a service: a collector for each
+//! request, current while the inner service is called.
 
 use std::task::{Context, Poll};
 
@@ -94,9 +94,14 @@ where
     }
 }
 
-impl<S> ServerTimingService<S> {
-    pub(crate) fn new(inner: S, layer: ServerTimingLayer) -> Self {
-        ServerTimingService { inner, layer }
+impl<S> tower_layer::Layer<S> for ServerTimingLayer {
+    type Service = ServerTimingService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ServerTimingService {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 
