@@ -194,6 +194,7 @@ pub use collector::record::{Timer, describe, record, record_value, timer};
 pub use collector::scope::Scope;
 pub use collector::timings::Timings;
 pub use export::completed::Completed;
+pub use header::names::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
 pub use header::parse::{ParsedMetric, parse, parse_headers};
 pub use header::sanitize::{
     MAX_DESCRIPTION_LEN, MAX_NAME_LEN, is_token, sanitize_description, sanitize_name,
@@ -207,20 +208,6 @@ pub use trace::{ParseTraceParentError, TraceParent};
 
 #[doc(inline)]
 pub use server_timing_macros::server_timing;
-
-/// The `Server-Timing` header name.
-///
-/// ```
-/// assert_eq!(server_timing_runtime::SERVER_TIMING, "server-timing");
-/// ```
-pub const SERVER_TIMING: ::http::HeaderName = ::http::HeaderName::from_static("server-timing");
-
-/// The `Timing-Allow-Origin` header name.
-///
-/// ```
-/// assert_eq!(server_timing_runtime::TIMING_ALLOW_ORIGIN, "timing-allow-origin");
-/// ```
-pub const TIMING_ALLOW_ORIGIN: ::http::HeaderName = ::http::HeaderName::from_static("timing-allow-origin");
 
 /// What `#[server_timing]` expands to. Not a public API: it changes without notice.
 #[doc(hidden)]

@@ -5,10 +5,9 @@
 //! Dependencies run one way: the recording APIs ([`record`](crate::record), the guards and the
 //! future wrappers) go through the collector current on their thread ([`current`]); the
 //! collector folds in [`batch`], the per-thread batch of timed calls, which knows nothing of
-//! the collector it is emptied into, and writes its header through `header`. One tie runs
-//! back: before a recording goes in under the collector's lock, [`inner`] flushes the batch of
-//! whichever collector is current on the thread ([`current`], which holds an `Inner`), so that
-//! recordings keep their order even when the one recorded into is not the current one.
+//! the collector it is emptied into, and writes its header through `header`. Recordings get
+//! in through [`recording`], above both the collector's state ([`inner`]) and the thread's
+//! current collector ([`current`], which holds one).
 
 pub(crate) mod batch;
 pub(crate) mod clock;
@@ -19,6 +18,7 @@ pub(crate) mod inner;
 pub(crate) mod label;
 pub(crate) mod metric;
 pub(crate) mod record;
+pub(crate) mod recording;
 pub(crate) mod response;
 pub(crate) mod scope;
 pub(crate) mod spans;

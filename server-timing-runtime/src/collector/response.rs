@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue};
 
-use crate::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
+use crate::header::names::{SERVER_TIMING, TIMING_ALLOW_ORIGIN};
 
 /// A response's header fields.
 pub(crate) trait ResponseHead {

@@ -46,7 +46,8 @@ use std::collections::HashSet;
 
 use metrics::{Label, Unit};
 
-use crate::{Completed, DEFAULT_TOTAL_NAME};
+use crate::export::completed::Completed;
+use crate::options::DEFAULT_TOTAL_NAME;
 
 /// The histogram every duration is recorded into, in seconds.
 ///

@@ -2,6 +2,7 @@
 //! keeps every written value valid. It knows the options, and nothing of who records.
 
 pub(crate) mod entry;
+pub(crate) mod names;
 pub(crate) mod number;
 pub(crate) mod parse;
 pub(crate) mod sanitize;

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use http::HeaderMap;
 
-use crate::SERVER_TIMING;
+use crate::header::names::SERVER_TIMING;
 
 /// One entry of a parsed `Server-Timing` value, as a browser exposes it in
 /// `PerformanceServerTiming`.

@@ -10,9 +10,9 @@ use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::SERVER_TIMING;
 use crate::collector::timings::Timings;
 use crate::export::hook::Pending;
+use crate::header::names::SERVER_TIMING;
 
 pin_project! {
     /// The response body of [`ServerTimingService`]: the inner body as is, or, when the metrics
