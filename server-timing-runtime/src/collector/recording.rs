@@ -1,6 +1,6 @@
-//! The ways a recording gets into a collector: straight under its lock, or through this
-//! thread's batch of timed calls. A recording made straight first flushes the batch of the
-//! collector current on the thread, whichever it is, so that recordings keep their order.
+//! The ways a recording gets into a collector: into this thread's batch of timed calls, or
+//! straight under its lock once the batch of the thread's current collector is flushed, so
+//! that recordings keep their order.
 
 use crate::collector::batch;
 use crate::collector::clock::Moment;
