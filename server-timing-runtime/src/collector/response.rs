@@ -1,7 +1,6 @@
 //! The header fields of a response, as a collector writes into them, whichever `http`
 //! version the framework builds its responses with.
 
-use bytes::Bytes;
 use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue};
 
@@ -13,8 +12,10 @@ pub(crate) trait ResponseHead {
     fn cache_control(&self) -> impl Iterator<Item = &[u8]>;
     /// Whether it has a `Timing-Allow-Origin` field.
     fn has_timing_allow_origin(&self) -> bool;
-    /// Append a `Server-Timing` field; `false` when `value` is not a valid header value.
-    fn append_server_timing(&mut self, value: Vec<u8>) -> bool;
+    /// Append a `Server-Timing` field; `false` when `value` is not a valid header value. The
+    /// value is copied into one of its exact size: the buffer it was written into has room for
+    /// a long one, and a response keeps its header while its body streams.
+    fn append_server_timing(&mut self, value: &[u8]) -> bool;
     /// Append a `Timing-Allow-Origin` field.
     fn append_timing_allow_origin(&mut self, origin: &HeaderValue);
 }
@@ -28,23 +29,17 @@ impl ResponseHead for HeaderMap {
         self.contains_key(TIMING_ALLOW_ORIGIN)
     }
 
-    fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
-        match header_value(value) {
-            Some(value) => {
+    fn append_server_timing(&mut self, value: &[u8]) -> bool {
+        match HeaderValue::from_bytes(value) {
+            Ok(value) => {
                 self.append(SERVER_TIMING, value);
                 true
             }
-            None => false,
+            Err(_) => false,
         }
     }
 
     fn append_timing_allow_origin(&mut self, origin: &HeaderValue) {
         self.append(TIMING_ALLOW_ORIGIN, origin.clone());
     }
-}
-
-/// A written `Server-Timing` value as an `http` header value: checked, and the written bytes
-/// become the value without a copy.
-pub(crate) fn header_value(value: Vec<u8>) -> Option<HeaderValue> {
-    HeaderValue::from_maybe_shared(Bytes::from(value)).ok()
 }

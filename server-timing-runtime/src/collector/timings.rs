@@ -15,7 +15,7 @@ use crate::collector::entries::Entries;
 use crate::collector::inner::Inner;
 use crate::collector::label::Label;
 use crate::collector::metric::{Metric, Outcome};
-use crate::collector::response::{self, ResponseHead};
+use crate::collector::response::ResponseHead;
 use crate::header::write;
 use crate::options::Options;
 use crate::trace::{self, TRACEPARENT, TRACESTATE, TraceContext, TraceParent};
@@ -352,7 +352,7 @@ impl Timings {
     /// assert_eq!(names, ["cache", "render"]);
     /// ```
     pub fn finish(&self) -> Option<HeaderValue> {
-        self.finish_value().and_then(response::header_value)
+        HeaderValue::from_bytes(&self.finish_value()?).ok()
     }
 
     /// [`finish`](Self::finish) as bytes: only visible ASCII and spaces, for whichever `http`
@@ -405,7 +405,7 @@ impl Timings {
         let Some(value) = self.finish_value() else {
             return false;
         };
-        if !head.append_server_timing(value) {
+        if !head.append_server_timing(&value) {
             return false;
         }
         self.append_allow_origins(head);

@@ -2,7 +2,6 @@
 //! actix-web 4 is built on.
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
-use bytes::Bytes;
 
 use crate::collector::response::ResponseHead;
 
@@ -18,9 +17,8 @@ impl ResponseHead for HeaderMap {
         self.contains_key(TIMING_ALLOW_ORIGIN)
     }
 
-    fn append_server_timing(&mut self, value: Vec<u8>) -> bool {
-        // As `collector::response::header_value` does for `http` 1: checked, without a copy.
-        match HeaderValue::from_maybe_shared(Bytes::from(value)) {
+    fn append_server_timing(&mut self, value: &[u8]) -> bool {
+        match HeaderValue::from_bytes(value) {
             Ok(value) => {
                 self.append(SERVER_TIMING, value);
                 true
