@@ -133,6 +133,7 @@
 //! # });
 //! ```
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
 // What a request's header says and who gets it: data only.
