@@ -12,7 +12,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::subscriber::install;
+use super::subscriber::install;
 
 mod db {
     #[tracing::instrument]

@@ -13,7 +13,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::subscriber::{install, log};
+use super::subscriber::{install, log};
 
 /// This module's instance in the binary's subscriber: the layer as `layer()` makes it, for the
 /// spans this module makes.

@@ -1,6 +1,7 @@
-//! The binary's one global subscriber, the tracing-subscriber way: a real registry holding one
-//! instance of our layer per module, each narrowed by a per-layer filter to the targets its
-//! module's tests make (so each module's configuration sees only its own spans and events),
+//! The test binary's one global subscriber, the tracing-subscriber way: a real registry holding
+//! one instance of our layer per module, each narrowed by a per-layer filter to the targets its
+//! module's tests make (so each module's configuration sees only its own spans and events, and
+//! none of the binary's other tests' work),
 //! sqlx's statements kept beside them, and the fmt layer writing to a buffer the tests read.
 //! Global, because the tests run work on other threads: tokio workers, actix workers, sqlx's
 //! SQLite worker.
@@ -13,7 +14,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::{all_spans, spans, sqlx_events};
+use super::{all_spans, spans, sqlx_events};
 
 /// Everything the fmt layer wrote.
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());

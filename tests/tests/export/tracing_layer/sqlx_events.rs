@@ -18,7 +18,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::subscriber::install;
+use super::subscriber::install;
 
 /// What sqlx itself said about each statement: its summary and its `elapsed_secs`.
 static STATEMENTS: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());
