@@ -46,45 +46,62 @@ fn module_of(file: &Path) -> Option<String> {
     (name != "lib").then(|| name.to_owned())
 }
 
-/// What a line names after `crate::`: the first segment of every path, those inside a
-/// `crate::{...}` group included. `$crate::` (a macro's own crate) and comments are not read.
-fn named(line: &str) -> Vec<String> {
-    let code = line.trim_start();
-    if code.starts_with("//") {
-        return Vec::new();
-    }
+/// What a source text names after `crate::`, with the line of each: the first segment of every
+/// path, those inside a `crate::{...}` group included, however many lines the group spans.
+/// `$crate::` (a macro's own crate) and comment lines are not read.
+fn named(text: &str) -> Vec<(usize, String)> {
+    // Comment lines blanked, so that positions still give line numbers.
+    let code: String = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("//") {
+                ""
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_at = |at: usize| code[..at].matches('\n').count() + 1;
     let mut names = Vec::new();
-    let mut rest = code;
-    while let Some(at) = rest.find("crate::") {
-        let before = &rest[..at];
-        rest = &rest[at + "crate::".len()..];
+    let mut from = 0;
+    while let Some(found) = code[from..].find("crate::") {
+        let at = from + found;
+        from = at + "crate::".len();
+        let before = &code[..at];
         if before.ends_with('$') || before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
             continue;
         }
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 0;
-            let mut item = String::new();
-            for c in group.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        names.push(first_segment(&item));
-                        item.clear();
-                        continue;
-                    }
-                    _ => {}
+        let rest = &code[from..];
+        let Some(group) = rest.strip_prefix('{') else {
+            names.push((line_at(at), first_segment(rest)));
+            continue;
+        };
+        let mut depth = 0;
+        let mut item = String::new();
+        for c in group.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    names.push((line_at(at), first_segment(&item)));
+                    item.clear();
+                    continue;
                 }
-                item.push(c);
+                _ => {}
             }
-            names.push(first_segment(&item));
-        } else {
-            names.push(first_segment(rest));
+            item.push(c);
         }
+        names.push((line_at(at), first_segment(&item)));
     }
-    names.retain(|name| !name.is_empty());
+    names.retain(|(_, name)| !name.is_empty());
     names
+}
+
+/// The names alone, for the reader's own test.
+fn names_in(text: &str) -> Vec<String> {
+    named(text).into_iter().map(|(_, name)| name).collect()
 }
 
 fn first_segment(path: &str) -> String {
@@ -117,19 +134,16 @@ fn modules_import_only_the_layers_below_them() {
         };
         let own = rank(&module).expect("a listed layer");
         let text = fs::read_to_string(&file).expect("a source file");
-        for (number, line) in text.lines().enumerate() {
-            for name in named(line) {
-                if name == module {
-                    continue;
-                }
-                match rank(&name) {
-                    Some(other) if other < own => {}
-                    _ => wrong.push(format!(
-                        "{}:{}: `{module}` names `crate::{name}`",
-                        file.display(),
-                        number + 1
-                    )),
-                }
+        for (line, name) in named(&text) {
+            if name == module {
+                continue;
+            }
+            match rank(&name) {
+                Some(other) if other < own => {}
+                _ => wrong.push(format!(
+                    "{}:{line}: `{module}` names `crate::{name}`",
+                    file.display()
+                )),
             }
         }
     }
@@ -173,17 +187,25 @@ fn nothing_is_re_exported_by_a_glob() {
 
 #[test]
 fn the_import_reader_sees_every_form_of_path() {
-    assert_eq!(named("use crate::header::write;"), ["header"]);
+    assert_eq!(names_in("use crate::header::write;"), ["header"]);
     assert_eq!(
-        named("use crate::{collector::record, trace::{self, TraceParent}};"),
+        names_in("use crate::{collector::record, trace::{self, TraceParent}};"),
         ["collector", "trace"]
     );
-    assert_eq!(named("    let x = crate::options::Options::new();"), ["options"]);
     assert_eq!(
-        named("use crate::{Completed, DEFAULT_TOTAL_NAME};"),
+        names_in("    let x = crate::options::Options::new();"),
+        ["options"]
+    );
+    assert_eq!(
+        names_in("use crate::{Completed, DEFAULT_TOTAL_NAME};"),
         ["Completed", "DEFAULT_TOTAL_NAME"]
     );
-    assert!(named("/// [`record`](crate::record)").is_empty());
-    assert!(named("pub fn f(o: $crate::Options) {}").is_empty());
-    assert!(named("use other_crate::thing;").is_empty());
+    // A group as rustfmt breaks a long one, each name with the line its group starts on.
+    assert_eq!(
+        named("//! doc\nuse crate::{\n    collector::record,\n    server::http,\n};\n"),
+        [(2, "collector".to_owned()), (2, "server".to_owned())]
+    );
+    assert!(names_in("/// [`record`](crate::record)").is_empty());
+    assert!(names_in("pub fn f(o: $crate::Options) {}").is_empty());
+    assert!(names_in("use other_crate::thing;").is_empty());
 }
