@@ -1,7 +1,7 @@
 //! The runtime's source keeps the layout its architecture promises: each top-level module
 //! imports only the layers below it (so there is no cycle), nothing below the crate root
-//! reaches back up into it, no source file grows past 600 lines, and nothing is re-exported by
-//! a glob.
+//! reaches back up into it, no source file grows past 600 lines, every file opens with a
+//! comment on what it is for, and nothing is re-exported by a glob.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -164,6 +164,19 @@ fn no_source_file_is_over_600_lines() {
         })
         .collect();
     assert!(long.is_empty(), "over {MAX_LINES} lines:\n{}", long.join("\n"));
+}
+
+#[test]
+fn every_source_file_opens_with_what_it_is_for() {
+    let bare: Vec<String> = sources(&src())
+        .into_iter()
+        .filter(|file| {
+            let text = fs::read_to_string(file).expect("a source file");
+            !text.lines().next().is_some_and(|line| line.starts_with("//! "))
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(bare.is_empty(), "no opening `//!` comment:\n{}", bare.join("\n"));
 }
 
 #[test]
