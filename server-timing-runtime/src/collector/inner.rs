@@ -13,8 +13,6 @@ use crate::trace::TraceContext;
 /// One request's collector, behind the `Arc` of every [`Timings`](crate::Timings) handle.
 pub(crate) struct Inner {
     pub(crate) options: Options,
-    /// Copied out of `options`: read on every timed call.
-    pub(crate) aggregate: bool,
     pub(crate) started: Moment,
     entries: Mutex<Entries>,
     /// Chosen when the request starts (`Options::trace_context`).
@@ -26,13 +24,17 @@ pub(crate) struct Inner {
 impl Inner {
     pub(crate) fn new(options: Options, trace: Option<TraceContext>) -> Self {
         Inner {
-            aggregate: options.config().repeated == Repeated::Aggregate,
             options,
             started: Moment::now(),
             entries: Mutex::new(Entries::default()),
             trace,
             trace_withheld: AtomicBool::new(false),
         }
+    }
+
+    /// Whether repeated names are aggregated (`Options::repeated`).
+    pub(crate) fn aggregate(&self) -> bool {
+        self.options.config().repeated == Repeated::Aggregate
     }
 
     pub(crate) fn max_metrics(&self) -> usize {

@@ -16,7 +16,7 @@ impl Inner {
     pub(crate) fn add(&self, label: Label, measure: Measure, outcome: Outcome) {
         with_current(Inner::flush);
         let at = Moment::now();
-        if let Some(metric) = self.lock().entry(label, self.aggregate, self.max_metrics(), at) {
+        if let Some(metric) = self.lock().entry(label, self.aggregate(), self.max_metrics(), at) {
             metric.add(measure, outcome);
         }
     }
@@ -27,7 +27,7 @@ impl Inner {
         with_current(Inner::flush);
         if let Some(metric) = self
             .lock()
-            .entry(label, self.aggregate, self.max_metrics(), start)
+            .entry(label, self.aggregate(), self.max_metrics(), start)
         {
             metric.add_span(start, end, outcome);
         }
@@ -38,7 +38,7 @@ impl Inner {
     /// aggregated), else at once.
     pub(crate) fn record_call(&self, site: &'static CallSite, start: Moment, end: Moment, outcome: Outcome) {
         let batched = outcome == Outcome::Completed
-            && self.aggregate
+            && self.aggregate()
             && batch::stage(site, start, end, |slots| self.add_batch(slots));
         if !batched {
             self.add_span(Label::Site(site), start, end, outcome);
